@@ -1,0 +1,272 @@
+// Benchmark configuration: defaults, layers (settings, `.vscode/latency.json`, CLI flags) and
+// their validation. Pure: callers read files and settings, this module decides what they mean.
+
+import type { ExecutionMode, GraphOptimizationLevel, SessionConfig } from './result';
+
+export interface InputOverride {
+  /** Concrete shape; a string entry names a symbolic dimension resolved as usual. */
+  shape?: Array<number | string>;
+  value?: number | boolean | string;
+  /** [low, high) for generated values. */
+  range?: [number, number];
+}
+
+export interface InputsConfig {
+  defaultDimension: number;
+  dimensions: Record<string, number>;
+  overrides: Record<string, InputOverride>;
+}
+
+export interface BenchmarkConfig {
+  iterations: number;
+  warmup: number;
+  session: SessionConfig;
+  inputs: InputsConfig;
+}
+
+/** One source of settings; any key may be absent. */
+export interface ConfigLayer {
+  iterations?: number;
+  warmup?: number;
+  session?: Partial<SessionConfig>;
+  inputs?: {
+    defaultDimension?: number;
+    dimensions?: Record<string, number>;
+    overrides?: Record<string, InputOverride>;
+  };
+}
+
+export const DEFAULT_CONFIG: BenchmarkConfig = {
+  iterations: 1000,
+  warmup: 50,
+  session: {
+    intraOpNumThreads: 0,
+    interOpNumThreads: 0,
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    executionProviders: ['cpu'],
+  },
+  inputs: { defaultDimension: 32, dimensions: {}, overrides: {} },
+};
+
+export const OPTIMIZATION_LEVELS: readonly GraphOptimizationLevel[] = ['disabled', 'basic', 'extended', 'all'];
+export const EXECUTION_MODES: readonly ExecutionMode[] = ['sequential', 'parallel'];
+
+/** A problem in one configuration source, located by its JSON path so an editor can jump to it. */
+export interface ConfigIssue {
+  source: string;
+  path: Array<string | number>;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: ConfigIssue[]) {
+    super(issues.map(formatIssue).join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+export function formatIssue(issue: ConfigIssue): string {
+  const where = issue.path.length ? ` at "${issue.path.join('.')}"` : '';
+  return `${issue.source}${where}: ${issue.message}`;
+}
+
+/** Later layers win; dimension and override maps merge per key, an input's override as a whole. */
+export function mergeConfig(...layers: ConfigLayer[]): BenchmarkConfig {
+  const out: BenchmarkConfig = {
+    ...DEFAULT_CONFIG,
+    session: { ...DEFAULT_CONFIG.session, executionProviders: [...DEFAULT_CONFIG.session.executionProviders] },
+    inputs: { defaultDimension: DEFAULT_CONFIG.inputs.defaultDimension, dimensions: {}, overrides: {} },
+  };
+  for (const layer of layers) {
+    if (layer.iterations !== undefined) out.iterations = layer.iterations;
+    if (layer.warmup !== undefined) out.warmup = layer.warmup;
+    if (layer.session) {
+      for (const [k, v] of Object.entries(layer.session)) {
+        if (v !== undefined) (out.session as unknown as Record<string, unknown>)[k] = v;
+      }
+    }
+    if (layer.inputs) {
+      if (layer.inputs.defaultDimension !== undefined) out.inputs.defaultDimension = layer.inputs.defaultDimension;
+      Object.assign(out.inputs.dimensions, layer.inputs.dimensions ?? {});
+      Object.assign(out.inputs.overrides, layer.inputs.overrides ?? {});
+    }
+  }
+  return out;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isInt = (v: unknown, min: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min;
+
+/**
+ * Validates one raw layer (parsed JSON or settings). Unknown keys are reported rather than
+ * ignored: a typo such as "iteration" would otherwise silently benchmark with defaults.
+ */
+export function parseConfigLayer(raw: unknown, source: string, allowModels = false): { layer: ConfigLayer; issues: ConfigIssue[] } {
+  const issues: ConfigIssue[] = [];
+  const issue = (path: Array<string | number>, message: string) => issues.push({ source, path, message });
+  const layer: ConfigLayer = {};
+  if (raw === undefined || raw === null) return { layer, issues };
+  if (!isObj(raw)) {
+    issue([], 'expected an object');
+    return { layer, issues };
+  }
+  const known = new Set(['$schema', 'iterations', 'warmup', 'session', 'inputs', ...(allowModels ? ['models'] : [])]);
+  for (const key of Object.keys(raw)) if (!known.has(key)) issue([key], `unknown setting "${key}"`);
+
+  if (raw.iterations !== undefined) {
+    if (isInt(raw.iterations, 1)) layer.iterations = raw.iterations;
+    else issue(['iterations'], 'must be an integer ≥ 1');
+  }
+  if (raw.warmup !== undefined) {
+    if (isInt(raw.warmup, 0)) layer.warmup = raw.warmup;
+    else issue(['warmup'], 'must be an integer ≥ 0');
+  }
+  if (raw.session !== undefined) layer.session = parseSession(raw.session, issue);
+  if (raw.inputs !== undefined) layer.inputs = parseInputs(raw.inputs, issue);
+  return { layer, issues };
+}
+
+type IssueFn = (path: Array<string | number>, message: string) => void;
+
+function parseSession(raw: unknown, issue: IssueFn): Partial<SessionConfig> {
+  const out: Partial<SessionConfig> = {};
+  if (!isObj(raw)) {
+    issue(['session'], 'expected an object');
+    return out;
+  }
+  for (const [key, v] of Object.entries(raw)) {
+    const path = ['session', key];
+    switch (key) {
+      case 'intraOpNumThreads':
+      case 'interOpNumThreads':
+        if (isInt(v, 0)) out[key] = v;
+        else issue(path, 'must be an integer ≥ 0 (0 lets onnxruntime choose)');
+        break;
+      case 'graphOptimizationLevel':
+        if (OPTIMIZATION_LEVELS.includes(v as GraphOptimizationLevel)) out.graphOptimizationLevel = v as GraphOptimizationLevel;
+        else issue(path, `must be one of ${OPTIMIZATION_LEVELS.join(', ')}`);
+        break;
+      case 'executionMode':
+        if (EXECUTION_MODES.includes(v as ExecutionMode)) out.executionMode = v as ExecutionMode;
+        else issue(path, `must be one of ${EXECUTION_MODES.join(', ')}`);
+        break;
+      case 'executionProviders':
+        if (Array.isArray(v) && v.length > 0 && v.every((p) => typeof p === 'string' && p.length > 0)) {
+          out.executionProviders = v as string[];
+        } else issue(path, 'must be a non-empty list of provider names, e.g. ["cpu"]');
+        break;
+      default:
+        issue(path, `unknown session option "${key}"`);
+    }
+  }
+  return out;
+}
+
+function parseInputs(raw: unknown, issue: IssueFn): NonNullable<ConfigLayer['inputs']> {
+  const out: NonNullable<ConfigLayer['inputs']> = {};
+  if (!isObj(raw)) {
+    issue(['inputs'], 'expected an object');
+    return out;
+  }
+  for (const [key, v] of Object.entries(raw)) {
+    switch (key) {
+      case 'defaultDimension':
+        if (isInt(v, 1)) out.defaultDimension = v;
+        else issue(['inputs', key], 'must be an integer ≥ 1');
+        break;
+      case 'dimensions':
+        if (!isObj(v)) {
+          issue(['inputs', key], 'expected an object mapping dimension names to sizes');
+          break;
+        }
+        out.dimensions = {};
+        for (const [dim, size] of Object.entries(v)) {
+          if (isInt(size, 0)) out.dimensions[dim] = size;
+          else issue(['inputs', key, dim], 'must be an integer ≥ 0');
+        }
+        break;
+      case 'overrides':
+        if (!isObj(v)) {
+          issue(['inputs', key], 'expected an object keyed by input name');
+          break;
+        }
+        out.overrides = {};
+        for (const [name, o] of Object.entries(v)) {
+          const parsed = parseOverride(o, ['inputs', 'overrides', name], issue);
+          if (parsed) out.overrides[name] = parsed;
+        }
+        break;
+      default:
+        issue(['inputs', key], `unknown inputs option "${key}"`);
+    }
+  }
+  return out;
+}
+
+function parseOverride(raw: unknown, path: string[], issue: IssueFn): InputOverride | undefined {
+  if (!isObj(raw)) {
+    issue(path, 'expected an object with "shape", "value" or "range"');
+    return undefined;
+  }
+  const out: InputOverride = {};
+  let ok = true;
+  for (const [key, v] of Object.entries(raw)) {
+    switch (key) {
+      case 'shape':
+        if (Array.isArray(v) && v.every((d) => isInt(d, 0) || (typeof d === 'string' && d.length > 0))) {
+          out.shape = v as Array<number | string>;
+        } else {
+          issue([...path, key], 'must be a list of sizes ≥ 0 (or dimension names), e.g. [1, 3, 224, 224]');
+          ok = false;
+        }
+        break;
+      case 'value':
+        if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean' || typeof v === 'string') out.value = v;
+        else {
+          issue([...path, key], 'must be a number, boolean or string');
+          ok = false;
+        }
+        break;
+      case 'range':
+        if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number' && Number.isFinite(x)) && (v[0] as number) < (v[1] as number)) {
+          out.range = [v[0] as number, v[1] as number];
+        } else {
+          issue([...path, key], 'must be [low, high] with low < high');
+          ok = false;
+        }
+        break;
+      default:
+        issue([...path, key], `unknown override option "${key}" (expected shape, value or range)`);
+        ok = false;
+    }
+  }
+  return ok ? out : undefined;
+}
+
+/**
+ * The workspace file holds a base layer and optional per-model layers keyed by the model's
+ * path relative to the workspace folder (forward slashes), so one file can serve several models.
+ */
+export function layersFromWorkspaceFile(raw: unknown, source: string, modelRelPath: string | undefined): { layers: ConfigLayer[]; issues: ConfigIssue[] } {
+  const base = parseConfigLayer(raw, source, true);
+  const layers = [base.layer];
+  const issues = [...base.issues];
+  if (isObj(raw) && raw.models !== undefined) {
+    if (!isObj(raw.models)) {
+      issues.push({ source, path: ['models'], message: 'expected an object keyed by model path' });
+    } else {
+      for (const [rel, value] of Object.entries(raw.models)) {
+        const parsed = parseConfigLayer(value, source);
+        issues.push(...parsed.issues.map((i) => ({ ...i, path: ['models', rel, ...i.path] })));
+        if (modelRelPath !== undefined && normalizeRel(rel) === normalizeRel(modelRelPath)) layers.push(parsed.layer);
+      }
+    }
+  }
+  return { layers, issues };
+}
+
+function normalizeRel(p: string): string {
+  return p.replace(/\\/g, '/').replace(/^\.\//, '');
+}

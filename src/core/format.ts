@@ -1,0 +1,95 @@
+// Human-readable figures for the CLI report and the webview. Output is deliberately
+// locale-independent (no toLocaleString / Intl): the same result must read the same in a CI
+// log, a bug report and the panel, and tests must not depend on the machine's locale.
+
+/** What non-finite input renders as: a figure that could not be measured, not a crash. */
+const NOT_AVAILABLE = 'n/a';
+
+/**
+ * A duration given in milliseconds, to three significant digits in the unit that keeps the
+ * number readable: ns below 1 µs, µs below 0.1 ms, ms below 1 s, then s.
+ * e.g. 0.0123 → "12.3 µs", 0.456 → "0.456 ms", 12.34 → "12.3 ms", 1234 → "1.23 s".
+ *
+ * The unit is chosen after rounding, so 999.7 ms reads "1.00 s" rather than "1000 ms".
+ * Trailing zeros are kept ("5.00 ms") so columns of figures share one precision.
+ */
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return NOT_AVAILABLE;
+  if (ms === 0) return '0 ms';
+  const sign = ms < 0 ? '-' : '';
+  const abs = Math.abs(ms);
+  const rounded = roundSignificant(abs, 3);
+  if (rounded >= 1000) return `${sign}${significant(abs / 1000, 3)} s`;
+  if (rounded >= 0.1) return `${sign}${significant(abs, 3)} ms`;
+  if (rounded >= 0.001) return `${sign}${significant(abs * 1e3, 3)} µs`;
+  return `${sign}${significant(abs * 1e6, 3)} ns`;
+}
+
+const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
+
+/**
+ * A byte count in binary (1024-based) units, three significant digits: 190_840_832 → "182 MiB".
+ * Plain bytes are whole numbers ("512 B"). Values of 1000–1023 in a unit stay in it
+ * ("1010 KiB"), as is usual for binary units.
+ */
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n)) return NOT_AVAILABLE;
+  const sign = n < 0 ? '-' : '';
+  let value = Math.abs(n);
+  if (Math.round(value) < 1024) return `${sign}${Math.round(value)} B`;
+  value /= 1024;
+  let unit = 1;
+  // Compare what would be displayed, so 1023.9 KiB becomes "1.00 MiB" rather than "1024 KiB".
+  while (unit < BYTE_UNITS.length - 1 && Number(significant(value, 3)) >= 1024) {
+    value /= 1024;
+    unit++;
+  }
+  return `${sign}${significant(value, 3)} ${BYTE_UNITS[unit]}`;
+}
+
+/**
+ * Events per second: three significant digits, but whole digits are never rounded away and
+ * thousands are grouped with commas: 3120.4 → "3,120/s", 31.24 → "31.2/s", 0.5 → "0.500/s".
+ */
+export function formatRate(perSec: number): string {
+  if (!Number.isFinite(perSec)) return NOT_AVAILABLE;
+  if (perSec === 0) return '0/s';
+  const sign = perSec < 0 ? '-' : '';
+  return `${sign}${groupThousands(significant(Math.abs(perSec), 3))}/s`;
+}
+
+/**
+ * A fraction as a percentage with one decimal: 0.084 → "8.4%". Non-zero magnitudes under
+ * 0.1% get two significant digits instead (0.00042 → "0.042%"), so a very stable run's CV
+ * does not read as exactly zero.
+ */
+export function formatPercent(fraction: number): string {
+  if (!Number.isFinite(fraction)) return NOT_AVAILABLE;
+  const pct = fraction * 100;
+  if (pct === 0) return '0.0%';
+  const sign = pct < 0 ? '-' : '';
+  const abs = Math.abs(pct);
+  if (Number(abs.toFixed(1)) === 0) return `${sign}${significant(abs, 2)}%`;
+  return `${sign}${abs.toFixed(1)}%`;
+}
+
+/** x rounded to `digits` significant digits, as a number (for choosing units after rounding). */
+function roundSignificant(x: number, digits: number): number {
+  return Number(x.toPrecision(digits));
+}
+
+/**
+ * x > 0 to `digits` significant digits in fixed notation; digits left of the point are kept
+ * even when there are more than `digits` of them (toPrecision would switch to exponent form).
+ */
+function significant(x: number, digits: number): string {
+  // The exponent after rounding, so 9.996 → "10.0" rather than "10.00".
+  const exponent = Number(x.toExponential(digits - 1).split('e')[1]);
+  return x.toFixed(Math.max(0, digits - 1 - exponent));
+}
+
+function groupThousands(fixed: string): string {
+  const [whole = '', fraction] = fixed.split('.');
+  const grouped = whole.replace(/\B(?=(\d{3})+$)/g, ',');
+  return fraction === undefined ? grouped : `${grouped}.${fraction}`;
+}

@@ -1,0 +1,44 @@
+// User-facing wording for run progress and outcomes, shared by the extension and tests.
+
+import { formatMs } from './format';
+import type { BenchmarkResult } from './result';
+
+export interface ProgressView {
+  phase: 'loading' | 'cold' | 'warmup' | 'measure';
+  done: number;
+  total: number;
+  runningP50Ms?: number;
+}
+
+export function progressMessage(p: ProgressView): string {
+  switch (p.phase) {
+    case 'loading':
+      return 'loading the model…';
+    case 'cold':
+      return 'first inference (cold start)…';
+    case 'warmup':
+      return `warm-up ${p.done}/${p.total}`;
+    case 'measure':
+      return `${p.done}/${p.total} runs${p.runningP50Ms !== undefined ? ` · p50 ${formatMs(p.runningP50Ms)}` : ''}`;
+  }
+}
+
+/** Fraction of all inferences (warm-up + measured) done; the first inference counts as loading. */
+export function progressFraction(p: ProgressView, warmup: number, iterations: number): number {
+  const total = warmup + iterations;
+  if (total === 0) return 1;
+  if (p.phase === 'warmup') return p.done / total;
+  if (p.phase === 'measure') return (warmup + p.done) / total;
+  return 0;
+}
+
+export function statusText(result: BenchmarkResult): string {
+  if (!result.summary) return '$(pulse) no runs';
+  return `$(pulse) p50 ${formatMs(result.summary.p50Ms)}${result.partial ? ' (partial)' : ''}`;
+}
+
+export function resultHeadline(result: BenchmarkResult): string {
+  const s = result.summary;
+  if (!s) return `${result.target.name}: no measured run completed`;
+  return `${result.target.name}: p50 ${formatMs(s.p50Ms)}, p99 ${formatMs(s.p99Ms)} over ${s.n} runs${result.partial ? ' (partial)' : ''}`;
+}

@@ -1,0 +1,70 @@
+// The typed protocol between the extension host (or any client) and the profiler process,
+// declared once. Transport: vscode-jsonrpc over the fork's IPC channel. Cancellation uses
+// JSON-RPC's own $/cancelRequest; the profiler then answers with a partial result.
+
+import { NotificationType, RequestType } from 'vscode-jsonrpc';
+import type { BenchmarkConfig } from './config';
+import type { RunHeader } from './resultAssembler';
+import type { BenchmarkResult } from './result';
+
+export interface RunParams {
+  modelPath: string;
+  config: BenchmarkConfig;
+  /** How often progress (with the new samples) is sent; the default suits a UI. */
+  progressIntervalMs?: number;
+}
+
+/** client → profiler: run one benchmark; answers the (possibly partial) result. */
+export const RunRequest = new RequestType<RunParams, BenchmarkResult, ProfilerErrorData>('latency/run');
+
+/** profiler → client: the model is loaded and the inputs are planned. */
+export const StartedNotification = new NotificationType<RunHeader>('latency/started');
+
+export interface ColdStartParams {
+  firstMs: number;
+}
+/** profiler → client: the first inference completed. */
+export const ColdStartNotification = new NotificationType<ColdStartParams>('latency/coldStart');
+
+export interface ProgressParams {
+  phase: 'warmup' | 'measure';
+  /** Runs completed in this phase, and its configured total. */
+  done: number;
+  total: number;
+  /** Samples completed since the previous progress of the same phase. */
+  newSamplesMs: number[];
+  /** Measured-phase wall time so far (measure phase only). */
+  measuredWallMs?: number;
+  peakRssBytes: number;
+}
+/** profiler → client: periodic progress carrying every new sample. */
+export const ProgressNotification = new NotificationType<ProgressParams>('latency/progress');
+
+export interface LogParams {
+  level: 'trace' | 'info' | 'warn' | 'error';
+  message: string;
+}
+/** profiler → client: the profiler never writes to the console; its logs travel here. */
+export const LogNotification = new NotificationType<LogParams>('latency/log');
+
+export type ProfilerErrorKind =
+  | 'modelNotFound'
+  | 'modelInvalid'
+  | 'inputSynthesis'
+  | 'inputRejected'
+  | 'sessionOptions'
+  | 'internal';
+
+/** Carried in ResponseError.data so the client can offer the right fix. */
+export interface ProfilerErrorData {
+  kind: ProfilerErrorKind;
+  /** The input to blame, when one can be named, and the shape it was fed. */
+  inputName?: string;
+  inputShape?: number[];
+  /** onnxruntime's own words, verbatim. */
+  ortMessage?: string;
+  hint?: string;
+}
+
+/** JSON-RPC application error code for every profiler failure (the kind tells them apart). */
+export const PROFILER_ERROR_CODE = -32001;

@@ -1,0 +1,184 @@
+// The plain-text report the CLI prints. Plain text with no colour codes, so it reads the same
+// in a terminal, a CI log and a pasted bug report; the CLI may add colour on top.
+
+import { formatBytes, formatMs, formatPercent, formatRate } from './format';
+import type { BenchmarkResult, Environment, InputPlan, SessionConfig, Summary } from './result';
+
+const INDENT = '  ';
+/** Wide enough for the longest label, "mean ± stdev". */
+const LABEL_WIDTH = 14;
+/** Inputs beyond this are summarised in one line, keeping the report to a screenful. */
+const MAX_INPUT_ROWS = 5;
+/** Longer input names are cut so one odd name cannot push the other columns off screen. */
+const MAX_NAME_WIDTH = 28;
+
+/**
+ * The benchmark as a short aligned text report (under 30 lines; inputs beyond a few are summarised).
+ * Returned without a trailing newline. Text that comes from the model or the machine (names,
+ * paths, values, reasons) has control and bidi characters escaped, so it cannot break lines,
+ * inject terminal escape sequences or reorder the columns.
+ */
+export function renderTextReport(result: BenchmarkResult): string {
+  const { target, config, summary } = result;
+  const lines: string[] = [];
+
+  lines.push(`Latency benchmark: ${clean(target.name || target.path)} (${formatBytes(target.sizeBytes)})`);
+  if (result.partial) lines.push(partialBanner(result));
+  lines.push(row('model', clean(target.path)));
+  lines.push(row('run', `${config.iterations} measured iterations after ${config.warmup} warm-up`));
+  lines.push(row('session', sessionText(config.session)));
+  lines.push(...inputRows(config.inputs));
+  lines.push(row('cold start', coldStartText(result)));
+  lines.push(row('machine', machineText(result.environment)));
+  lines.push(row('runtime', runtimeText(result.environment)));
+  lines.push('');
+
+  if (summary) {
+    lines.push(...statsTable(summary, result));
+  } else {
+    lines.push(`${INDENT}No measured run completed, so there are no latency statistics.`);
+    lines.push(...alignedRows([['peak RSS', formatBytes(result.memory.peakRssBytes)]]));
+  }
+
+  // The estimator only matters where there are percentiles to compare.
+  if (summary) lines.push('', `${INDENT}Percentiles: ${clean(result.estimator)}`);
+  return lines.join('\n');
+}
+
+function partialBanner(result: BenchmarkResult): string {
+  const done = result.summary?.n ?? result.samplesMs.length;
+  const reason = result.partialReason ? clean(result.partialReason) : 'no reason recorded';
+  return `!! PARTIAL RESULT: ${done} of ${result.config.iterations} measured iterations completed (${reason})`;
+}
+
+function sessionText(s: SessionConfig): string {
+  const threads = (t: number): string => (t === 0 ? 'auto' : String(t));
+  const providers = s.executionProviders.length > 0 ? s.executionProviders.map(clean).join(', ') : '(default)';
+  return (
+    `threads intra ${threads(s.intraOpNumThreads)} / inter ${threads(s.interOpNumThreads)}, ` +
+    `optimization ${clean(s.graphOptimizationLevel)}, ${clean(s.executionMode)}, providers ${providers}`
+  );
+}
+
+function inputRows(inputs: readonly InputPlan[]): string[] {
+  if (inputs.length === 0) return [row('inputs', '(none)')];
+  const shown = inputs.length > MAX_INPUT_ROWS ? inputs.slice(0, MAX_INPUT_ROWS - 1) : inputs;
+  const cells = shown.map((input) => [
+    truncate(clean(input.name), MAX_NAME_WIDTH),
+    clean(input.type),
+    `[${input.shape.join(', ')}]`,
+    fillText(input.fill),
+  ]);
+  const widths = [0, 1, 2].map((c) => Math.max(...cells.map((r) => displayWidth(r[c]!))));
+  const rows = cells.map((r, i) =>
+    row(i === 0 ? 'inputs' : '', r.map((cell, c) => (c < 3 ? padEnd(cell, widths[c]!) : cell)).join('  ')),
+  );
+  if (shown.length < inputs.length) rows.push(row('', `... and ${inputs.length - shown.length} more`));
+  return rows;
+}
+
+function fillText(fill: InputPlan['fill']): string {
+  if (fill.kind === 'constant') {
+    const v = typeof fill.value === 'string' ? JSON.stringify(fill.value) : String(fill.value);
+    return `constant ${clean(v)}`;
+  }
+  return `random [${fill.low}, ${fill.high}) seed ${fill.seed}`;
+}
+
+function coldStartText(result: BenchmarkResult): string {
+  const { loadMs, firstMs, ratio } = result.coldStart;
+  const base = `session load ${formatMs(loadMs)}, first inference ${firstMs === null ? 'did not complete' : formatMs(firstMs)}`;
+  if (ratio === null || !Number.isFinite(ratio)) return base;
+  // Whole multiples once the ratio is large: "38× p50" says it; "38.4× p50" is noise.
+  const times = ratio >= 10 ? Math.round(ratio).toString() : ratio.toFixed(1);
+  return `${base} (${times}× p50)`;
+}
+
+// The hostname is left out on purpose: reports get pasted into issues.
+function machineText(env: Environment): string {
+  return `${clean(env.cpu)} (${env.cpuCores} cores, ${formatBytes(env.totalMemoryBytes)}), ${clean(env.os)} ${clean(env.arch)}`;
+}
+
+function runtimeText(env: Environment): string {
+  return `onnxruntime ${clean(env.onnxruntime)}, node ${clean(env.node)}`;
+}
+
+function statsTable(s: Summary, result: BenchmarkResult): string[] {
+  const ofConfigured = s.n === result.config.iterations ? '' : ` of ${result.config.iterations}`;
+  return alignedRows([
+    ['n', `${s.n}${ofConfigured}`],
+    ['p50', formatMs(s.p50Ms)],
+    ['p90', formatMs(s.p90Ms)],
+    ['p95', formatMs(s.p95Ms)],
+    ['p99', formatMs(s.p99Ms)],
+    ['p99.9', formatMs(s.p999Ms)],
+    ['mean ± stdev', `${formatMs(s.meanMs)} ± ${formatMs(s.stdevMs)}`],
+    ['CV', formatPercent(s.cv)],
+    ['min', formatMs(s.minMs)],
+    ['max', formatMs(s.maxMs)],
+    ['throughput', formatRate(s.throughputPerSec)],
+    ['peak RSS', formatBytes(result.memory.peakRssBytes)],
+  ]);
+}
+
+/**
+ * Label/value rows with the leading numbers right-aligned on a common edge and their units
+ * after it, so figures of different magnitude line up by their last digit.
+ */
+function alignedRows(pairs: ReadonlyArray<readonly [string, string]>): string[] {
+  const split = pairs.map(([label, value]) => {
+    const m = /^(-?[\d.,]+)(.*)$/s.exec(value);
+    return { label, number: m ? m[1]! : value, rest: m ? m[2]! : '' };
+  });
+  const width = Math.max(...split.map((p) => displayWidth(p.number)));
+  return split.map((p) => row(p.label, `${padStart(p.number, width)}${p.rest}`));
+}
+
+function row(label: string, value: string): string {
+  return `${INDENT}${label.padEnd(LABEL_WIDTH)}${value}`.trimEnd();
+}
+
+// Characters that move the cursor, start escape sequences, break or reorder lines, or take no
+// width (which would shift the columns after them): C0/C1 controls, DEL, zero-width and
+// bidi formatting characters, line/paragraph separators, BOM.
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+const NAMED_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** Untrusted text made safe for one line of a terminal: unsafe characters become visible escapes. */
+function clean(text: string): string {
+  return text.replace(UNSAFE, (ch) => NAMED_ESCAPES[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+// East Asian wide and fullwidth ranges, and the emoji blocks terminals draw two cells wide.
+// Approximate (no full wcwidth table), but enough to keep CJK or emoji names aligned.
+const WIDE =
+  /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1f64f}\u{1f900}-\u{1f9ff}\u{20000}-\u{3fffd}]/u;
+const ZERO_WIDTH = /[\p{Mn}\p{Me}]/u;
+
+/** Terminal columns the text takes: code points, not UTF-16 units; combining marks 0, wide 2. */
+function displayWidth(text: string): number {
+  let width = 0;
+  for (const ch of text) width += ZERO_WIDTH.test(ch) ? 0 : WIDE.test(ch) ? 2 : 1;
+  return width;
+}
+
+function padEnd(text: string, width: number): string {
+  return text + ' '.repeat(Math.max(0, width - displayWidth(text)));
+}
+
+function padStart(text: string, width: number): string {
+  return ' '.repeat(Math.max(0, width - displayWidth(text))) + text;
+}
+
+function truncate(text: string, width: number): string {
+  if (displayWidth(text) <= width) return text;
+  let out = '';
+  let used = 0;
+  for (const ch of text) {
+    const w = ZERO_WIDTH.test(ch) ? 0 : WIDE.test(ch) ? 2 : 1;
+    if (used + w > width - 3) break;
+    out += ch;
+    used += w;
+  }
+  return `${out}...`;
+}

@@ -1,0 +1,58 @@
+// Activation wires the adapters together and nothing more: no model, no onnxruntime, no
+// profiler process until the user runs a benchmark.
+
+import * as vscode from 'vscode';
+import { BenchmarkController } from './host/benchmarkCommand';
+import { ResultsPanel } from './host/resultsPanel';
+import { LatencyStatusBar } from './host/statusBar';
+import { openConfigAt } from './host/workspaceConfig';
+
+export interface LatencyApi {
+  /** For tests and other extensions: the panel's current result and the status bar text. */
+  readonly lastResult: ResultsPanel['lastResult'];
+  readonly statusBarText: string;
+}
+
+export function activate(context: vscode.ExtensionContext): LatencyApi {
+  const log = vscode.window.createOutputChannel('Latency', { log: true });
+  const panel = new ResultsPanel(context.extensionUri, log);
+  const statusBar = new LatencyStatusBar();
+  const controller = new BenchmarkController(context, log, panel, statusBar);
+
+  context.subscriptions.push(
+    log,
+    panel,
+    statusBar,
+    controller,
+    panel.registerSerializer(),
+    vscode.commands.registerCommand('latency.runBenchmark', (uri?: vscode.Uri) => controller.run(uri)),
+    vscode.commands.registerCommand('latency.showResults', async () => {
+      if (panel.lastResult) panel.show(panel.lastResult);
+      else if ((await vscode.window.showInformationMessage('Latency: no benchmark yet.', 'Run Benchmark')) === 'Run Benchmark') {
+        await vscode.commands.executeCommand('latency.runBenchmark');
+      }
+    }),
+    vscode.commands.registerCommand('latency.openConfig', async () => {
+      const folder = vscode.workspace.workspaceFolders?.length === 1
+        ? vscode.workspace.workspaceFolders[0]
+        : await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Open the benchmark config of which folder?' });
+      if (folder) await openConfigAt(folder);
+      else if (!vscode.workspace.workspaceFolders?.length) void vscode.window.showInformationMessage('Latency: open a folder to give it a benchmark config.');
+    }),
+    vscode.commands.registerCommand('latency.showLog', () => log.show()),
+  );
+  log.info(`Latency activated (${context.extensionMode === vscode.ExtensionMode.Test ? 'test' : 'normal'} mode)`);
+
+  return {
+    get lastResult() {
+      return panel.lastResult;
+    },
+    get statusBarText() {
+      return statusBar.text;
+    },
+  };
+}
+
+export function deactivate(): void {
+  // Every disposable (panel, status bar, a running profiler via the controller) is on context.subscriptions.
+}

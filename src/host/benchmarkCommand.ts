@@ -1,0 +1,160 @@
+// "Latency: Run Benchmark": trust gate, model choice, config, a cancellable progress
+// notification, and the outcome shown — results kept even when the run ends early.
+
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { ConfigError, formatIssue } from '../core/config';
+import { progressFraction, progressMessage, resultHeadline } from '../core/messages';
+import type { BenchmarkResult } from '../core/result';
+import { runInProfiler, type ProfilerOutcome } from '../profiler/client';
+import { pickModel, rememberModel } from './modelPicker';
+import type { ResultsPanel } from './resultsPanel';
+import type { LatencyStatusBar } from './statusBar';
+import { loadBenchmarkConfig, openConfigAt } from './workspaceConfig';
+
+export const TRUST_MESSAGE =
+  'Latency runs benchmarks only in trusted workspaces: a benchmark loads and executes the model files in this folder.';
+
+export class BenchmarkController implements vscode.Disposable {
+  private running: vscode.CancellationTokenSource | undefined;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly panel: ResultsPanel,
+    private readonly statusBar: LatencyStatusBar,
+  ) {}
+
+  /** Returns the outcome so callers (and the extension-host tests) can inspect it. */
+  async run(uri?: vscode.Uri): Promise<ProfilerOutcome | undefined> {
+    if (!vscode.workspace.isTrusted) {
+      this.log.warn('benchmark refused: workspace is not trusted');
+      void vscode.window.showWarningMessage(TRUST_MESSAGE, 'Manage Workspace Trust').then((c) => {
+        if (c) void vscode.commands.executeCommand('workbench.trust.manage');
+      });
+      return undefined;
+    }
+    if (this.running) {
+      const c = await vscode.window.showInformationMessage('Latency: a benchmark is already running.', 'Cancel It');
+      if (c) this.running.cancel();
+      return undefined;
+    }
+    const model = uri instanceof vscode.Uri ? uri : await pickModel(this.context.workspaceState);
+    if (!model) return undefined;
+
+    let config;
+    try {
+      config = await loadBenchmarkConfig(model);
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        this.reportConfigError(model, err);
+        return undefined;
+      }
+      throw err;
+    }
+    await rememberModel(this.context.workspaceState, model);
+
+    const name = path.basename(model.fsPath);
+    this.log.info(`benchmark ${model.fsPath}: ${config.iterations} runs after ${config.warmup} warm-up`, config.session);
+    const source = new vscode.CancellationTokenSource();
+    this.running = source;
+    try {
+      const outcome = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Latency: ${name}`, cancellable: true },
+        (progress, token) => {
+          token.onCancellationRequested(() => source.cancel());
+          let reported = 0;
+          return runInProfiler({
+            profilerScript: vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'profiler.js').fsPath,
+            modelPath: model.fsPath,
+            config,
+            cwd: path.dirname(model.fsPath),
+            cancellation: source.token,
+            log: (level, message) => this.log[level](message),
+            onProgress: (p) => {
+              const percent = Math.round(progressFraction(p, config.warmup, config.iterations) * 100);
+              progress.report({ message: progressMessage(p), increment: Math.max(0, percent - reported) });
+              reported = Math.max(reported, percent);
+            },
+          });
+        },
+      );
+      this.present(model, outcome);
+      return outcome;
+    } finally {
+      source.dispose();
+      this.running = undefined;
+    }
+  }
+
+  cancel(): void {
+    this.running?.cancel();
+  }
+
+  /** Deactivation cancels a running benchmark; the client then ends the profiler process. */
+  dispose(): void {
+    this.running?.cancel();
+  }
+
+  private present(model: vscode.Uri, outcome: ProfilerOutcome): void {
+    if (outcome.result) this.showResult(outcome.result);
+    switch (outcome.status) {
+      case 'completed':
+        return;
+      case 'cancelled':
+        this.log.info('benchmark cancelled');
+        void vscode.window.showInformationMessage(
+          outcome.result?.summary ? `Latency: cancelled — partial result kept (${outcome.result.summary.n} runs).` : 'Latency: benchmark cancelled before any measured run.',
+        );
+        return;
+      case 'failed':
+        this.log.error(outcome.message);
+        void this.reportFailure(model, outcome);
+    }
+  }
+
+  private showResult(result: BenchmarkResult): void {
+    this.log.info(resultHeadline(result));
+    this.statusBar.show(result);
+    this.panel.show(result);
+  }
+
+  private async reportFailure(model: vscode.Uri, outcome: Extract<ProfilerOutcome, { status: 'failed' }>): Promise<void> {
+    const folder = vscode.workspace.getWorkspaceFolder(model);
+    const data = outcome.data;
+    const kept = outcome.result?.summary ? ` Partial result kept (${outcome.result.summary.n} runs).` : '';
+    const actions: string[] = [];
+    const inputName = 'inputName' in data ? data.inputName : undefined;
+    if ((data.kind === 'inputRejected' || data.kind === 'inputSynthesis') && folder) actions.push('Open Config');
+    if (data.kind === 'crashed') actions.push('Run Again');
+    actions.push('Show Log');
+    const hint = 'hint' in data && data.hint ? ` ${data.hint}` : '';
+    const choice = await vscode.window.showErrorMessage(`Latency: ${firstLine(outcome.message)}${kept}${data.kind === 'crashed' ? '' : hint}`, ...actions);
+    if (choice === 'Open Config' && folder) {
+      const input = inputName ? { name: inputName, ...('inputShape' in data && data.inputShape ? { shape: data.inputShape } : {}) } : undefined;
+      await openConfigAt(folder, ['inputs'], input);
+    } else if (choice === 'Run Again') {
+      await vscode.commands.executeCommand('latency.runBenchmark', model);
+    } else if (choice === 'Show Log') {
+      this.log.show();
+    }
+  }
+
+  private reportConfigError(model: vscode.Uri, err: ConfigError): void {
+    for (const issue of err.issues) this.log.error(formatIssue(issue));
+    const first = err.issues[0];
+    const folder = vscode.workspace.getWorkspaceFolder(model);
+    const inFile = first && !first.source.startsWith('settings') && folder;
+    const more = err.issues.length > 1 ? ` (and ${err.issues.length - 1} more)` : '';
+    void vscode.window
+      .showErrorMessage(`Latency: invalid configuration — ${first ? formatIssue(first) : err.message}${more}`, inFile ? 'Open Config' : 'Open Settings')
+      .then((c) => {
+        if (c === 'Open Config' && folder && first) void openConfigAt(folder, first.path);
+        else if (c === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'latency.');
+      });
+  }
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0] ?? s;
+}

@@ -1,0 +1,105 @@
+// Reads the benchmark configuration a user sees in VS Code: settings (latency.*), then
+// `.vscode/latency.json` of the model's workspace folder. Validation lives in the pure core.
+
+import * as vscode from 'vscode';
+import { ConfigError, mergeConfig, parseConfigLayer, type BenchmarkConfig, type ConfigLayer } from '../core/config';
+import { WORKSPACE_CONFIG_PATH, ensureInputOverride, locateInConfig, parseWorkspaceConfigText } from '../core/configFile';
+
+const TEMPLATE = `{
+  // Benchmark settings for this folder; they take precedence over user settings (latency.*).
+  "iterations": 1000,
+  "warmup": 50,
+  "session": {
+    "intraOpNumThreads": 0
+  },
+  "inputs": {
+    // Sizes for symbolic dimensions, by name, e.g. "sequence": 128
+    "dimensions": {},
+    // Per input: "shape", a constant "value", or a "range" for generated values
+    "overrides": {}
+  }
+}
+`;
+
+export function configFileUri(folder: vscode.WorkspaceFolder): vscode.Uri {
+  return vscode.Uri.joinPath(folder.uri, WORKSPACE_CONFIG_PATH);
+}
+
+function settingsLayer(scope: vscode.Uri): { layer: ConfigLayer; issues: ConfigError['issues'] } {
+  const c = vscode.workspace.getConfiguration('latency', scope);
+  const raw = {
+    iterations: c.get('iterations'),
+    warmup: c.get('warmup'),
+    session: {
+      intraOpNumThreads: c.get('session.intraOpNumThreads'),
+      interOpNumThreads: c.get('session.interOpNumThreads'),
+      graphOptimizationLevel: c.get('session.graphOptimizationLevel'),
+      executionMode: c.get('session.executionMode'),
+      executionProviders: c.get('session.executionProviders'),
+    },
+    inputs: {
+      defaultDimension: c.get('inputs.defaultDimension'),
+      dimensions: c.get('inputs.dimensions'),
+      overrides: c.get('inputs.overrides'),
+    },
+  };
+  return parseConfigLayer(JSON.parse(JSON.stringify(raw)), 'settings (latency.*)');
+}
+
+async function readText(uri: vscode.Uri): Promise<string | undefined> {
+  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (open) return open.getText();
+  try {
+    return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+  } catch (err) {
+    if (err instanceof vscode.FileSystemError && err.code === 'FileNotFound') return undefined;
+    throw err;
+  }
+}
+
+/** Throws ConfigError listing every problem, so the user fixes them in one go. */
+export async function loadBenchmarkConfig(model: vscode.Uri): Promise<BenchmarkConfig> {
+  const settings = settingsLayer(model);
+  const layers = [settings.layer];
+  const issues = [...settings.issues];
+  const folder = vscode.workspace.getWorkspaceFolder(model);
+  if (folder) {
+    const uri = configFileUri(folder);
+    const text = await readText(uri);
+    if (text !== undefined) {
+      const rel = vscode.workspace.asRelativePath(model, false);
+      const parsed = parseWorkspaceConfigText(text, WORKSPACE_CONFIG_PATH, rel);
+      layers.push(...parsed.layers);
+      issues.push(...parsed.issues);
+    }
+  }
+  if (issues.length) throw new ConfigError(issues);
+  return mergeConfig(...layers);
+}
+
+/**
+ * Opens `.vscode/latency.json` (created from a commented template when absent) with the
+ * cursor on `path`; with an input name, an override entry is added for it first.
+ */
+export async function openConfigAt(folder: vscode.WorkspaceFolder, path: Array<string | number> = [], input?: { name: string; shape?: number[] }): Promise<void> {
+  const uri = configFileUri(folder);
+  if ((await readText(uri)) === undefined) {
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(TEMPLATE));
+  }
+  const doc = await vscode.workspace.openTextDocument(uri);
+  let target = path;
+  if (input) {
+    const updated = ensureInputOverride(doc.getText(), input.name, input.shape);
+    if (updated !== doc.getText()) {
+      const edit = new vscode.WorkspaceEdit();
+      edit.replace(uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), updated);
+      await vscode.workspace.applyEdit(edit);
+    }
+    target = ['inputs', 'overrides', input.name];
+  }
+  const { offset, length } = locateInConfig(doc.getText(), target);
+  const editor = await vscode.window.showTextDocument(doc);
+  const range = new vscode.Range(doc.positionAt(offset), doc.positionAt(offset + length));
+  editor.selection = new vscode.Selection(range.start, range.end);
+  editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+}

@@ -1,0 +1,127 @@
+// `latency` — the headless CLI. It runs the very same benchmark code as the extension's profiler
+// process, in-process, and prints the same figures the panel shows.
+
+import { existsSync, promises as fs } from 'fs';
+import * as path from 'path';
+import { ConfigError, mergeConfig, type BenchmarkConfig, type ConfigLayer } from '../core/config';
+import { WORKSPACE_CONFIG_PATH, parseWorkspaceConfigText } from '../core/configFile';
+import { formatMs } from '../core/format';
+import { renderTextReport } from '../core/report';
+import { BenchmarkError } from './benchmarkError';
+import { USAGE, UsageError, parseCli, type BenchArgs } from './cliArgs';
+import { runOnnxBenchmark } from './onnxBenchmark';
+import pkg from '../../package.json';
+
+const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+
+async function main(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseCli(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`latency: ${err.message}\n\n${USAGE}\n`);
+      return EXIT.usage;
+    }
+    throw err;
+  }
+  if (args.command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return EXIT.ok;
+  }
+  if (args.command === 'version') {
+    process.stdout.write(`latency ${pkg.version}\n`);
+    return EXIT.ok;
+  }
+  return bench(args);
+}
+
+async function bench(args: BenchArgs): Promise<number> {
+  let config: BenchmarkConfig;
+  try {
+    config = await resolveConfig(args);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`latency: invalid configuration\n${err.message}\n`);
+      return EXIT.usage;
+    }
+    throw err;
+  }
+
+  let cancelled = false;
+  process.on('SIGINT', () => {
+    if (cancelled) process.exit(EXIT.interrupted);
+    cancelled = true;
+    process.stderr.write('\ninterrupted: finishing with the runs done so far (Ctrl-C again to quit now)\n');
+  });
+  const showProgress = !args.quiet && process.stderr.isTTY;
+  const jsonToStdout = args.jsonPath === '-';
+
+  try {
+    const result = await runOnnxBenchmark(
+      { modelPath: args.modelPath, config },
+      {
+        isCancelled: () => cancelled,
+        onProgress: (p) => {
+          if (!showProgress) return;
+          const p50 = p.runningP50Ms !== undefined ? ` · p50 ${formatMs(p.runningP50Ms)}` : '';
+          process.stderr.write(`\r\x1b[K${p.phase === 'warmup' ? 'warm-up' : 'measuring'} ${p.done}/${p.total}${p50}`);
+        },
+      },
+    );
+    if (showProgress) process.stderr.write('\r\x1b[K');
+    const report = renderTextReport(result);
+    (jsonToStdout ? process.stderr : process.stdout).write(`${report}\n`);
+    if (args.jsonPath !== undefined) {
+      const json = `${JSON.stringify(result, null, 2)}\n`;
+      if (jsonToStdout) process.stdout.write(json);
+      else await writeAtomically(args.jsonPath, json);
+    }
+    return result.partial ? EXIT.interrupted : EXIT.ok;
+  } catch (err) {
+    if (showProgress) process.stderr.write('\r\x1b[K');
+    if (err instanceof BenchmarkError) {
+      process.stderr.write(`latency: ${err.message}\n`);
+      if (err.data.hint) process.stderr.write(`hint: ${err.data.hint}\n`);
+      return EXIT.failed;
+    }
+    throw err;
+  }
+}
+
+async function resolveConfig(args: BenchArgs): Promise<BenchmarkConfig> {
+  const layers: ConfigLayer[] = [];
+  const configPath = args.configPath ?? (existsSync(WORKSPACE_CONFIG_PATH) ? WORKSPACE_CONFIG_PATH : undefined);
+  if (configPath !== undefined) {
+    let text: string;
+    try {
+      text = await fs.readFile(configPath, 'utf8');
+    } catch (err) {
+      throw new ConfigError([{ source: configPath, path: [], message: `cannot read: ${(err as Error).message}` }]);
+    }
+    // Per-model sections are keyed relative to the workspace folder that holds .vscode/.
+    const configDir = path.dirname(path.resolve(configPath));
+    const root = path.basename(configDir) === '.vscode' ? path.dirname(configDir) : configDir;
+    const rel = path.relative(root, path.resolve(args.modelPath)).split(path.sep).join('/');
+    const parsed = parseWorkspaceConfigText(text, configPath, rel);
+    if (parsed.issues.length) throw new ConfigError(parsed.issues);
+    layers.push(...parsed.layers);
+  }
+  return mergeConfig(...layers, args.layer);
+}
+
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await fs.writeFile(tmp, text);
+  await fs.rename(tmp, file);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`latency: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = EXIT.failed;
+  },
+);

@@ -1,0 +1,160 @@
+// Command-line arguments of `latency`, turned into a config layer. Pure apart from util.parseArgs,
+// so it is unit-tested without running anything.
+
+import { parseArgs } from 'util';
+import { EXECUTION_MODES, OPTIMIZATION_LEVELS, type ConfigLayer, type InputOverride } from '../core/config';
+import type { ExecutionMode, GraphOptimizationLevel } from '../core/result';
+
+export const USAGE = `Usage:
+  latency bench <model.onnx> [options]
+
+Options:
+  -n, --iterations N        measured runs (default 1000)
+  -w, --warmup N            warm-up runs (default 50)
+      --shape NAME=DIMS     input shape, e.g. --shape input=1x3x224x224 (repeatable)
+      --value NAME=V        fill an input with a constant (repeatable)
+      --range NAME=LO:HI    generated values in [LO, HI), e.g. --range input_ids=0:30522
+      --dim SYMBOL=N        size of a symbolic dimension, e.g. --dim sequence=128
+      --default-dim N       size of other symbolic dimensions (default 32)
+  -t, --threads N           onnxruntime intra-op threads (0 = onnxruntime decides)
+      --inter-threads N     onnxruntime inter-op threads
+      --opt-level L         graph optimization: ${OPTIMIZATION_LEVELS.join(' | ')}
+      --execution-mode M    ${EXECUTION_MODES.join(' | ')}
+      --ep LIST             execution providers in order, e.g. cuda,cpu
+      --config FILE         a latency.json (default: .vscode/latency.json if present)
+      --json FILE           write the full result as JSON (- for stdout)
+  -q, --quiet               no progress line
+  -h, --help                this help
+  -v, --version             print the version
+
+Exit status: 0 done, 1 benchmark failed, 2 bad arguments, 130 interrupted (partial result kept).`;
+
+export interface BenchArgs {
+  command: 'bench';
+  modelPath: string;
+  layer: ConfigLayer;
+  configPath?: string;
+  jsonPath?: string;
+  quiet: boolean;
+}
+
+export type CliCommand = BenchArgs | { command: 'help' } | { command: 'version' };
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export function parseCli(argv: readonly string[]): CliCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        iterations: { type: 'string', short: 'n' },
+        warmup: { type: 'string', short: 'w' },
+        shape: { type: 'string', multiple: true },
+        value: { type: 'string', multiple: true },
+        range: { type: 'string', multiple: true },
+        dim: { type: 'string', multiple: true },
+        'default-dim': { type: 'string' },
+        threads: { type: 'string', short: 't' },
+        'inter-threads': { type: 'string' },
+        'opt-level': { type: 'string' },
+        'execution-mode': { type: 'string' },
+        ep: { type: 'string' },
+        config: { type: 'string' },
+        json: { type: 'string' },
+        quiet: { type: 'boolean', short: 'q' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values: v, positionals } = parsed;
+  if (v.help) return { command: 'help' };
+  if (v.version) return { command: 'version' };
+  const [command, modelPath, ...extra] = positionals;
+  if (command === undefined) throw new UsageError('missing command (try: latency bench model.onnx)');
+  if (command !== 'bench') throw new UsageError(`unknown command "${command}" (the command is "bench")`);
+  if (modelPath === undefined) throw new UsageError('missing model path: latency bench <model.onnx>');
+  if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+
+  const layer: ConfigLayer = {};
+  if (v.iterations !== undefined) layer.iterations = int('--iterations', v.iterations, 1);
+  if (v.warmup !== undefined) layer.warmup = int('--warmup', v.warmup, 0);
+
+  const session: NonNullable<ConfigLayer['session']> = {};
+  if (v.threads !== undefined) session.intraOpNumThreads = int('--threads', v.threads, 0);
+  if (v['inter-threads'] !== undefined) session.interOpNumThreads = int('--inter-threads', v['inter-threads'], 0);
+  if (v['opt-level'] !== undefined) session.graphOptimizationLevel = oneOf('--opt-level', v['opt-level'], OPTIMIZATION_LEVELS) as GraphOptimizationLevel;
+  if (v['execution-mode'] !== undefined) session.executionMode = oneOf('--execution-mode', v['execution-mode'], EXECUTION_MODES) as ExecutionMode;
+  if (v.ep !== undefined) {
+    const eps = v.ep.split(',').map((s) => s.trim()).filter(Boolean);
+    if (!eps.length) throw new UsageError('--ep needs at least one provider, e.g. --ep cpu');
+    session.executionProviders = eps;
+  }
+  if (Object.keys(session).length) layer.session = session;
+
+  const overrides: Record<string, InputOverride> = {};
+  const override = (name: string) => (overrides[name] ??= {});
+  for (const s of v.shape ?? []) {
+    const [name, dims] = pair('--shape', s);
+    override(name).shape = dims.split(/[x,]/).map((d) => {
+      if (/^\d+$/.test(d)) return Number(d);
+      if (/^[A-Za-z_][\w.]*$/.test(d)) return d;
+      throw new UsageError(`--shape ${s}: "${d}" is not a size (write dims like 1x3x224x224)`);
+    });
+  }
+  for (const s of v.value ?? []) {
+    const [name, raw] = pair('--value', s);
+    override(name).value = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+  }
+  for (const s of v.range ?? []) {
+    const [name, raw] = pair('--range', s);
+    const m = /^(-?[\d.]+(?:e-?\d+)?):(-?[\d.]+(?:e-?\d+)?)$/.exec(raw);
+    if (!m || !(Number(m[1]) < Number(m[2]))) throw new UsageError(`--range ${s}: expected NAME=LOW:HIGH with LOW < HIGH`);
+    override(name).range = [Number(m[1]), Number(m[2])];
+  }
+  const dimensions: Record<string, number> = {};
+  for (const s of v.dim ?? []) {
+    const [name, raw] = pair('--dim', s);
+    dimensions[name] = int(`--dim ${name}`, raw, 0);
+  }
+  const inputs: NonNullable<ConfigLayer['inputs']> = {};
+  if (v['default-dim'] !== undefined) inputs.defaultDimension = int('--default-dim', v['default-dim'], 1);
+  if (Object.keys(dimensions).length) inputs.dimensions = dimensions;
+  if (Object.keys(overrides).length) inputs.overrides = overrides;
+  if (Object.keys(inputs).length) layer.inputs = inputs;
+
+  return {
+    command: 'bench',
+    modelPath,
+    layer,
+    quiet: v.quiet ?? false,
+    ...(v.config !== undefined ? { configPath: v.config } : {}),
+    ...(v.json !== undefined ? { jsonPath: v.json } : {}),
+  };
+}
+
+function int(flag: string, raw: string, min: number): number {
+  if (!/^\d+$/.test(raw) || Number(raw) < min) throw new UsageError(`${flag} expects an integer ≥ ${min}, got "${raw}"`);
+  return Number(raw);
+}
+
+function oneOf(flag: string, raw: string, allowed: readonly string[]): string {
+  if (!allowed.includes(raw)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw;
+}
+
+function pair(flag: string, raw: string): [string, string] {
+  const eq = raw.lastIndexOf('=');
+  if (eq <= 0) throw new UsageError(`${flag} expects NAME=VALUE, got "${raw}"`);
+  return [raw.slice(0, eq), raw.slice(eq + 1)];
+}

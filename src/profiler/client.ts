@@ -1,0 +1,179 @@
+// Starts one profiler process per benchmark and talks to it over typed JSON-RPC. Never imports
+// `vscode`: the extension host adapts it, and tests drive it directly. Every way a run can end
+// (done, cancelled, refused, crashed, killed) resolves to an outcome; nothing is left running.
+
+import { fork, type ChildProcess } from 'child_process';
+import {
+  CancellationTokenSource,
+  ResponseError,
+  createMessageConnection,
+  IPCMessageReader,
+  IPCMessageWriter,
+} from 'vscode-jsonrpc/node';
+import type { BenchmarkConfig } from '../core/config';
+import {
+  ColdStartNotification,
+  LogNotification,
+  ProgressNotification,
+  RunRequest,
+  StartedNotification,
+  type LogParams,
+  type ProfilerErrorData,
+} from '../core/profilerProtocol';
+import { ResultAssembler, type RunHeader } from '../core/resultAssembler';
+import type { BenchmarkResult } from '../core/result';
+import { median } from '../core/stats';
+
+export interface CancellationLike {
+  readonly isCancellationRequested: boolean;
+  onCancellationRequested(listener: () => void): { dispose(): void };
+}
+
+export interface ClientProgress {
+  phase: 'loading' | 'cold' | 'warmup' | 'measure';
+  done: number;
+  total: number;
+  runningP50Ms?: number;
+}
+
+export interface ProfilerRunOptions {
+  /** The built profiler entry (dist/profiler.js). */
+  profilerScript: string;
+  modelPath: string;
+  config: BenchmarkConfig;
+  cwd?: string;
+  cancellation?: CancellationLike;
+  /** How long a cancelled profiler may take to answer with its partial result before it is killed. */
+  cancelGraceMs?: number;
+  progressIntervalMs?: number;
+  onSpawn?(pid: number): void;
+  onStarted?(header: RunHeader): void;
+  onProgress?(progress: ClientProgress): void;
+  log?(level: LogParams['level'], message: string): void;
+}
+
+export type FailureData = ProfilerErrorData | { kind: 'crashed'; exitCode: number | null; signal: string | null; stderr: string };
+
+export type ProfilerOutcome =
+  | { status: 'completed'; result: BenchmarkResult }
+  | { status: 'cancelled'; result?: BenchmarkResult }
+  | { status: 'failed'; message: string; data: FailureData; result?: BenchmarkResult };
+
+const STDERR_TAIL_BYTES = 4000;
+
+export function runInProfiler(opts: ProfilerRunOptions): Promise<ProfilerOutcome> {
+  return new Promise<ProfilerOutcome>((resolve) => {
+    const log = opts.log ?? (() => undefined);
+    const assembler = new ResultAssembler();
+    let stderrTail = '';
+    let settled = false;
+    let cancelled = false;
+    let killTimer: NodeJS.Timeout | undefined;
+
+    const child: ChildProcess = fork(opts.profilerScript, [], {
+      cwd: opts.cwd,
+      // Inside VS Code, process.execPath is Electron; this makes it behave as plain Node.
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      execArgv: [],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
+
+    const onOutput = (chunk: Buffer) => {
+      const text = chunk.toString();
+      stderrTail = (stderrTail + text).slice(-STDERR_TAIL_BYTES);
+      for (const line of text.split('\n')) if (line.trim()) log('warn', `[profiler] ${line}`);
+    };
+    child.stdout?.on('data', onOutput);
+    child.stderr?.on('data', onOutput);
+
+    const connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
+    connection.onNotification(StartedNotification, (header) => {
+      assembler.start(header);
+      opts.onStarted?.(header);
+      opts.onProgress?.({ phase: 'cold', done: 0, total: header.config.iterations });
+    });
+    connection.onNotification(ColdStartNotification, ({ firstMs }) => assembler.coldStart(firstMs));
+    connection.onNotification(ProgressNotification, (p) => {
+      assembler.notePeakRss(p.peakRssBytes);
+      if (p.phase === 'warmup') assembler.addWarmup(p.newSamplesMs);
+      else assembler.addMeasured(p.newSamplesMs, p.measuredWallMs);
+      opts.onProgress?.({
+        phase: p.phase,
+        done: p.done,
+        total: p.total,
+        ...(p.phase === 'measure' && assembler.samplesMs.length ? { runningP50Ms: median(assembler.samplesMs) } : {}),
+      });
+    });
+    connection.onNotification(LogNotification, ({ level, message }) => log(level, message));
+    connection.onError(([err]) => log('warn', `profiler channel error: ${err.message}`));
+    connection.listen();
+    opts.onProgress?.({ phase: 'loading', done: 0, total: opts.config.iterations });
+
+    const finish = (outcome: ProfilerOutcome) => {
+      if (settled) return;
+      settled = true;
+      if (killTimer) clearTimeout(killTimer);
+      cancelSubscription?.dispose();
+      connection.dispose();
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      resolve(outcome);
+    };
+
+    const tokenSource = new CancellationTokenSource();
+    const cancelSubscription = opts.cancellation?.onCancellationRequested(() => {
+      if (cancelled || settled) return;
+      cancelled = true;
+      log('info', 'cancellation requested');
+      tokenSource.cancel();
+      // A single inference can outlast the grace period; the samples we already hold are kept.
+      killTimer = setTimeout(() => {
+        log('warn', 'the profiler did not stop in time; killing it');
+        finish({ status: 'cancelled', result: assembler.finish({ partialReason: 'cancelled' }) });
+      }, opts.cancelGraceMs ?? 500);
+    });
+
+    child.on('error', (err) => {
+      finish({ status: 'failed', message: `Could not start the profiler process: ${err.message}`, data: { kind: 'internal' } });
+    });
+    child.on('exit', (exitCode, signal) => {
+      if (settled) return;
+      if (cancelled) {
+        finish({ status: 'cancelled', result: assembler.finish({ partialReason: 'cancelled' }) });
+        return;
+      }
+      const how = signal ? `was killed (${signal})` : `exited with code ${exitCode}`;
+      const detail = stderrTail.trim() ? `\n${stderrTail.trim()}` : '';
+      finish({
+        status: 'failed',
+        message: `The profiler process ${how} before finishing.${detail}`,
+        data: { kind: 'crashed', exitCode, signal, stderr: stderrTail },
+        result: assembler.finish({ partialReason: `profiler process ${how}` }),
+      });
+    });
+
+    if (opts.cancellation?.isCancellationRequested) {
+      finish({ status: 'cancelled' });
+      return;
+    }
+
+    connection
+      .sendRequest(RunRequest, { modelPath: opts.modelPath, config: opts.config, progressIntervalMs: opts.progressIntervalMs ?? 200 }, tokenSource.token)
+      .then(
+        (result) => finish(cancelled || (result.partial && tokenSource.token.isCancellationRequested) ? { status: 'cancelled', result } : { status: 'completed', result }),
+        (err: unknown) => {
+          if (err instanceof ResponseError) {
+            const data = (err.data as ProfilerErrorData | undefined) ?? { kind: 'internal' };
+            finish({ status: 'failed', message: err.message, data, ...withResult(assembler.finish({ partialReason: 'failed' })) });
+          } else if (!settled) {
+            // The channel closed under us; the exit handler reports the crash with its cause.
+            log('warn', `profiler request ended: ${(err as Error).message}`);
+          }
+        },
+      );
+  });
+}
+
+function withResult(result: BenchmarkResult | undefined): { result?: BenchmarkResult } {
+  return result ? { result } : {};
+}

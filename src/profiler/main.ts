@@ -1,0 +1,47 @@
+// Entry point of the profiler process, forked by the extension host (or a test). It speaks
+// only JSON-RPC over the IPC channel; stdout/stderr are left for crash output the client logs.
+
+import { CancellationToken, ResponseError, createMessageConnection } from 'vscode-jsonrpc/node';
+import { IPCMessageReader, IPCMessageWriter } from 'vscode-jsonrpc/node';
+import {
+  ColdStartNotification,
+  LogNotification,
+  PROFILER_ERROR_CODE,
+  ProgressNotification,
+  RunRequest,
+  StartedNotification,
+  type ProfilerErrorData,
+} from '../core/profilerProtocol';
+import { BenchmarkError } from './benchmarkError';
+import { runOnnxBenchmark } from './onnxBenchmark';
+
+if (!process.send) {
+  process.stderr.write('The Latency profiler must be started with an IPC channel (child_process.fork). For the CLI, run dist/cli.js.\n');
+  process.exit(2);
+}
+
+const connection = createMessageConnection(new IPCMessageReader(process), new IPCMessageWriter(process));
+
+connection.onRequest(RunRequest, async (params, token: CancellationToken) => {
+  try {
+    return await runOnnxBenchmark(
+      { modelPath: params.modelPath, config: params.config, progressIntervalMs: params.progressIntervalMs ?? 200 },
+      {
+        onStarted: (header) => void connection.sendNotification(StartedNotification, header),
+        onColdStart: (firstMs) => void connection.sendNotification(ColdStartNotification, { firstMs }),
+        onProgress: ({ runningP50Ms: _unused, ...progress }) => void connection.sendNotification(ProgressNotification, progress),
+        log: (level, message) => void connection.sendNotification(LogNotification, { level, message }),
+        isCancelled: () => token.isCancellationRequested,
+      },
+    );
+  } catch (err) {
+    if (err instanceof BenchmarkError) return new ResponseError<ProfilerErrorData>(PROFILER_ERROR_CODE, err.message, err.data);
+    const message = err instanceof Error ? err.message : String(err);
+    return new ResponseError<ProfilerErrorData>(PROFILER_ERROR_CODE, message, { kind: 'internal' });
+  }
+});
+
+// The client owns our lifetime: when the channel closes, nothing is left to report to.
+connection.onClose(() => process.exit(0));
+process.on('disconnect', () => process.exit(0));
+connection.listen();

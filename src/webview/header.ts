@@ -1,0 +1,38 @@
+// The panel's header: what was measured, and a banner when the figures cover fewer runs than
+// were configured, so a partial result is never mistaken for a complete one.
+
+import { formatBytes } from '../core/format';
+import type { BenchmarkResult } from '../core/result';
+import { formatCount, formatTimestamp, h } from './dom';
+
+export function renderHeader(container: HTMLElement, result: BenchmarkResult): void {
+  const { target, config, summary } = result;
+  const measured = summary?.n ?? 0;
+  const runs = `${formatCount(measured)} measured + ${formatCount(result.warmupSamplesMs.length)} warm-up runs`;
+
+  const banner = result.partial ? partialBanner(result, measured, config.iterations) : undefined;
+  container.replaceChildren(
+    h('h1', { className: 'model-name', attrs: { title: target.name } }, target.name),
+    h('p', { className: 'model-path', attrs: { title: target.path } }, target.path),
+    h(
+      'p',
+      { className: 'meta' },
+      [formatBytes(target.sizeBytes), runs, `finished ${formatTimestamp(result.finishedAt)}`].join(' · '),
+    ),
+    ...(banner ? [banner] : []),
+  );
+}
+
+function partialBanner(result: BenchmarkResult, measured: number, configured: number): HTMLElement {
+  const reason = result.partialReason?.trim() || `completed ${formatCount(measured)} of ${formatCount(configured)} runs`;
+  const scope =
+    measured > 0
+      ? `The figures below cover the ${formatCount(measured)} measured runs that completed.`
+      : 'No measured run completed, so there are no latency figures.';
+  return h(
+    'div',
+    { className: 'banner banner-partial', attrs: { role: 'status', id: 'partial-banner' } },
+    h('strong', {}, `Partial — ${reason}`),
+    h('span', {}, ` ${scope}`),
+  );
+}

@@ -1,0 +1,102 @@
+// The headless CLI as a CI user runs it: a real process, real models, exit codes and JSON.
+
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { BenchmarkResult } from '../../src/core/result';
+import { ROOT, distFile } from '../support/dist';
+import { slowModel } from '../support/fixtureModels';
+
+let dir: string;
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'latency-cli-'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const lenet = join(ROOT, 'examples', 'lenet5.onnx');
+const cli = (args: string[], cwd = ROOT) => spawnSync(process.execPath, [distFile('cli.js'), ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
+
+test('bench prints the table and writes a JSON result with every documented field', () => {
+  const out = join(dir, 'out.json');
+  const r = cli(['bench', lenet, '--iterations', '150', '--warmup', '5', '--threads', '1', '--shape', 'input=2x1x28x28', '--json', out]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /Latency benchmark: lenet5\.onnx/);
+  assert.match(r.stdout, /p99\.9\s+\S+/);
+  const json = JSON.parse(readFileSync(out, 'utf8')) as BenchmarkResult;
+  for (const key of ['p50Ms', 'p90Ms', 'p95Ms', 'p99Ms', 'p999Ms', 'meanMs', 'stdevMs', 'cv', 'minMs', 'maxMs', 'throughputPerSec', 'n']) {
+    assert.equal(typeof (json.summary as unknown as Record<string, unknown>)[key], 'number', key);
+  }
+  assert.equal(json.summary?.n, 150);
+  assert.equal(json.samplesMs.length, 150);
+  assert.equal(json.schemaVersion, 1);
+  assert.equal(json.partial, false);
+  assert.equal(json.target.name, 'lenet5.onnx');
+  assert.deepEqual(json.config.inputs[0]?.shape, [2, 1, 28, 28]);
+  assert.equal(json.config.session.intraOpNumThreads, 1);
+  assert.ok(json.coldStart.loadMs > 0 && (json.coldStart.firstMs ?? 0) > 0);
+  assert.ok(json.memory.peakRssBytes > 0);
+  for (const key of ['os', 'cpu', 'node', 'onnxruntime']) assert.ok((json.environment as unknown as Record<string, string>)[key], key);
+  // The table shows the same p50 as the JSON.
+  const p50 = /^\s+p50\s+(\S+ \S+)$/m.exec(r.stdout)?.[1];
+  assert.ok(p50, r.stdout);
+});
+
+test('--json - writes JSON to stdout and the table to stderr', () => {
+  const r = cli(['bench', lenet, '-n', '10', '-w', '0', '--json', '-']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal((JSON.parse(r.stdout) as BenchmarkResult).summary?.n, 10);
+  assert.match(r.stderr, /Latency benchmark/);
+});
+
+test('.vscode/latency.json in the working folder is read, with per-model sections', () => {
+  const ws = join(dir, 'ws');
+  mkdirSync(join(ws, '.vscode'), { recursive: true });
+  writeFileSync(join(ws, 'lenet5.onnx'), readFileSync(lenet));
+  writeFileSync(join(ws, '.vscode', 'latency.json'), '{\n  // comments are fine\n  "iterations": 12,\n  "models": { "lenet5.onnx": { "warmup": 3 } }\n}\n');
+  const r = cli(['bench', 'lenet5.onnx', '--json', '-'], ws);
+  assert.equal(r.status, 0, r.stderr);
+  const json = JSON.parse(r.stdout) as BenchmarkResult;
+  assert.equal(json.config.iterations, 12);
+  assert.equal(json.config.warmup, 3);
+  const flags = cli(['bench', 'lenet5.onnx', '-n', '4', '--json', '-'], ws);
+  assert.equal((JSON.parse(flags.stdout) as BenchmarkResult).config.iterations, 4, 'flags win over the file');
+});
+
+test('a malformed config file is a clear error with its line, and nothing runs', () => {
+  const cfg = join(dir, 'bad.json');
+  writeFileSync(cfg, '{ "iterations": "many" }');
+  const r = cli(['bench', lenet, '--config', cfg]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /bad\.json at "iterations": must be an integer ≥ 1/);
+  writeFileSync(cfg, '{\n  "iterations": 3,,\n}');
+  assert.match(cli(['bench', lenet, '--config', cfg]).stderr, /bad\.json:2:19: invalid JSON \(PropertyNameExpected\)/);
+});
+
+test('exit status: 1 for a failed benchmark, 2 for bad arguments', () => {
+  const missing = cli(['bench', join(dir, 'missing.onnx')]);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /Model file not found/);
+  const usage = cli(['bench', lenet, '--iterations', 'x']);
+  assert.equal(usage.status, 2);
+  assert.match(usage.stderr, /--iterations expects an integer/);
+  assert.match(usage.stderr, /Usage:/);
+  assert.equal(cli(['--version']).stdout.trim(), `latency ${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}`);
+});
+
+test('Ctrl-C keeps the runs done so far: exit 130 with a partial JSON result', async () => {
+  const out = join(dir, 'partial.json');
+  const child = spawn(process.execPath, [distFile('cli.js'), 'bench', slowModel(dir), '-n', '100000', '-w', '0', '-t', '1', '--json', out], { cwd: ROOT });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  await new Promise((r) => setTimeout(r, 2500));
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.equal(code, 130, stderr);
+  const json = JSON.parse(readFileSync(out, 'utf8')) as BenchmarkResult;
+  assert.equal(json.partial, true);
+  assert.match(json.partialReason ?? '', /^cancelled after \d+ of 100000 measured runs$/);
+  assert.ok((json.summary?.n ?? 0) > 0);
+});

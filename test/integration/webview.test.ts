@@ -1,0 +1,501 @@
+// The results panel's webview in a real Chromium, under the same CSP it gets in VS Code: the
+// shell from renderPanelHtml, the bundle built from src/webview/main.ts and media/panel.css,
+// served from a loopback server that plays the part of the webview resource origin.
+
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import * as esbuild from 'esbuild';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { formatMs } from '../../src/core/format';
+import { escapeHtml, panelCsp, renderPanelHtml } from '../../src/core/panelHtml';
+import { isPanelState, type PanelState } from '../../src/core/panelProtocol';
+import { PERCENTILE_ESTIMATOR, RESULT_SCHEMA_VERSION, type BenchmarkResult } from '../../src/core/result';
+import { percentile, summarize } from '../../src/core/stats';
+
+const ROOT = resolve(__dirname, '../..');
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOT = join(ROOT, '.test-artifacts', 'webview-panel.png');
+const EVIL = '<img src=x onerror="window.__pwned=1">';
+
+// ---------------------------------------------------------------------------------------------
+// A realistic result: 1000 measured runs from a seeded PRNG, log-normal around 2.1 ms with a
+// slow drift and a few GC-like spikes, after a warm-up that starts slow and settles.
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function makeResult(overrides: { iterations?: number; measured?: number; name?: string; path?: string; seed?: number } = {}): BenchmarkResult {
+  const rand = mulberry32(overrides.seed ?? 42);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  const iterations = overrides.iterations ?? 1000;
+  const measured = overrides.measured ?? iterations;
+  const warmupSamplesMs = Array.from({ length: 50 }, (_, i) => 2.1 * (1 + 1.6 * Math.exp(-i / 6)) * Math.exp(0.07 * gauss()));
+  const samplesMs = Array.from({ length: measured }, (_, i) => {
+    const spike = rand() < 0.004 ? 6 + 14 * rand() : 0;
+    return 2.1 * Math.exp(0.08 * gauss()) + 0.00018 * i + spike;
+  });
+  const summary = summarize(samplesMs, samplesMs.reduce((a, b) => a + b, 0) * 1.04);
+  const firstMs = 38.6;
+  const name = overrides.name ?? 'bert-tiny-int8.onnx';
+  return {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    target: { kind: 'onnx', path: overrides.path ?? `/home/dev/models/${name}`, name, sizeBytes: 17_563_648 },
+    config: {
+      iterations,
+      warmup: 50,
+      session: { intraOpNumThreads: 1, interOpNumThreads: 0, graphOptimizationLevel: 'all', executionMode: 'sequential', executionProviders: ['cpu'] },
+      inputs: [
+        { name: 'input_ids', type: 'int64', shape: [1, 128], declaredShape: ['batch', 'sequence'], fill: { kind: 'random', low: 0, high: 30522, seed: 1 }, notes: ['batch → 1', 'sequence → 128 (override)'] },
+        { name: 'attention_mask', type: 'int64', shape: [1, 128], declaredShape: ['batch', 'sequence'], fill: { kind: 'constant', value: 1 }, notes: ['batch → 1', 'sequence → 128 (override)'] },
+      ],
+    },
+    summary,
+    estimator: PERCENTILE_ESTIMATOR,
+    coldStart: { loadMs: 142.3, firstMs, ratio: summary ? firstMs / summary.p50Ms : null },
+    warmupSamplesMs,
+    samplesMs,
+    memory: { peakRssBytes: 190_840_832 },
+    environment: {
+      os: 'Linux 6.8.0', arch: 'x64', cpu: 'AMD EPYC 7B13', cpuCores: 16, totalMemoryBytes: 68_719_476_736,
+      node: 'v20.19.0', onnxruntime: '1.30.0', hostname: 'devbox',
+    },
+    partial: measured < iterations,
+    ...(measured < iterations ? { partialReason: `cancelled after ${measured} of ${iterations} runs` } : {}),
+    startedAt: '2025-11-26T10:38:12.000Z',
+    finishedAt: '2025-11-26T10:38:15.400Z',
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Themes, as VS Code writes them onto <html style> and the body class.
+
+interface Theme {
+  bodyClass: string[];
+  vars: Record<string, string>;
+}
+
+const DARK_MODERN: Theme = {
+  bodyClass: ['vscode-dark'],
+  vars: {
+    '--vscode-font-family': 'system-ui, "Ubuntu", "Droid Sans", sans-serif',
+    '--vscode-font-size': '13px',
+    '--vscode-editor-font-family': '"Droid Sans Mono", "monospace", monospace',
+    '--vscode-foreground': '#cccccc',
+    '--vscode-descriptionForeground': '#9d9d9d',
+    '--vscode-editor-background': '#1f1f1f',
+    '--vscode-editor-foreground': '#cccccc',
+    '--vscode-editorWidget-background': '#202020',
+    '--vscode-sideBar-background': '#181818',
+    '--vscode-panel-border': '#2b2b2b',
+    '--vscode-widget-border': '#313131',
+    '--vscode-editorGroup-border': '#ffffff17',
+    '--vscode-charts-foreground': '#cccccc',
+    '--vscode-charts-blue': '#3794ff',
+    '--vscode-charts-orange': '#d18616',
+    '--vscode-charts-red': '#f14c4c',
+    '--vscode-charts-green': '#89d185',
+    '--vscode-editorHoverWidget-background': '#202020',
+    '--vscode-editorHoverWidget-foreground': '#cccccc',
+    '--vscode-editorHoverWidget-border': '#454545',
+    '--vscode-inputValidation-warningBackground': '#352a05',
+    '--vscode-inputValidation-warningBorder': '#b89500',
+  },
+};
+
+const HIGH_CONTRAST_LIGHT: Theme = {
+  bodyClass: ['vscode-high-contrast', 'vscode-high-contrast-light'],
+  vars: {
+    ...DARK_MODERN.vars,
+    '--vscode-foreground': '#292929',
+    '--vscode-descriptionForeground': '#292929',
+    '--vscode-editor-background': '#ffffff',
+    '--vscode-editor-foreground': '#292929',
+    '--vscode-editorWidget-background': '#ffffff',
+    '--vscode-panel-border': '#0f4a85',
+    '--vscode-contrastBorder': '#0f4a85',
+    '--vscode-charts-blue': '#0f4a85',
+    '--vscode-charts-orange': '#b5200d',
+    '--vscode-charts-red': '#b5200d',
+    '--vscode-charts-green': '#374e06',
+    '--vscode-editorHoverWidget-background': '#ffffff',
+    '--vscode-editorHoverWidget-foreground': '#292929',
+  },
+};
+const HC_LIGHT_BLUE: [number, number, number] = [0x0f, 0x4a, 0x85];
+
+// ---------------------------------------------------------------------------------------------
+// Harness
+
+// What the functions passed to page.evaluate touch in the page. Declared here, module-local,
+// because the root tsconfig deliberately has no DOM lib (host and profiler code must not see one).
+interface PageCanvas {
+  width: number;
+  height: number;
+  getContext(kind: '2d', opts?: { willReadFrequently: boolean }): {
+    drawImage(source: PageCanvas, x: number, y: number): void;
+    getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+  } | null;
+}
+declare const window: {
+  __posted: Array<{ type: string }>;
+  __cspViolations: string[];
+  __pwned?: unknown;
+  __applyTheme(theme: Theme): void;
+  postMessage(message: unknown, targetOrigin: string): void;
+};
+declare const document: {
+  getElementById(id: string): PageCanvas | null;
+  querySelector(selector: string): unknown;
+  createElement(tag: 'canvas'): PageCanvas;
+};
+declare const sessionStorage: { getItem(key: string): string | null };
+
+let browser: Browser;
+let server: Server;
+let origin = '';
+let bundle = '';
+const requests: Array<{ path: string; status: number }> = [];
+const pageTitle = `Latency: ${EVIL}`;
+
+async function startHarness(): Promise<void> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium is required for the webview test and was not found at ${CHROMIUM}. Install it with: apt-get install -y chromium`);
+  }
+
+  // The webview entry with the options esbuild.js gives it (less the source map), built in
+  // memory so the test always exercises the current source and never races a build writing dist/.
+  const built = await esbuild.build({
+    entryPoints: [join(ROOT, 'src/webview/main.ts')],
+    outfile: join(ROOT, 'dist/webview.js'),
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    legalComments: 'none',
+    logLevel: 'silent',
+    write: false,
+    plugins: [
+      {
+        name: 'forbid-vscode',
+        setup(build) {
+          build.onResolve({ filter: /^vscode$/ }, (args) => ({ errors: [{ text: `the webview must not import "vscode" (from ${args.importer})` }] }));
+        },
+      },
+    ],
+  });
+  bundle = built.outputFiles[0]!.text;
+  const css = readFileSync(join(ROOT, 'media/panel.css'), 'utf8');
+
+  server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const send = (status: number, type: string, body: string) => {
+      requests.push({ path, status });
+      res.writeHead(status, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store' });
+      res.end(body);
+    };
+    if (path === '/') {
+      send(200, 'text/html', renderPanelHtml({
+        cspSource: origin,
+        nonce: randomBytes(16).toString('base64'),
+        scriptUri: `${origin}/dist/webview.js`,
+        styleUri: `${origin}/media/panel.css`,
+        title: pageTitle,
+      }));
+    } else if (path === '/dist/webview.js') send(200, 'text/javascript', bundle);
+    else if (path === '/media/panel.css') send(200, 'text/css', css);
+    // Chromium asks for this on its own; a VS Code webview never would.
+    else if (path === '/favicon.ico') res.writeHead(204).end();
+    else send(404, 'text/plain', 'not found');
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  });
+}
+
+async function stopHarness(): Promise<void> {
+  await browser?.close();
+  await new Promise<void>((ok) => (server ? server.close(() => ok()) : ok()));
+}
+
+interface Probe {
+  page: Page;
+  context: BrowserContext;
+  errors: string[];
+}
+
+/**
+ * This stub stands in for VS Code's webview host: acquireVsCodeApi() (callable once, as in
+ * VS Code) records what the page posts, and keeps setState() in sessionStorage so it outlives
+ * a reload the way VS Code's persisted webview state does. It also applies the theme the way
+ * VS Code does, and records CSP violations from before the first script runs.
+ *
+ * Plain source text rather than a function: tsx compiles functions with esbuild's keepNames
+ * helper (__name), which does not exist in the page.
+ */
+function vscodeHostStub(theme: Theme): string {
+  return `(() => {
+    let theme = ${JSON.stringify(theme)};
+    const posted = [];
+    const violations = [];
+    window.__posted = posted;
+    window.__cspViolations = violations;
+    document.addEventListener('securitypolicyviolation', (e) => {
+      violations.push(e.violatedDirective + ' blocked ' + e.blockedURI + ' at ' + e.sourceFile + ':' + e.lineNumber);
+    });
+    const applyTheme = () => {
+      for (const [k, v] of Object.entries(theme.vars)) document.documentElement.style.setProperty(k, v);
+      document.body.classList.add(...theme.bodyClass);
+    };
+    window.__applyTheme = (t) => {
+      document.body.classList.remove('vscode-light', 'vscode-dark', 'vscode-high-contrast', 'vscode-high-contrast-light');
+      document.documentElement.removeAttribute('style');
+      theme = t;
+      applyTheme();
+    };
+    const KEY = 'vscode-webview-state';
+    let acquired = false;
+    window.acquireVsCodeApi = () => {
+      if (acquired) throw new Error('An instance of the VS Code API has already been acquired');
+      acquired = true;
+      // VS Code has applied the theme before any page script runs.
+      applyTheme();
+      return {
+        postMessage: (m) => { posted.push(JSON.parse(JSON.stringify(m))); },
+        getState: () => {
+          const s = sessionStorage.getItem(KEY);
+          return s === null ? undefined : JSON.parse(s);
+        },
+        setState: (s) => { sessionStorage.setItem(KEY, JSON.stringify(s)); return s; },
+      };
+    };
+  })();`;
+}
+
+async function openPanel(theme: Theme = DARK_MODERN): Promise<Probe> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+  await context.addInitScript({ content: vscodeHostStub(theme) });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') errors.push(`console.${m.type()}: ${m.text()}`);
+  });
+  await page.goto(`${origin}/`);
+  try {
+    await until(page, () => window.__posted.some((m) => m.type === 'ready'), 'the webview to post ready');
+  } catch (err) {
+    await context.close();
+    throw new Error(`${(err as Error).message}; page reported: ${errors.join(' | ') || 'nothing'}`);
+  }
+  return { page, context, errors };
+}
+
+/** Polls with page.evaluate; page.waitForFunction would need eval, which the CSP forbids. */
+function until(page: Page, fn: () => unknown, what: string): Promise<void> {
+  return waitFor(what, async () => Boolean(await page.evaluate(fn)));
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function sendSnapshot(page: Page, result: BenchmarkResult): Promise<void> {
+  await page.evaluate((r) => window.postMessage({ type: 'snapshot', result: r }, '*'), result);
+}
+
+const stat = (page: Page, key: string) => page.locator(`[data-stat="${key}"]`).textContent();
+
+async function assertClean(probe: Probe): Promise<void> {
+  const violations = await probe.page.evaluate(() => window.__cspViolations);
+  assert.deepEqual(violations, [], 'CSP violations');
+  assert.deepEqual(probe.errors, [], 'console errors or page errors');
+  assert.deepEqual(requests.filter((r) => r.status !== 200), [], 'requests the server could not answer');
+}
+
+/** Painted pixels on a canvas, and how many are close to `rgb` (when given). */
+function canvasPixels(page: Page, id: string, rgb?: [number, number, number]) {
+  return page.evaluate(
+    ({ id, rgb }) => {
+      const canvas = document.getElementById(id)!;
+      // Read through a copy: repeated getImageData on the chart's own canvas makes Chromium warn
+      // (willReadFrequently), which would trip the no-console-warnings check.
+      const copy = document.createElement('canvas');
+      copy.width = canvas.width;
+      copy.height = canvas.height;
+      const ctx = copy.getContext('2d', { willReadFrequently: true })!;
+      ctx.drawImage(canvas, 0, 0);
+      const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+      let painted = 0;
+      let matching = 0;
+      let hash = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3]! === 0) continue;
+        painted++;
+        hash = (Math.imul(hash, 31) + data[i]! * 65536 + data[i + 1]! * 256 + data[i + 2]!) | 0;
+        if (rgb && Math.abs(data[i]! - rgb[0]) + Math.abs(data[i + 1]! - rgb[1]) + Math.abs(data[i + 2]! - rgb[2]) < 24) matching++;
+      }
+      return { painted, matching, hash, total: canvas.width * canvas.height };
+    },
+    { id, rgb },
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe('renderPanelHtml', () => {
+  test('states the CSP and escapes every interpolated value', () => {
+    const html = renderPanelHtml({ cspSource: 'https://x.vscode-cdn.net', nonce: 'abc+/=', scriptUri: 'https://a/"b.js', styleUri: 'https://a/<c>.css', title: EVIL });
+    const csp = "default-src 'none'; img-src https://x.vscode-cdn.net data:; style-src https://x.vscode-cdn.net; script-src 'nonce-abc+/='; font-src https://x.vscode-cdn.net;";
+    assert.equal(panelCsp('https://x.vscode-cdn.net', 'abc+/='), csp);
+    assert.ok(html.includes(`content="${escapeHtml(csp)}"`));
+    assert.ok(!html.includes('unsafe-inline') && !html.includes('unsafe-eval'));
+    assert.ok(html.includes('<script nonce="abc+/=" src="https://a/&quot;b.js"></script>'));
+    assert.ok(html.includes('href="https://a/&lt;c&gt;.css"'));
+    assert.ok(html.includes(`<title>${escapeHtml(EVIL)}</title>`) && !html.includes(EVIL));
+  });
+});
+
+describe('results panel webview in Chromium', () => {
+  before(startHarness);
+  after(stopHarness);
+
+  test('renders a snapshot, persists it, restores it on reload and follows the theme', async () => {
+    const probe = await openPanel();
+    const { page } = probe;
+    try {
+      assert.deepEqual(await page.evaluate(() => window.__posted), [{ type: 'ready' }]);
+      assert.equal(await page.locator('#app').isHidden(), true, 'nothing to show before the first snapshot');
+      assert.equal(await page.title(), pageTitle, 'the shell title is text, not markup');
+
+      const result = makeResult();
+      await sendSnapshot(page, result);
+      await until(page, () => document.querySelector('[data-stat="p50"]') !== null, 'the summary');
+
+      // Expected figures computed independently of the result's own summary.
+      const sorted = result.samplesMs.slice().sort((a, b) => a - b);
+      const p50 = formatMs(percentile(sorted, 0.5));
+      const p99 = formatMs(percentile(sorted, 0.99));
+      assert.match(p50, /^2\.\d\d ms$/, 'the generated data is what this test thinks it is');
+      assert.equal(await stat(page, 'p50'), p50);
+      assert.equal(await stat(page, 'p99'), p99);
+      assert.equal(await stat(page, 'n'), '1,000');
+      assert.equal(await page.locator('.model-name').textContent(), 'bert-tiny-int8.onnx');
+      assert.equal(await page.locator('#partial-banner').count(), 0, 'a complete run has no partial banner');
+      assert.equal(await page.locator('#estimator').textContent(), `Percentile estimator: ${PERCENTILE_ESTIMATOR}.`);
+      assert.match((await page.locator('#details').textContent()) ?? '', /input_ids.*\[1, 128\].*\[batch, sequence\].*random in \[0, 30522\)/);
+
+      // Both charts drew something substantial.
+      for (const id of ['histogram-chart', 'timeline-chart']) {
+        const px = await canvasPixels(page, id);
+        assert.ok(px.total > 100_000, `${id} has a real size (${px.total} px)`);
+        assert.ok(px.painted > px.total * 0.01, `${id} is drawn (${px.painted} of ${px.total} px painted)`);
+      }
+      const note = (await page.locator('#timeline-note').textContent()) ?? '';
+      assert.match(note, /38\.6 ms/, 'the cold first inference is stated in words');
+
+      // The webview keeps the snapshot as its state, in the shape the serializer revives.
+      const state: unknown = await page.evaluate(() => JSON.parse(sessionStorage.getItem('vscode-webview-state') ?? 'null'));
+      assert.ok(isPanelState(state), 'persisted state passes the guard');
+      assert.deepEqual((state as PanelState).result, result);
+
+      mkdirSync(join(ROOT, '.test-artifacts'), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+
+      // Theme switch: the charts are redrawn in the new theme's colours.
+      const before = await canvasPixels(page, 'histogram-chart', HC_LIGHT_BLUE);
+      const timelineBefore = await canvasPixels(page, 'timeline-chart');
+      assert.equal(before.matching, 0, 'no high-contrast-light blue before the switch');
+      await page.evaluate((t) => window.__applyTheme(t), HIGH_CONTRAST_LIGHT);
+      await waitFor('the histogram to be redrawn in the new theme', async () => (await canvasPixels(page, 'histogram-chart', HC_LIGHT_BLUE)).matching > 0);
+      assert.notEqual((await canvasPixels(page, 'timeline-chart')).hash, timelineBefore.hash, 'the timeline was redrawn too');
+      await page.screenshot({ path: join(ROOT, '.test-artifacts', 'webview-panel-hc-light.png'), fullPage: true });
+      await assertClean(probe);
+
+      // Reload: VS Code recreates the page when a hidden panel is shown again. The state alone
+      // restores the view; no snapshot is sent this time.
+      await page.reload();
+      await until(page, () => window.__posted.some((m) => m.type === 'ready'), 'ready after reload');
+      await until(page, () => document.querySelector('[data-stat="p50"]') !== null, 'the restored summary');
+      assert.equal(await stat(page, 'p50'), p50);
+      assert.equal(await stat(page, 'n'), '1,000');
+      assert.ok((await canvasPixels(page, 'histogram-chart')).painted > 1000, 'restored histogram is drawn');
+      await assertClean(probe);
+    } finally {
+      await probe.context.close();
+    }
+  });
+
+  test('shows hostile names as text, and nothing runs', async () => {
+    const probe = await openPanel();
+    const { page } = probe;
+    try {
+      const result = makeResult({ name: EVIL, path: `/tmp/${EVIL}/model.onnx` });
+      result.config.inputs[0]!.name = EVIL;
+      result.config.inputs[0]!.notes = [EVIL];
+      await sendSnapshot(page, result);
+      await until(page, () => document.querySelector('.model-name') !== null, 'the header');
+      assert.equal(await page.locator('.model-name').textContent(), EVIL);
+      assert.equal(await page.locator('.model-path').textContent(), `/tmp/${EVIL}/model.onnx`);
+      assert.equal(await page.locator('#details img, #header img, img').count(), 0, 'no element was created from a name');
+      assert.equal(await page.evaluate(() => window.__pwned), undefined);
+      await assertClean(probe);
+    } finally {
+      await probe.context.close();
+    }
+  });
+
+  test('flags a partial result, and ignores malformed messages', async () => {
+    const probe = await openPanel();
+    const { page } = probe;
+    mkdirSync(join(ROOT, '.test-artifacts'), { recursive: true });
+    try {
+      await page.evaluate(() => {
+        window.postMessage({ type: 'snapshot', result: { schemaVersion: 1, target: 'nope' } }, '*');
+        window.postMessage({ type: 'something-else' }, '*');
+      });
+      await page.waitForTimeout(100);
+      assert.equal(await page.locator('#app').isHidden(), true, 'malformed snapshots are not rendered');
+
+      await sendSnapshot(page, makeResult({ iterations: 1000, measured: 412 }));
+      await until(page, () => document.getElementById('partial-banner') !== null, 'the partial banner');
+      const banner = (await page.locator('#partial-banner').textContent()) ?? '';
+      assert.match(banner, /^Partial — cancelled after 412 of 1000 runs/);
+      assert.equal(await stat(page, 'n'), '412');
+      await page.screenshot({ path: join(ROOT, '.test-artifacts', 'webview-panel-partial.png'), fullPage: true });
+
+      // Cancelled during warm-up: no summary at all, still a coherent panel.
+      const none = makeResult({ iterations: 1000, measured: 0 });
+      assert.equal(none.summary, null);
+      await sendSnapshot(page, none);
+      await until(page, () => document.querySelector('[data-stat="p50"]') === null, 'the figures to go');
+      assert.match((await page.locator('#partial-banner').textContent()) ?? '', /No measured run completed/);
+      assert.equal(await page.locator('#histogram-note').textContent(), 'No measured runs to chart.');
+      assert.ok((await canvasPixels(page, 'timeline-chart')).painted > 500, 'warm-up is still charted');
+      await page.screenshot({ path: join(ROOT, '.test-artifacts', 'webview-panel-no-summary.png'), fullPage: true });
+      await assertClean(probe);
+    } finally {
+      await probe.context.close();
+    }
+  });
+});

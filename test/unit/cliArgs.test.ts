@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { UsageError, parseCli } from '../../src/profiler/cliArgs';
+
+test('the documented example parses into a config layer', () => {
+  const cmd = parseCli(['bench', 'model.onnx', '--iterations', '500', '--warmup', '20', '--shape', 'input=1x3x224x224', '--threads', '4', '--json', 'out.json']);
+  assert.equal(cmd.command, 'bench');
+  if (cmd.command !== 'bench') return;
+  assert.equal(cmd.modelPath, 'model.onnx');
+  assert.equal(cmd.jsonPath, 'out.json');
+  assert.deepEqual(cmd.layer, {
+    iterations: 500,
+    warmup: 20,
+    session: { intraOpNumThreads: 4 },
+    inputs: { overrides: { input: { shape: [1, 3, 224, 224] } } },
+  });
+});
+
+test('values, ranges, dims, session options and short flags', () => {
+  const cmd = parseCli(['bench', 'm.onnx', '-n', '3', '--value', 'rate=16000', '--value', 'flag=true', '--value', 'text=hi', '--range', 'ids=0:30522', '--dim', 'sequence=128', '--default-dim', '8', '--opt-level', 'basic', '--execution-mode', 'parallel', '--ep', 'cuda, cpu', '--inter-threads', '2', '-q', '--shape', 'x=1xseq']);
+  assert.ok(cmd.command === 'bench');
+  if (cmd.command !== 'bench') return;
+  assert.equal(cmd.quiet, true);
+  assert.deepEqual(cmd.layer.session, { interOpNumThreads: 2, graphOptimizationLevel: 'basic', executionMode: 'parallel', executionProviders: ['cuda', 'cpu'] });
+  assert.deepEqual(cmd.layer.inputs, {
+    defaultDimension: 8,
+    dimensions: { sequence: 128 },
+    overrides: { rate: { value: 16000 }, flag: { value: true }, text: { value: 'hi' }, ids: { range: [0, 30522] }, x: { shape: [1, 'seq'] } },
+  });
+});
+
+test('help and version', () => {
+  assert.deepEqual(parseCli(['--help']), { command: 'help' });
+  assert.deepEqual(parseCli(['-v']), { command: 'version' });
+});
+
+test('bad arguments are usage errors that say what is wrong', () => {
+  const cases: Array<[string[], RegExp]> = [
+    [[], /missing command/],
+    [['run', 'm.onnx'], /unknown command "run"/],
+    [['bench'], /missing model path/],
+    [['bench', 'm.onnx', '--iterations', 'lots'], /--iterations expects an integer ≥ 1, got "lots"/],
+    [['bench', 'm.onnx', '--iterations', '0'], /≥ 1/],
+    [['bench', 'm.onnx', '--shape', '1x3'], /NAME=VALUE/],
+    [['bench', 'm.onnx', '--shape', 'x=1x-3'], /not a size/],
+    [['bench', 'm.onnx', '--range', 'x=5:1'], /LOW < HIGH/],
+    [['bench', 'm.onnx', '--opt-level', 'max'], /one of disabled, basic, extended, all/],
+    [['bench', 'm.onnx', '--frobnicate'], /Unknown option '--frobnicate'/],
+    [['bench', 'a.onnx', 'b.onnx'], /unexpected argument "b.onnx"/],
+  ];
+  for (const [argv, message] of cases) {
+    assert.throws(() => parseCli(argv), (e: unknown) => e instanceof UsageError && message.test(e.message), argv.join(' '));
+  }
+});

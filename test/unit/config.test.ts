@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { DEFAULT_CONFIG, layersFromWorkspaceFile, mergeConfig, parseConfigLayer } from '../../src/core/config';
+import { ensureInputOverride, locateInConfig, parseWorkspaceConfigText } from '../../src/core/configFile';
+
+describe('config layers', () => {
+  test('defaults: 1000 measured runs after 50 warm-up, onnxruntime-chosen threads on CPU', () => {
+    const c = mergeConfig();
+    assert.equal(c.iterations, 1000);
+    assert.equal(c.warmup, 50);
+    assert.deepEqual(c.session.executionProviders, ['cpu']);
+    assert.equal(c.session.intraOpNumThreads, 0);
+  });
+
+  test('later layers win; dimension and override maps merge per key', () => {
+    const c = mergeConfig(
+      { iterations: 10, session: { intraOpNumThreads: 2 }, inputs: { dimensions: { seq: 8 }, overrides: { a: { value: 1 } } } },
+      { iterations: 20, inputs: { dimensions: { batch: 2 }, overrides: { b: { shape: [1] } } } },
+    );
+    assert.equal(c.iterations, 20);
+    assert.equal(c.session.intraOpNumThreads, 2);
+    assert.equal(c.session.graphOptimizationLevel, 'all');
+    assert.deepEqual(c.inputs.dimensions, { seq: 8, batch: 2 });
+    assert.deepEqual(Object.keys(c.inputs.overrides), ['a', 'b']);
+    assert.deepEqual(DEFAULT_CONFIG.inputs.overrides, {}, 'merging never mutates the defaults');
+  });
+
+  test('every invalid value is reported with its path; typos are not silently ignored', () => {
+    const { issues } = parseConfigLayer(
+      {
+        iteration: 5,
+        warmup: -1,
+        session: { graphOptimizationLevel: 'max', intraOpNumThreads: 1.5, executionProviders: [] },
+        inputs: { overrides: { ids: { range: [5, 1] }, img: { shape: [1, -3] }, x: { colour: 1 } }, dimensions: { s: 'big' } },
+      },
+      'test',
+    );
+    const paths = issues.map((i) => i.path.join('.'));
+    assert.deepEqual(paths.sort(), [
+      'inputs.dimensions.s',
+      'inputs.overrides.ids.range',
+      'inputs.overrides.img.shape',
+      'inputs.overrides.x.colour',
+      'iteration',
+      'session.executionProviders',
+      'session.graphOptimizationLevel',
+      'session.intraOpNumThreads',
+      'warmup',
+    ]);
+  });
+
+  test('per-model sections apply only to their model', () => {
+    const raw = { iterations: 100, models: { 'models/a.onnx': { iterations: 5 }, './models/b.onnx': { warmup: 0 } } };
+    const forA = layersFromWorkspaceFile(raw, 'f', 'models/a.onnx');
+    assert.equal(mergeConfig(...forA.layers).iterations, 5);
+    const forB = layersFromWorkspaceFile(raw, 'f', 'models/b.onnx');
+    assert.equal(mergeConfig(...forB.layers).iterations, 100);
+    assert.equal(mergeConfig(...forB.layers).warmup, 0);
+  });
+});
+
+describe('.vscode/latency.json text', () => {
+  test('comments and trailing commas are fine', () => {
+    const { layers, issues } = parseWorkspaceConfigText('{\n  // fast\n  "iterations": 7,\n}\n', 'latency.json', undefined);
+    assert.deepEqual(issues, []);
+    assert.equal(mergeConfig(...layers).iterations, 7);
+  });
+
+  test('malformed JSON is an issue with line and column, never an exception', () => {
+    const { issues } = parseWorkspaceConfigText('{\n  "iterations": 7\n  "warmup": 1\n}', 'latency.json', undefined);
+    assert.equal(issues.length >= 1, true);
+    assert.match(issues[0]?.source ?? '', /^latency\.json:3:3$/);
+    assert.match(issues[0]?.message ?? '', /CommaExpected/);
+  });
+
+  test('locate a setting, or its deepest existing parent', () => {
+    const text = '{\n  "inputs": {\n    "overrides": {\n      "ids": { "range": [0, 9] }\n    }\n  }\n}';
+    const hit = locateInConfig(text, ['inputs', 'overrides', 'ids']);
+    assert.equal(text.slice(hit.offset, hit.offset + 5), '"ids"');
+    const parent = locateInConfig(text, ['inputs', 'overrides', 'missing']);
+    assert.equal(text.slice(parent.offset, parent.offset + 11), '"overrides"');
+  });
+
+  test('adding an override keeps comments and existing entries', () => {
+    const text = '{\n  // keep me\n  "inputs": { "overrides": { "a": { "value": 1 } } }\n}\n';
+    const out = ensureInputOverride(text, 'input_ids', [1, 32]);
+    assert.match(out, /keep me/);
+    const parsed = parseWorkspaceConfigText(out, 'f', undefined);
+    assert.deepEqual(mergeConfig(...parsed.layers).inputs.overrides, { a: { value: 1 }, input_ids: { shape: [1, 32] } });
+    assert.equal(ensureInputOverride(out, 'input_ids', [9]), out, 'an existing override is left alone');
+    const fromEmpty = ensureInputOverride('', 'x');
+    assert.deepEqual(mergeConfig(...parseWorkspaceConfigText(fromEmpty, 'f', undefined).layers).inputs.overrides, { x: {} });
+  });
+});

@@ -1,0 +1,53 @@
+// package.json's contributions, the JSON schema and the config parser describe one thing three
+// times; these tests keep them from drifting apart.
+
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { DEFAULT_CONFIG, parseConfigLayer } from '../../src/core/config';
+
+const ROOT = join(__dirname, '..', '..');
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+const schema = JSON.parse(readFileSync(join(ROOT, 'schemas', 'latency.schema.json'), 'utf8'));
+
+test('the command, its menus and the trust declaration', () => {
+  const cmd = pkg.contributes.commands.find((c: { command: string }) => c.command === 'latency.runBenchmark');
+  assert.deepEqual([cmd.title, cmd.category], ['Run Benchmark', 'Latency']);
+  const explorer = pkg.contributes.menus['explorer/context'].find((m: { command: string }) => m.command === 'latency.runBenchmark');
+  assert.equal(explorer.when, 'resourceExtname == .onnx');
+  assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
+  assert.equal(pkg.main, './dist/extension.js');
+  assert.ok(existsSync(join(ROOT, pkg.contributes.jsonValidation[0].url)));
+  assert.equal(pkg.contributes.jsonValidation[0].fileMatch, '.vscode/latency.json');
+});
+
+test('setting defaults are the core defaults', () => {
+  const props = pkg.contributes.configuration.properties;
+  const flat: Record<string, unknown> = {
+    'latency.iterations': DEFAULT_CONFIG.iterations,
+    'latency.warmup': DEFAULT_CONFIG.warmup,
+    'latency.inputs.defaultDimension': DEFAULT_CONFIG.inputs.defaultDimension,
+    'latency.inputs.dimensions': DEFAULT_CONFIG.inputs.dimensions,
+    'latency.inputs.overrides': DEFAULT_CONFIG.inputs.overrides,
+  };
+  for (const [k, v] of Object.entries(DEFAULT_CONFIG.session)) flat[`latency.session.${k}`] = v;
+  assert.deepEqual(Object.keys(props).sort(), Object.keys(flat).sort());
+  for (const [key, value] of Object.entries(flat)) assert.deepEqual(props[key].default, value, key);
+});
+
+test('every key the schema offers is one the parser accepts, and the other way round', () => {
+  const d = schema.definitions;
+  const sample: Record<string, unknown> = {
+    iterations: 5,
+    warmup: 1,
+    session: { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'basic', executionMode: 'parallel', executionProviders: ['cpu'] },
+    inputs: { defaultDimension: 8, dimensions: { s: 4 }, overrides: { x: { shape: [1, 's'], value: 1, range: [0, 2] } } },
+  };
+  assert.deepEqual(Object.keys(d.modelSettings.properties).sort(), Object.keys(sample).sort());
+  assert.deepEqual(Object.keys(d.session.properties).sort(), Object.keys(sample.session as object).sort());
+  assert.deepEqual(Object.keys(d.inputs.properties).sort(), Object.keys(sample.inputs as object).sort());
+  assert.deepEqual(Object.keys(d.inputOverride.properties).sort(), ['range', 'shape', 'value']);
+  assert.deepEqual(parseConfigLayer(sample, 'schema sample').issues, []);
+  assert.deepEqual(d.session.properties.graphOptimizationLevel.enum, ['disabled', 'basic', 'extended', 'all']);
+});
