@@ -68,7 +68,11 @@ async function main() {
   fs.chmodSync(path.join(__dirname, 'dist/cli.js'), 0o755);
 }
 
-main().catch((err) => {
-  console.error(err.message ?? err);
-  process.exit(1);
-});
+module.exports = { builds };
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err.message ?? err);
+    process.exit(1);
+  });
+}

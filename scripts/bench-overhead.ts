@@ -9,7 +9,7 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import Module from 'node:module';
 import { join } from 'node:path';
-import { buildSync } from 'esbuild';
+import { build, buildSync } from 'esbuild';
 import { mergeConfig } from '../src/core/config';
 import { formatBytes, formatMs } from '../src/core/format';
 import { percentile } from '../src/core/stats';
@@ -92,6 +92,11 @@ function activation(): void {
     },
     commands: { registerCommand: () => disposable },
     workspace: {},
+    EventEmitter: class {
+      event = () => disposable;
+      fire() {}
+      dispose() {}
+    },
     StatusBarAlignment: { Left: 1, Right: 2 },
     ExtensionMode: { Production: 1, Development: 2, Test: 3 },
     Uri: { joinPath: () => ({}) },
@@ -109,16 +114,20 @@ function activation(): void {
   if (ortLoaded) process.exitCode = 1;
 }
 
-function bundles(): void {
-  console.log('Bundle sizes (npm run build: unminified; the VSIX uses --production)');
-  for (const f of ['extension.js', 'profiler.js', 'cli.js', 'webview.js']) {
-    console.log(`  dist/${f.padEnd(13)} ${formatBytes(statSync(join(ROOT, 'dist', f)).size)}`);
+/** Sizes as shipped: the same esbuild configurations, minified, without source maps. */
+async function bundles(): Promise<void> {
+  const { builds } = require(join(ROOT, 'esbuild.js')) as { builds: Array<Record<string, unknown> & { outfile: string }> };
+  console.log('Bundle sizes (minified, as in the VSIX)');
+  for (const b of builds) {
+    const out = await build({ ...b, minify: true, sourcemap: false, write: false, logLevel: 'silent' });
+    const size = out.outputFiles?.[0]?.contents.byteLength ?? 0;
+    console.log(`  ${b.outfile.padEnd(18)} ${formatBytes(size)}`);
   }
 }
 
 async function main(): Promise<void> {
   activation();
-  bundles();
+  await bundles();
   console.log('');
   await overhead();
 }

@@ -17,7 +17,7 @@ export function activate(context: vscode.ExtensionContext): LatencyApi {
   const log = vscode.window.createOutputChannel('Latency', { log: true });
   const panel = new ResultsPanel(context.extensionUri, log);
   const statusBar = new LatencyStatusBar();
-  const controller = new BenchmarkController(context, log, panel, statusBar);
+  const controller = new BenchmarkController(context, log, panel);
 
   context.subscriptions.push(
     log,
@@ -25,6 +25,7 @@ export function activate(context: vscode.ExtensionContext): LatencyApi {
     statusBar,
     controller,
     panel.registerSerializer(),
+    panel.onDidChangeResult((result) => statusBar.show(result)),
     vscode.commands.registerCommand('latency.runBenchmark', (uri?: vscode.Uri) => controller.run(uri)),
     vscode.commands.registerCommand('latency.showResults', async () => {
       if (panel.lastResult) panel.show(panel.lastResult);

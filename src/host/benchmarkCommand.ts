@@ -9,7 +9,6 @@ import type { BenchmarkResult } from '../core/result';
 import { runInProfiler, type ProfilerOutcome } from '../profiler/client';
 import { pickModel, rememberModel } from './modelPicker';
 import type { ResultsPanel } from './resultsPanel';
-import type { LatencyStatusBar } from './statusBar';
 import { loadBenchmarkConfig, openConfigAt } from './workspaceConfig';
 
 export const TRUST_MESSAGE =
@@ -22,7 +21,6 @@ export class BenchmarkController implements vscode.Disposable {
     private readonly context: vscode.ExtensionContext,
     private readonly log: vscode.LogOutputChannel,
     private readonly panel: ResultsPanel,
-    private readonly statusBar: LatencyStatusBar,
   ) {}
 
   /** Returns the outcome so callers (and the extension-host tests) can inspect it. */
@@ -115,7 +113,6 @@ export class BenchmarkController implements vscode.Disposable {
 
   private showResult(result: BenchmarkResult): void {
     this.log.info(resultHeadline(result));
-    this.statusBar.show(result);
     this.panel.show(result);
   }
 

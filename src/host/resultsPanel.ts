@@ -19,6 +19,9 @@ export class ResultsPanel implements vscode.Disposable {
   /** Messages to a webview that has not loaded yet (or was unloaded while hidden) are lost. */
   private webviewReady = false;
   private latest: BenchmarkResult | undefined;
+  private readonly resultChanged = new vscode.EventEmitter<BenchmarkResult>();
+  /** Fires for every result shown, including one revived with the panel after a restart. */
+  readonly onDidChangeResult = this.resultChanged.event;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -30,7 +33,7 @@ export class ResultsPanel implements vscode.Disposable {
   }
 
   show(result: BenchmarkResult): void {
-    this.latest = result;
+    this.setLatest(result);
     if (this.panel) {
       this.panel.title = titleFor(result);
       this.panel.reveal(undefined, true);
@@ -56,7 +59,7 @@ export class ResultsPanel implements vscode.Disposable {
         }
         let emptyMessage: string | undefined;
         if (isPanelState(state)) {
-          this.latest ??= state.result;
+          if (!this.latest) this.setLatest(state.result);
         } else if (!this.latest) {
           this.log.warn('Results panel state could not be restored (missing or from an incompatible version).');
           emptyMessage = 'The previous results could not be restored. Run Latency: Run Benchmark to measure again.';
@@ -71,6 +74,12 @@ export class ResultsPanel implements vscode.Disposable {
     // Disposing the panel fires onDidDispose, which releases its listeners.
     this.panel?.dispose();
     this.releasePanel();
+    this.resultChanged.dispose();
+  }
+
+  private setLatest(result: BenchmarkResult): void {
+    this.latest = result;
+    this.resultChanged.fire(result);
   }
 
   private webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {

@@ -110,13 +110,14 @@ export function runInProfiler(opts: ProfilerRunOptions): Promise<ProfilerOutcome
     connection.listen();
     opts.onProgress?.({ phase: 'loading', done: 0, total: opts.config.iterations });
 
-    const finish = (outcome: ProfilerOutcome) => {
+    const finish = (outcome: ProfilerOutcome, signal: NodeJS.Signals = 'SIGTERM') => {
       if (settled) return;
       settled = true;
       if (killTimer) clearTimeout(killTimer);
       cancelSubscription?.dispose();
       connection.dispose();
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      // One process per run: whatever the outcome, it ends here (SIGKILL when it stopped answering).
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       resolve(outcome);
     };
 
@@ -129,7 +130,7 @@ export function runInProfiler(opts: ProfilerRunOptions): Promise<ProfilerOutcome
       // A single inference can outlast the grace period; the samples we already hold are kept.
       killTimer = setTimeout(() => {
         log('warn', 'the profiler did not stop in time; killing it');
-        finish({ status: 'cancelled', result: assembler.finish({ partialReason: 'cancelled' }) });
+        finish({ status: 'cancelled', result: assembler.finish({ partialReason: 'cancelled' }) }, 'SIGKILL');
       }, opts.cancelGraceMs ?? 500);
     });
 

@@ -118,6 +118,30 @@ describe('ending early', () => {
     await waitFor(() => !isAlive(pid), 'profiler process gone');
   });
 
+  test('cancel during one long inference: killed after the grace period, header kept', async () => {
+    const token = cancellation();
+    let pid = 0;
+    let cancelledAt = 0;
+    // Batch 200 makes a single inference of the slow model last well over a second.
+    const outcome = await run(slowModel(dir), { iterations: 5, warmup: 0, session: { intraOpNumThreads: 1 }, inputs: { dimensions: { batch: 200 } } }, {
+      onSpawn: (p) => (pid = p),
+      onProgress: (p) => {
+        if (p.phase === 'cold' && !cancelledAt) {
+          cancelledAt = Date.now();
+          token.cancel();
+        }
+      },
+      cancellation: token,
+    });
+    const took = Date.now() - cancelledAt;
+    assert.equal(outcome.status, 'cancelled');
+    assert.ok(took < 1000, `ended ${took} ms after cancel`);
+    assert.equal(outcome.result?.summary, null, 'no measured run finished');
+    assert.equal(outcome.result?.partial, true);
+    assert.deepEqual(outcome.result?.config.inputs[0]?.shape, [200, 512]);
+    await waitFor(() => !isAlive(pid), 'profiler process gone');
+  });
+
   test('kill -9 mid-run: a clear failure, the samples so far kept, and the next run works', async () => {
     let pid = 0;
     let killed = false;

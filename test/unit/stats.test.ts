@@ -2,6 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { histogram, median, percentile, summarize } from '../../src/core/stats';
+import { mulberry32 } from '../../src/core/inputSynthesis';
 
 function near(actual: number, expected: number, tolerance: number, what = ''): void {
   assert.ok(
@@ -10,17 +11,7 @@ function near(actual: number, expected: number, tolerance: number, what = ''): v
   );
 }
 
-/** mulberry32: small, seedable, good enough for distribution-shape checks. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 const sortAsc = (xs: number[]): number[] => xs.slice().sort((a, b) => a - b);
 const oneToTen = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
