@@ -1,41 +1,36 @@
 // The results panel's webview in a real Chromium, under the same CSP it gets in VS Code: the
 // shell from renderPanelHtml, the bundle built from src/webview/main.ts and media/panel.css,
-// served from a loopback server that plays the part of the webview resource origin.
+// served from a loopback server that plays the part of the webview resource origin (the
+// plumbing is test/support/webviewHarness.ts).
 
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import * as esbuild from 'esbuild';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { formatMs } from '../../src/core/format';
+import { mulberry32 } from '../../src/core/inputSynthesis';
 import { escapeHtml, panelCsp, renderPanelHtml } from '../../src/core/panelHtml';
 import { isPanelState, type PanelState } from '../../src/core/panelProtocol';
 import { PERCENTILE_ESTIMATOR, RESULT_SCHEMA_VERSION, type BenchmarkResult } from '../../src/core/result';
 import { percentile, summarize } from '../../src/core/stats';
+import {
+  HIGH_CONTRAST_LIGHT,
+  ROOT,
+  WebviewHarness,
+  sendSnapshot,
+  until,
+  waitFor,
+  type HostStubWindow,
+  type PanelProbe,
+} from '../support/webviewHarness';
 
-const ROOT = resolve(__dirname, '../..');
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(ROOT, '.test-artifacts', 'webview-panel.png');
 const EVIL = '<img src=x onerror="window.__pwned=1">';
 
 // ---------------------------------------------------------------------------------------------
 // A realistic result: 1000 measured runs from a seeded PRNG, log-normal around 2.1 ms with a
 // slow drift and a few GC-like spikes, after a warm-up that starts slow and settles.
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function makeResult(overrides: { iterations?: number; measured?: number; name?: string; path?: string; seed?: number } = {}): BenchmarkResult {
   const rand = mulberry32(overrides.seed ?? 42);
@@ -79,65 +74,10 @@ function makeResult(overrides: { iterations?: number; measured?: number; name?: 
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Themes, as VS Code writes them onto <html style> and the body class.
-
-interface Theme {
-  bodyClass: string[];
-  vars: Record<string, string>;
-}
-
-const DARK_MODERN: Theme = {
-  bodyClass: ['vscode-dark'],
-  vars: {
-    '--vscode-font-family': 'system-ui, "Ubuntu", "Droid Sans", sans-serif',
-    '--vscode-font-size': '13px',
-    '--vscode-editor-font-family': '"Droid Sans Mono", "monospace", monospace',
-    '--vscode-foreground': '#cccccc',
-    '--vscode-descriptionForeground': '#9d9d9d',
-    '--vscode-editor-background': '#1f1f1f',
-    '--vscode-editor-foreground': '#cccccc',
-    '--vscode-editorWidget-background': '#202020',
-    '--vscode-sideBar-background': '#181818',
-    '--vscode-panel-border': '#2b2b2b',
-    '--vscode-widget-border': '#313131',
-    '--vscode-editorGroup-border': '#ffffff17',
-    '--vscode-charts-foreground': '#cccccc',
-    '--vscode-charts-blue': '#3794ff',
-    '--vscode-charts-orange': '#d18616',
-    '--vscode-charts-red': '#f14c4c',
-    '--vscode-charts-green': '#89d185',
-    '--vscode-editorHoverWidget-background': '#202020',
-    '--vscode-editorHoverWidget-foreground': '#cccccc',
-    '--vscode-editorHoverWidget-border': '#454545',
-    '--vscode-inputValidation-warningBackground': '#352a05',
-    '--vscode-inputValidation-warningBorder': '#b89500',
-  },
-};
-
-const HIGH_CONTRAST_LIGHT: Theme = {
-  bodyClass: ['vscode-high-contrast', 'vscode-high-contrast-light'],
-  vars: {
-    ...DARK_MODERN.vars,
-    '--vscode-foreground': '#292929',
-    '--vscode-descriptionForeground': '#292929',
-    '--vscode-editor-background': '#ffffff',
-    '--vscode-editor-foreground': '#292929',
-    '--vscode-editorWidget-background': '#ffffff',
-    '--vscode-panel-border': '#0f4a85',
-    '--vscode-contrastBorder': '#0f4a85',
-    '--vscode-charts-blue': '#0f4a85',
-    '--vscode-charts-orange': '#b5200d',
-    '--vscode-charts-red': '#b5200d',
-    '--vscode-charts-green': '#374e06',
-    '--vscode-editorHoverWidget-background': '#ffffff',
-    '--vscode-editorHoverWidget-foreground': '#292929',
-  },
-};
 const HC_LIGHT_BLUE: [number, number, number] = [0x0f, 0x4a, 0x85];
 
 // ---------------------------------------------------------------------------------------------
-// Harness
+// Probes
 
 // What the functions passed to page.evaluate touch in the page. Declared here, module-local,
 // because the root tsconfig deliberately has no DOM lib (host and profiler code must not see one).
@@ -149,13 +89,7 @@ interface PageCanvas {
     getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
   } | null;
 }
-declare const window: {
-  __posted: Array<{ type: string }>;
-  __cspViolations: string[];
-  __pwned?: unknown;
-  __applyTheme(theme: Theme): void;
-  postMessage(message: unknown, targetOrigin: string): void;
-};
+declare const window: HostStubWindow & { __pwned?: unknown };
 declare const document: {
   getElementById(id: string): PageCanvas | null;
   querySelector(selector: string): unknown;
@@ -163,174 +97,16 @@ declare const document: {
 };
 declare const sessionStorage: { getItem(key: string): string | null };
 
-let browser: Browser;
-let server: Server;
-let origin = '';
-let bundle = '';
-const requests: Array<{ path: string; status: number }> = [];
 const pageTitle = `Latency: ${EVIL}`;
-
-async function startHarness(): Promise<void> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is required for the webview test and was not found at ${CHROMIUM}. Install it with: apt-get install -y chromium`);
-  }
-
-  // The webview entry with the options esbuild.js gives it (less the source map), built in
-  // memory so the test always exercises the current source and never races a build writing dist/.
-  const built = await esbuild.build({
-    entryPoints: [join(ROOT, 'src/webview/main.ts')],
-    outfile: join(ROOT, 'dist/webview.js'),
-    bundle: true,
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    legalComments: 'none',
-    logLevel: 'silent',
-    write: false,
-    plugins: [
-      {
-        name: 'forbid-vscode',
-        setup(build) {
-          build.onResolve({ filter: /^vscode$/ }, (args) => ({ errors: [{ text: `the webview must not import "vscode" (from ${args.importer})` }] }));
-        },
-      },
-    ],
-  });
-  bundle = built.outputFiles[0]!.text;
-  const css = readFileSync(join(ROOT, 'media/panel.css'), 'utf8');
-
-  server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const send = (status: number, type: string, body: string) => {
-      requests.push({ path, status });
-      res.writeHead(status, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store' });
-      res.end(body);
-    };
-    if (path === '/') {
-      send(200, 'text/html', renderPanelHtml({
-        cspSource: origin,
-        nonce: randomBytes(16).toString('base64'),
-        scriptUri: `${origin}/dist/webview.js`,
-        styleUri: `${origin}/media/panel.css`,
-        title: pageTitle,
-      }));
-    } else if (path === '/dist/webview.js') send(200, 'text/javascript', bundle);
-    else if (path === '/media/panel.css') send(200, 'text/css', css);
-    // Chromium asks for this on its own; a VS Code webview never would.
-    else if (path === '/favicon.ico') res.writeHead(204).end();
-    else send(404, 'text/plain', 'not found');
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-  });
-}
-
-async function stopHarness(): Promise<void> {
-  await browser?.close();
-  await new Promise<void>((ok) => (server ? server.close(() => ok()) : ok()));
-}
-
-interface Probe {
-  page: Page;
-  context: BrowserContext;
-  errors: string[];
-}
-
-/**
- * This stub stands in for VS Code's webview host: acquireVsCodeApi() (callable once, as in
- * VS Code) records what the page posts, and keeps setState() in sessionStorage so it outlives
- * a reload the way VS Code's persisted webview state does. It also applies the theme the way
- * VS Code does, and records CSP violations from before the first script runs.
- *
- * Plain source text rather than a function: tsx compiles functions with esbuild's keepNames
- * helper (__name), which does not exist in the page.
- */
-function vscodeHostStub(theme: Theme): string {
-  return `(() => {
-    let theme = ${JSON.stringify(theme)};
-    const posted = [];
-    const violations = [];
-    window.__posted = posted;
-    window.__cspViolations = violations;
-    document.addEventListener('securitypolicyviolation', (e) => {
-      violations.push(e.violatedDirective + ' blocked ' + e.blockedURI + ' at ' + e.sourceFile + ':' + e.lineNumber);
-    });
-    const applyTheme = () => {
-      for (const [k, v] of Object.entries(theme.vars)) document.documentElement.style.setProperty(k, v);
-      document.body.classList.add(...theme.bodyClass);
-    };
-    window.__applyTheme = (t) => {
-      document.body.classList.remove('vscode-light', 'vscode-dark', 'vscode-high-contrast', 'vscode-high-contrast-light');
-      document.documentElement.removeAttribute('style');
-      theme = t;
-      applyTheme();
-    };
-    const KEY = 'vscode-webview-state';
-    let acquired = false;
-    window.acquireVsCodeApi = () => {
-      if (acquired) throw new Error('An instance of the VS Code API has already been acquired');
-      acquired = true;
-      // VS Code has applied the theme before any page script runs.
-      applyTheme();
-      return {
-        postMessage: (m) => { posted.push(JSON.parse(JSON.stringify(m))); },
-        getState: () => {
-          const s = sessionStorage.getItem(KEY);
-          return s === null ? undefined : JSON.parse(s);
-        },
-        setState: (s) => { sessionStorage.setItem(KEY, JSON.stringify(s)); return s; },
-      };
-    };
-  })();`;
-}
-
-async function openPanel(theme: Theme = DARK_MODERN): Promise<Probe> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
-  await context.addInitScript({ content: vscodeHostStub(theme) });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') errors.push(`console.${m.type()}: ${m.text()}`);
-  });
-  await page.goto(`${origin}/`);
-  try {
-    await until(page, () => window.__posted.some((m) => m.type === 'ready'), 'the webview to post ready');
-  } catch (err) {
-    await context.close();
-    throw new Error(`${(err as Error).message}; page reported: ${errors.join(' | ') || 'nothing'}`);
-  }
-  return { page, context, errors };
-}
-
-/** Polls with page.evaluate; page.waitForFunction would need eval, which the CSP forbids. */
-function until(page: Page, fn: () => unknown, what: string): Promise<void> {
-  return waitFor(what, async () => Boolean(await page.evaluate(fn)));
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function sendSnapshot(page: Page, result: BenchmarkResult): Promise<void> {
-  await page.evaluate((r) => window.postMessage({ type: 'snapshot', result: r }, '*'), result);
-}
+let harness: WebviewHarness;
 
 const stat = (page: Page, key: string) => page.locator(`[data-stat="${key}"]`).textContent();
 
-async function assertClean(probe: Probe): Promise<void> {
+async function assertClean(probe: PanelProbe): Promise<void> {
   const violations = await probe.page.evaluate(() => window.__cspViolations);
   assert.deepEqual(violations, [], 'CSP violations');
   assert.deepEqual(probe.errors, [], 'console errors or page errors');
-  assert.deepEqual(requests.filter((r) => r.status !== 200), [], 'requests the server could not answer');
+  assert.deepEqual(harness.requests.filter((r) => r.status !== 200), [], 'requests the server could not answer');
 }
 
 /** Painted pixels on a canvas, and how many are close to `rgb` (when given). */
@@ -377,11 +153,13 @@ describe('renderPanelHtml', () => {
 });
 
 describe('results panel webview in Chromium', () => {
-  before(startHarness);
-  after(stopHarness);
+  before(async () => {
+    harness = await WebviewHarness.start({ title: pageTitle });
+  });
+  after(() => harness?.close());
 
   test('renders a snapshot, persists it, restores it on reload and follows the theme', async () => {
-    const probe = await openPanel();
+    const probe = await harness.openPanel();
     const { page } = probe;
     try {
       assert.deepEqual(await page.evaluate(() => window.__posted), [{ type: 'ready' }]);
@@ -447,7 +225,7 @@ describe('results panel webview in Chromium', () => {
   });
 
   test('shows hostile names as text, and nothing runs', async () => {
-    const probe = await openPanel();
+    const probe = await harness.openPanel();
     const { page } = probe;
     try {
       const result = makeResult({ name: EVIL, path: `/tmp/${EVIL}/model.onnx` });
@@ -466,7 +244,7 @@ describe('results panel webview in Chromium', () => {
   });
 
   test('flags a partial result, and ignores malformed messages', async () => {
-    const probe = await openPanel();
+    const probe = await harness.openPanel();
     const { page } = probe;
     mkdirSync(join(ROOT, '.test-artifacts'), { recursive: true });
     try {
