@@ -73,6 +73,25 @@ export function formatPercent(fraction: number): string {
   return `${sign}${abs.toFixed(1)}%`;
 }
 
+/**
+ * A ratio as a multiple, to about two significant digits: whole numbers from 10 up
+ * (37.9 → "38×", 1234 → "1,234×"), one decimal from 1 to 10 (3.42 → "3.4×"), two significant
+ * digits below 1 (0.853 → "0.85×"). A cold-start ratio divides one noisy first inference by
+ * the p50, so a third digit would be false precision. The form is chosen after rounding, so
+ * 9.96 reads "10×" rather than "10.0×". One formatter for the CLI report and the panel, so the
+ * same run never reads "57×" in one place and "57.3×" in another.
+ */
+export function formatRatio(ratio: number): string {
+  if (!Number.isFinite(ratio)) return NOT_AVAILABLE;
+  if (ratio === 0) return '0×';
+  const sign = ratio < 0 ? '-' : '';
+  const abs = Math.abs(ratio);
+  if (abs < 1) return `${sign}${significant(abs, 2)}×`;
+  const oneDecimal = abs.toFixed(1);
+  if (Number(oneDecimal) < 10) return `${sign}${oneDecimal}×`;
+  return `${sign}${groupThousands(Math.round(abs).toString())}×`;
+}
+
 /** x rounded to `digits` significant digits, as a number (for choosing units after rounding). */
 function roundSignificant(x: number, digits: number): number {
   return Number(x.toPrecision(digits));

@@ -1,7 +1,7 @@
 // The plain-text report the CLI prints. Plain text with no colour codes, so it reads the same
 // in a terminal, a CI log and a pasted bug report; the CLI may add colour on top.
 
-import { formatBytes, formatMs, formatPercent, formatRate } from './format';
+import { formatBytes, formatMs, formatPercent, formatRate, formatRatio } from './format';
 import type { BenchmarkResult, Environment, InputPlan, SessionConfig, Summary } from './result';
 
 const INDENT = '  ';
@@ -89,9 +89,8 @@ function coldStartText(result: BenchmarkResult): string {
   const { loadMs, firstMs, ratio } = result.coldStart;
   const base = `session load ${formatMs(loadMs)}, first inference ${firstMs === null ? 'did not complete' : formatMs(firstMs)}`;
   if (ratio === null || !Number.isFinite(ratio)) return base;
-  // Whole multiples once the ratio is large: "38× p50" says it; "38.4× p50" is noise.
-  const times = ratio >= 10 ? Math.round(ratio).toString() : ratio.toFixed(1);
-  return `${base} (${times}× p50)`;
+  // The panel's summary and timeline note use the same formatter, so the figures agree.
+  return `${base} (${formatRatio(ratio)} p50)`;
 }
 
 // The hostname is left out on purpose: reports get pasted into issues.

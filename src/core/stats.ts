@@ -94,7 +94,15 @@ export interface HistogramOptions {
   maxBins?: number;
   /** Lower bound on the number of bins (default 10); lowered to maxBins when it exceeds it. */
   minBins?: number;
+  /**
+   * How the edges are spaced (default 'linear'). 'log' gives geometric edges, each bin the
+   * same ratio wide (HDR-histogram style), for data spanning orders of magnitude; it needs
+   * every sample > 0 and falls back to 'linear' otherwise.
+   */
+  scale?: HistogramScale;
 }
+
+export type HistogramScale = 'linear' | 'log';
 
 export interface Histogram {
   /** counts.length + 1 ascending edges; edges[0] is the minimum sample, the last edge the maximum. */
@@ -104,13 +112,19 @@ export interface Histogram {
 }
 
 /**
- * Equal-width histogram over [min, max] of the samples.
+ * Histogram over [min, max] of the samples, with equal-width bins (scale 'linear', the
+ * default) or equal-ratio bins (scale 'log': edges min·r^i, so each bin is the same width on a
+ * logarithmic axis).
  *
  * The bin count comes from the Freedman–Diaconis width 2·IQR·n^(−1/3) (robust to the long
- * tails latency data has), as ⌈range / width⌉, then clamped to [minBins, maxBins]. The clamp
+ * tails latency data has), as ⌈range / width⌉, then clamped to [minBins, maxBins]; for 'log'
+ * the range and IQR are measured in log₂ units (log₂(max/min) and log₂(Q3/Q1)). The clamp
  * matters most for long tails: one 1e6 ms outlier among 1 ms samples would otherwise ask for
- * millions of bins. When the IQR is 0 (most samples identical) FD is undefined and Sturges'
- * ⌈log₂ n⌉ + 1 is used instead, as numpy's 'auto' does.
+ * millions of linear bins. When the IQR is 0 (most samples identical) FD is undefined and
+ * Sturges' ⌈log₂ n⌉ + 1 is used instead, as numpy's 'auto' does.
+ *
+ * 'log' needs a positive minimum; with a sample ≤ 0 the edges are linear instead, since no
+ * geometric sequence can start at or below zero.
  *
  * All-equal samples give a single zero-width bin, edges [x, x]: there is no honest width to
  * invent, so a chart must give it a nominal one. No samples give no bins.
@@ -120,6 +134,8 @@ export interface Histogram {
 export function histogram(samplesMs: readonly number[], opts: HistogramOptions = {}): Histogram {
   const maxBins = binOption(opts.maxBins, 60, 'maxBins');
   const minBins = Math.min(binOption(opts.minBins, 10, 'minBins'), maxBins);
+  const scale = opts.scale ?? 'linear';
+  if (scale !== 'linear' && scale !== 'log') throw new RangeError(`histogram: scale must be 'linear' or 'log', got ${String(scale)}`);
   const n = samplesMs.length;
   if (n === 0) return { edges: [], counts: [] };
   assertFinite(samplesMs, 'histogram');
@@ -127,26 +143,37 @@ export function histogram(samplesMs: readonly number[], opts: HistogramOptions =
   const sorted = sortAsc(samplesMs);
   const min = sorted[0]!;
   const max = sorted[n - 1]!;
-  const range = max - min;
-  if (range === 0) return { edges: [min, max], counts: [n] };
+  if (max === min) return { edges: [min, max], counts: [n] };
 
-  const iqr = percentile(sorted, 0.75) - percentile(sorted, 0.25);
+  const log = scale === 'log' && min > 0;
+  // Positions on the axis the bins are equal on: the value itself, or its log₂.
+  const pos = log ? Math.log2 : (x: number) => x;
+  const lo = pos(min);
+  // log₂(max) − log₂(min) rather than log₂(max / min): the quotient overflows for a subnormal min.
+  const range = pos(max) - lo;
+
+  const iqr = pos(percentile(sorted, 0.75)) - pos(percentile(sorted, 0.25));
   const wanted = iqr > 0 ? Math.ceil(range / (2 * iqr * Math.cbrt(1 / n))) : Math.ceil(Math.log2(n)) + 1;
   // `wanted` can be Infinity when the IQR is subnormal next to the range; the clamp absorbs it.
   const bins = Math.max(minBins, Math.min(maxBins, wanted));
 
   const edges = new Array<number>(bins + 1);
-  for (let i = 0; i <= bins; i++) edges[i] = min + (range * i) / bins;
+  edges[0] = min;
+  for (let i = 1; i < bins; i++) {
+    const e = log ? 2 ** (lo + (range * i) / bins) : min + (range * i) / bins;
+    // Rounding must not make the edges step backwards or past the max, however narrow the range.
+    edges[i] = Math.min(max, Math.max(edges[i - 1]!, e));
+  }
   // Exact end points, so the max sample is never beyond the last edge through rounding.
   edges[bins] = max;
 
   const counts = new Array<number>(bins).fill(0);
   for (const x of sorted) {
-    let i = Math.min(bins - 1, Math.floor(((x - min) / range) * bins));
-    // The direct index can disagree with the rounded edges by one near a boundary; settle it
-    // against the edges returned, so every sample is counted in the bin that displays it.
-    if (i > 0 && x < edges[i]!) i--;
-    else if (i < bins - 1 && x >= edges[i + 1]!) i++;
+    let i = Math.min(bins - 1, Math.max(0, Math.floor(((pos(x) - lo) / range) * bins)));
+    // The direct index can disagree with the rounded edges near a boundary; settle it against
+    // the edges returned, so every sample is counted in the bin that displays it.
+    while (i > 0 && x < edges[i]!) i--;
+    while (i < bins - 1 && x >= edges[i + 1]!) i++;
     counts[i]!++;
   }
   return { edges, counts };

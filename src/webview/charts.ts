@@ -1,6 +1,12 @@
 // The two charts: where latencies fall (histogram) and how they moved over the run (timeline).
 // Each chart is created once and updated in place on new results or a theme change, so the
 // canvas keeps its size and nothing flickers.
+//
+// Latency data is usually heavy-tailed: most runs within a factor of two or three, a few
+// (page faults, GC, a noisy neighbour) ten or fifty times slower, and the cold first inference
+// slower still. Where the data spans more than WIDE_RANGE both charts switch to a logarithmic
+// latency axis (as HDR histograms do), which shows the body and the tail at once with nothing
+// clipped; narrower data keeps a linear axis, which is easier to read when it fits.
 
 import {
   BarController,
@@ -11,45 +17,223 @@ import {
   LinearScale,
   LineController,
   LineElement,
+  LogarithmicScale,
   PointElement,
   Tooltip,
+  layouts,
+  type ChartArea,
   type ChartOptions,
+  type LayoutItem,
   type LegendItem,
   type Plugin,
+  type Scale,
 } from 'chart.js';
-import { formatMs, formatPercent } from '../core/format';
+import { formatMs, formatPercent, formatRatio } from '../core/format';
 import type { BenchmarkResult } from '../core/result';
 import { histogram, percentile } from '../core/stats';
 import { formatCount } from './dom';
 import { withAlpha, type ChartTheme } from './theme';
 
 // Only what these two charts use, so the bundle leaves the rest of chart.js out.
-Chart.register(BarController, BarElement, LineController, LineElement, PointElement, LinearScale, Decimation, Legend, Tooltip);
+Chart.register(BarController, BarElement, LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Decimation, Legend, Tooltip);
+
+/**
+ * A latency axis is logarithmic when the largest value is more than this many times the
+ * smallest. On a linear axis starting at the minimum, the values from min to 2·min (where a
+ * latency distribution's body usually sits) get 1/(R − 1) of the width for a range ratio R:
+ * at R = 8 that is 1/7 ≈ 14%, and the reviewed real run (R ≈ 80, tail at p99) had its whole
+ * body in 11% of the histogram. A log axis gives that octave log 2 / log R of the width, a
+ * third at R = 8. Below 8 a log axis buys little (under one decade, so only two or three tick
+ * labels) and its uneven ticks read worse than linear ones.
+ */
+export const WIDE_RANGE = 8;
+
+/** Whether [min, max] is wide enough for a log axis (and a log axis is possible: min > 0). */
+export function isWideRange(min: number, max: number): boolean {
+  return min > 0 && max / min > WIDE_RANGE;
+}
+
+/** Minimum drawn height of a histogram bar, so a bin with a single run never vanishes. */
+const MIN_BAR_PX = 3;
+
+/** Tick sequences for a log axis, densest first, with the smallest gap (in decades) between neighbours. */
+const LOG_SEQUENCES: ReadonlyArray<{ mantissas: number[]; gap: number }> = [
+  { mantissas: [1, 2, 3, 5], gap: Math.log10(3 / 2) },
+  { mantissas: [1, 2, 5], gap: Math.log10(2) },
+  { mantissas: [1, 3], gap: Math.log10(3) },
+  { mantissas: [1], gap: 1 },
+];
+
+/**
+ * Tick values for a log axis over [min, max] whose neighbours are at least `minGapDecades`
+ * apart: the densest of the 1-2-3-5, 1-2-5, 1-3 and decade sequences that allows it, else
+ * every k-th decade. The gap is what keeps labels from overprinting, so callers derive it from
+ * the label size and the axis length in pixels.
+ */
+export function logTicks(min: number, max: number, minGapDecades: number): number[] {
+  if (!(min > 0) || !(max >= min) || !Number.isFinite(max)) return [];
+  const first = Math.floor(Math.log10(min));
+  const last = Math.ceil(Math.log10(max));
+  const seq = LOG_SEQUENCES.find((s) => s.gap >= minGapDecades);
+  const mantissas = seq?.mantissas ?? [1];
+  const step = seq ? 1 : Math.max(1, Math.ceil(minGapDecades));
+  const out: number[] = [];
+  for (let e = first; e <= last; e += step) {
+    for (const m of mantissas) {
+      // toPrecision: 3 × 10⁻¹ is 0.30000000000000004 in binary.
+      const v = Number((m * 10 ** e).toPrecision(12));
+      if (v >= min && v <= max) out.push(v);
+    }
+  }
+  return out;
+}
+
+/**
+ * formatMs without the trailing zeros an axis does not need: "0.2 ms", "1 ms", "10 ms"
+ * rather than "0.200 ms", "1.00 ms", "10.0 ms". Only zeros after a decimal point go.
+ */
+export function axisMs(ms: number): string {
+  return formatMs(ms).replace(/\.(\d*?)0+ /, (_, kept: string) => (kept ? `.${kept} ` : ' '));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Percentile markers: dashed lines across the plot, labelled in a band outside it.
 
 interface Marker {
   value: number;
+  /** Short name drawn beside the plot ("p50"); the legend carries the value. */
   label: string;
   color: string;
-  /** Which side of the line the label sits on, so two close markers do not overprint. */
-  side: 'before' | 'after';
 }
 
-/** Dashed percentile lines across a chart, drawn above the data. */
+interface LabelRect {
+  label: string;
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+}
+
+/**
+ * Centres for labels of the given sizes along one axis, as close to where they want to be as
+ * possible without overlapping each other or leaving [lo, hi]. Input order must be ascending.
+ */
+function spreadLabels(wanted: number[], sizes: number[], lo: number, hi: number, gap: number): number[] {
+  const c = wanted.slice();
+  for (let i = 0; i < c.length; i++) {
+    c[i] = Math.max(c[i]!, lo + sizes[i]! / 2);
+    if (i > 0) c[i] = Math.max(c[i]!, c[i - 1]! + (sizes[i - 1]! + sizes[i]!) / 2 + gap);
+  }
+  for (let i = c.length - 1; i >= 0; i--) {
+    c[i] = Math.min(c[i]!, hi - sizes[i]! / 2);
+    if (i < c.length - 1) c[i] = Math.min(c[i]!, c[i + 1]! - (sizes[i + 1]! + sizes[i]!) / 2 - gap);
+  }
+  return c;
+}
+
+/**
+ * Dashed lines at the markers' values across the plot (drawn over the data, which they cover
+ * only as a thin line), with their labels in a band of their own: above the plot for a
+ * vertical line ('x' markers), right of it for a horizontal one ('y' markers). The band is a
+ * chart.js layout box, so the plot area shrinks to make room and no label ever covers data.
+ *
+ * The label rectangles drawn last are written to the canvas as data-marker-labels, and the plot
+ * area as data-plot-area (JSON), for tests.
+ */
 function markerPlugin(axis: 'x' | 'y', get: () => { markers: Marker[]; theme: ChartTheme }): Plugin {
+  const labelFont = (theme: ChartTheme) => {
+    const size = Math.max(10, theme.fontSize - 1);
+    return { size, css: `600 ${size}px ${theme.fontFamily}` };
+  };
+  let band: (LayoutItem & { options: object }) | undefined;
+
   return {
     id: `latencyMarkers-${axis}`,
+    start(chart) {
+      const pad = 4;
+      const measure = () => {
+        const { markers, theme } = get();
+        const f = labelFont(theme);
+        chart.ctx.save();
+        chart.ctx.font = f.css;
+        const widths = markers.map((m) => chart.ctx.measureText(m.label).width);
+        chart.ctx.restore();
+        return { markers, f, widths };
+      };
+      band = {
+        position: axis === 'x' ? 'top' : 'right',
+        // Next to the plot: the legend (weight 1000) stays further out.
+        weight: 0,
+        fullSize: false,
+        options: {},
+        width: 0,
+        height: 0,
+        left: 0,
+        top: 0,
+        right: 0,
+        bottom: 0,
+        isHorizontal: () => axis === 'x',
+        update(width, height) {
+          const { markers, f, widths } = measure();
+          if (axis === 'x') {
+            this.width = width;
+            this.height = markers.length > 0 ? f.size + 2 * pad : 0;
+          } else {
+            this.width = markers.length > 0 ? Math.max(...widths) + 2 * pad : 0;
+            this.height = height;
+          }
+        },
+        draw() {
+          const { markers, f, widths } = measure();
+          const scale = chart.scales[axis];
+          const area = chart.chartArea;
+          const rects: LabelRect[] = [];
+          if (scale && markers.length > 0) {
+            const placed = markers
+              .map((m, i) => ({ m, i, w: widths[i]!, px: scale.getPixelForValue(m.value) }))
+              .filter((p) => Number.isFinite(p.px) && (axis === 'x' ? p.px >= area.left - 0.5 && p.px <= area.right + 0.5 : p.px >= area.top - 0.5 && p.px <= area.bottom + 0.5))
+              // Ties (p50 = p99) keep the markers' order along the axis: p99 right of, or above, p50.
+              .sort((a, b) => a.px - b.px || (axis === 'x' ? a.i - b.i : b.i - a.i));
+            const size = (p: { w: number }) => (axis === 'x' ? p.w : f.size);
+            const centres = axis === 'x'
+              ? spreadLabels(placed.map((p) => p.px), placed.map(size), this.left, this.right, 8)
+              : spreadLabels(placed.map((p) => p.px), placed.map(size), area.top, area.bottom, 2);
+            const ctx = chart.ctx;
+            ctx.save();
+            ctx.font = f.css;
+            ctx.textBaseline = 'middle';
+            placed.forEach((p, i) => {
+              const c = centres[i]!;
+              const rect = axis === 'x'
+                ? { left: c - p.w / 2, right: c + p.w / 2, top: this.top + pad, bottom: this.top + pad + f.size }
+                : { left: this.left + pad, right: this.left + pad + p.w, top: c - f.size / 2, bottom: c + f.size / 2 };
+              ctx.fillStyle = p.m.color;
+              ctx.fillText(p.m.label, rect.left, (rect.top + rect.bottom) / 2);
+              rects.push({ label: p.m.label, ...rect });
+            });
+            ctx.restore();
+          }
+          const canvas = chart.canvas;
+          canvas.dataset.markerLabels = JSON.stringify(rects.map((r) => ({ ...r, left: Math.round(r.left), top: Math.round(r.top), right: Math.round(r.right), bottom: Math.round(r.bottom) })));
+          canvas.dataset.plotArea = JSON.stringify({ left: Math.round(area.left), top: Math.round(area.top), right: Math.round(area.right), bottom: Math.round(area.bottom) });
+        },
+      };
+      layouts.addBox(chart, band);
+    },
+    stop(chart) {
+      if (band) layouts.removeBox(chart, band);
+      band = undefined;
+    },
     afterDatasetsDraw(chart) {
-      const { markers, theme } = get();
+      const { markers } = get();
       const scale = chart.scales[axis];
       if (!scale) return;
-      const area = chart.chartArea;
+      const area: ChartArea = chart.chartArea;
       const ctx = chart.ctx;
-      const fontSize = Math.max(10, theme.fontSize - 1);
       ctx.save();
-      ctx.font = `600 ${fontSize}px ${theme.fontFamily}`;
       for (const m of markers) {
         const px = scale.getPixelForValue(m.value);
-        const inside = axis === 'x' ? px >= area.left && px <= area.right : px >= area.top && px <= area.bottom;
+        const inside = axis === 'x' ? px >= area.left - 0.5 && px <= area.right + 0.5 : px >= area.top - 0.5 && px <= area.bottom + 0.5;
         if (!Number.isFinite(px) || !inside) continue;
         ctx.strokeStyle = m.color;
         ctx.lineWidth = 1.5;
@@ -63,27 +247,6 @@ function markerPlugin(axis: 'x' | 'y', get: () => { markers: Marker[]; theme: Ch
           ctx.lineTo(area.right, px);
         }
         ctx.stroke();
-        ctx.setLineDash([]);
-
-        const width = ctx.measureText(m.label).width;
-        const pad = 3;
-        let x: number;
-        let y: number;
-        if (axis === 'x') {
-          x = m.side === 'before' ? px - 4 - width : px + 4;
-          x = Math.min(Math.max(x, area.left + pad), area.right - width - pad);
-          y = area.top + pad;
-        } else {
-          x = area.right - width - 6;
-          y = m.side === 'before' ? px - fontSize - 2 * pad : px + pad;
-          y = Math.min(Math.max(y, area.top), area.bottom - fontSize - pad);
-        }
-        // A backing box keeps the label legible over bars and dense points.
-        ctx.fillStyle = withAlpha(theme.background, 0.85);
-        ctx.fillRect(x - pad, y - 1, width + 2 * pad, fontSize + 3);
-        ctx.fillStyle = m.color;
-        ctx.textBaseline = 'top';
-        ctx.fillText(m.label, x, y);
       }
       ctx.restore();
     },
@@ -94,16 +257,61 @@ function markerLegendItem(m: Marker, theme: ChartTheme, text: string): LegendIte
   return { text, strokeStyle: m.color, fillStyle: m.color, lineWidth: 2, lineDash: [5, 4], pointStyle: 'line', fontColor: theme.foreground, hidden: false };
 }
 
-function baseOptions(theme: ChartTheme): ChartOptions<'bar' | 'line'> {
+// ---------------------------------------------------------------------------------------------
+// Axes and options shared by both charts.
+
+type AxisOptions = Record<string, unknown>;
+
+function axisBase(theme: ChartTheme, title: string): AxisOptions {
   const font = { family: theme.fontFamily, size: theme.fontSize - 1 };
-  const axis = (title: string) => ({
-    type: 'linear' as const,
+  return {
+    type: 'linear',
     // High-contrast borders are meant to stand out; as a full grid they would drown the data.
     grid: { color: withAlpha(theme.grid, theme.kind.startsWith('high-contrast') ? 0.35 : 1), tickColor: theme.grid },
     border: { color: theme.grid },
     ticks: { color: theme.muted, font },
     title: { display: true, text: title, color: theme.muted, font },
-  });
+  };
+}
+
+/**
+ * A latency axis over [min, max]: logarithmic with 1-2-5-style ticks when `log` (as dense as
+ * the axis length allows without labels overprinting), else linear with chart.js's own round
+ * steps, at most `maxTicks` of them.
+ */
+function latencyAxis(theme: ChartTheme, title: string, log: boolean, min: number, max: number, maxTicks: number): AxisOptions {
+  const base = axisBase(theme, log ? `${title} (log scale)` : title);
+  const ticks = { ...(base.ticks as object), callback: (v: number | string) => axisMs(Number(v)), maxRotation: 0 };
+  if (!log) return { ...base, ticks: { ...ticks, maxTicksLimit: maxTicks } };
+  const fontSize = theme.fontSize - 1;
+  return {
+    ...base,
+    type: 'logarithmic',
+    min,
+    max,
+    ticks,
+    afterBuildTicks: (scale: Scale) => {
+      const horizontal = scale.isHorizontal();
+      const length = horizontal ? scale.maxWidth : scale.maxHeight;
+      // Room a label needs along the axis: its width (the widest candidate, measured) plus a
+      // gap across, its line height up.
+      let labelPx = fontSize * 1.8;
+      if (horizontal) {
+        const ctx = scale.ctx;
+        ctx.save();
+        ctx.font = `${fontSize}px ${theme.fontFamily}`;
+        labelPx = Math.max(...logTicks(min, max, 0).map((v) => ctx.measureText(axisMs(v)).width), 0) + 14;
+        ctx.restore();
+      }
+      const decades = Math.log10(max / min);
+      const minGap = length > 0 ? (labelPx / length) * decades : 0;
+      scale.ticks = logTicks(min, max, minGap).map((value) => ({ value }));
+    },
+  };
+}
+
+function baseOptions(theme: ChartTheme, x: AxisOptions, y: AxisOptions): ChartOptions<'bar' | 'line'> {
+  const font = { family: theme.fontFamily, size: theme.fontSize - 1 };
   return {
     responsive: true,
     maintainAspectRatio: false,
@@ -112,7 +320,7 @@ function baseOptions(theme: ChartTheme): ChartOptions<'bar' | 'line'> {
     color: theme.foreground,
     font,
     layout: { padding: { top: 4, right: 8 } },
-    scales: { x: axis(''), y: axis('') },
+    scales: { x, y } as ChartOptions<'bar' | 'line'>['scales'],
     plugins: {
       legend: {
         position: 'top',
@@ -134,8 +342,17 @@ function baseOptions(theme: ChartTheme): ChartOptions<'bar' | 'line'> {
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Histogram
+
+interface BarPoint {
+  x: number;
+  /** null for an empty bin: not drawn (a 0 would get the minimum bar height). */
+  y: number | null;
+}
+
 export class HistogramChart {
-  private chart: Chart<'bar', Array<{ x: number; y: number }>> | undefined;
+  private chart: Chart<'bar', BarPoint[]> | undefined;
   private markers: Marker[] = [];
   private theme: ChartTheme | undefined;
 
@@ -152,29 +369,52 @@ export class HistogramChart {
       this.chart?.destroy();
       this.chart = undefined;
       if (box) box.hidden = true;
+      delete this.canvas.dataset.xScale;
       this.note.textContent = 'No measured runs to chart.';
       return;
     }
     if (box) box.hidden = false;
 
     const sorted = result.samplesMs.slice().sort((a, b) => a - b);
-    const min = sorted[0]!;
-    const max = sorted[sorted.length - 1]!;
-    // A handful of extreme outliers (a GC pause, a page fault) would otherwise squeeze the
-    // whole distribution into two or three bars. Beyond Tukey's far-out fence they are left off
-    // the axis (never below p99, so the tail that matters stays), said so in the note, and
-    // every one of them stays visible on the timeline.
-    const q1 = percentile(sorted, 0.25);
-    const q3 = percentile(sorted, 0.75);
-    const cap = Math.max(q3 + 3 * (q3 - q1), summary.p99Ms);
-    const clip = max > cap && max - min > 1.5 * (cap - min);
-    const shown = clip ? sorted.filter((x) => x <= cap) : sorted;
-    const hiddenRuns = sorted.length - shown.length;
-    const { edges, counts } = histogram(shown);
     const n = sorted.length;
+    const min = sorted[0]!;
+    const max = sorted[n - 1]!;
+    const log = isWideRange(min, max);
+
+    let shown = sorted;
+    if (!log) {
+      // Linear axis: a handful of extreme outliers (a GC pause, a page fault) would squeeze
+      // the whole distribution into two or three bars. Beyond Tukey's far-out fence they are
+      // left off the axis (never below p99, so the tail that matters stays), said so in the
+      // note, and every one of them stays visible on the timeline. A log axis needs none of
+      // this: it shows every run.
+      const q1 = percentile(sorted, 0.25);
+      const q3 = percentile(sorted, 0.75);
+      const cap = Math.max(q3 + 3 * (q3 - q1), summary.p99Ms);
+      if (max > cap && max - min > 1.5 * (cap - min)) shown = sorted.filter((x) => x <= cap);
+    }
+    const hiddenRuns = n - shown.length;
+    const { edges, counts } = histogram(shown, { scale: log ? 'log' : 'linear' });
+    const bins = counts.length;
+
+    // Runs at or above p99 are the tail, drawn in red on top of the rest of their bin. A run at
+    // the median is never tail, which keeps all-equal or heavily tied samples blue.
+    const isTail = (x: number) => x >= summary.p99Ms && x > summary.p50Ms;
+    const tailCounts = new Array<number>(bins).fill(0);
+    // Bin assignment as histogram() does it: [edges[i], edges[i+1]), the last bin closed.
+    let bin = 0;
+    for (const x of shown) {
+      while (bin < bins - 1 && x >= edges[bin + 1]!) bin++;
+      if (isTail(x)) tailCounts[bin]!++;
+    }
+    // A bin's centre on the axis it is drawn on: the geometric mean on a log axis.
+    const centre = (i: number) => (log ? Math.sqrt(edges[i]! * edges[i + 1]!) : (edges[i]! + edges[i + 1]!) / 2);
+    const bodyBars: BarPoint[] = counts.map((c, i) => ({ x: centre(i), y: c - tailCounts[i]! || null }));
+    const tailBars: BarPoint[] = tailCounts.map((c, i) => ({ x: centre(i), y: c || null }));
+    const tailDrawn = tailCounts.some((c) => c > 0);
 
     let lo = edges[0]!;
-    let hi = edges[edges.length - 1]!;
+    let hi = edges[bins]!;
     const singleBin = hi === lo;
     if (singleBin) {
       // All samples equal: histogram() gives a zero-width bin, so give the axis a nominal span.
@@ -185,34 +425,33 @@ export class HistogramChart {
     hi = Math.max(hi, summary.p99Ms);
     lo = Math.min(lo, summary.p50Ms);
 
-    const bars = counts.map((count, i) => ({ x: (edges[i]! + edges[i + 1]!) / 2, y: count }));
-    const tail = counts.map((_, i) => edges[i + 1]! > summary.p99Ms);
     const barColor = withAlpha(theme.primary, 0.8);
-    const tailColor = withAlpha(theme.alert, 0.75);
+    const tailColor = withAlpha(theme.alert, 0.8);
+    const p50: Marker = { value: summary.p50Ms, label: 'p50', color: theme.accent };
+    const p99: Marker = { value: summary.p99Ms, label: 'p99', color: theme.alert };
+    this.markers = [p50, p99];
 
-    this.markers = [
-      { value: summary.p50Ms, label: 'p50', color: theme.accent, side: 'before' },
-      { value: summary.p99Ms, label: 'p99', color: theme.alert, side: 'after' },
-    ];
-
-    const options = baseOptions(theme) as ChartOptions<'bar'>;
-    const x = options.scales!.x!;
-    // Suggested rather than fixed bounds, so the axis ends on round ticks.
-    Object.assign(x, { suggestedMin: lo, suggestedMax: hi, offset: false });
-    x.ticks = { ...x.ticks, maxTicksLimit: 8, callback: (v) => formatMs(Number(v)) };
-    x.title = { ...x.title, text: 'Latency per inference' };
-    const y = options.scales!.y!;
-    Object.assign(y, { beginAtZero: true });
-    y.ticks = { ...y.ticks, precision: 0 };
-    y.title = { ...y.title, text: 'Runs' };
-    const [p50, p99] = this.markers as [Marker, Marker];
+    const title = 'Latency per inference';
+    // A log axis ends exactly at the first and last edge, so the bars fill it; a linear one
+    // gets suggested bounds, so it ends on round ticks.
+    const x = log
+      ? latencyAxis(theme, title, true, edges[0]!, edges[bins]!, 8)
+      : { ...latencyAxis(theme, title, false, lo, hi, 8), suggestedMin: lo, suggestedMax: hi };
+    Object.assign(x, { offset: false, stacked: true });
+    const yBase = axisBase(theme, 'Runs');
+    const y = { ...yBase, beginAtZero: true, stacked: true, ticks: { ...(yBase.ticks as object), precision: 0 } };
+    const options = baseOptions(theme, x, y) as ChartOptions<'bar'>;
     options.plugins!.legend!.onClick = () => {};
     options.plugins!.legend!.labels!.generateLabels = () => [
       { text: 'Measured runs', fillStyle: barColor, strokeStyle: theme.primary, lineWidth: 1, pointStyle: 'rect', fontColor: theme.foreground, hidden: false },
-      { text: 'Slowest 1%', fillStyle: tailColor, strokeStyle: theme.alert, lineWidth: 1, pointStyle: 'rect', fontColor: theme.foreground, hidden: false },
+      // Only when a red bar is actually drawn (a linear axis can leave the whole tail off it).
+      ...(tailDrawn ? [{ text: 'Runs ≥ p99', fillStyle: tailColor, strokeStyle: theme.alert, lineWidth: 1, pointStyle: 'rect' as const, fontColor: theme.foreground, hidden: false }] : []),
       markerLegendItem(p50, theme, `p50 ${formatMs(summary.p50Ms)}`),
       markerLegendItem(p99, theme, `p99 ${formatMs(summary.p99Ms)}`),
     ];
+    // Anywhere in a bin's column shows that bin, so a bar a few pixels tall is easy to hover.
+    options.interaction = { mode: 'index', intersect: false, axis: 'x' };
+    options.plugins!.tooltip!.filter = (item) => item.parsed.y !== null && item.parsed.y !== undefined;
     options.plugins!.tooltip!.callbacks = {
       title: (items) => {
         const i = items[0]?.dataIndex ?? 0;
@@ -220,23 +459,23 @@ export class HistogramChart {
       },
       label: (item) => {
         const count = item.parsed.y ?? 0;
-        return ` ${formatCount(count)} ${count === 1 ? 'run' : 'runs'} (${formatPercent(count / n)})`;
+        return ` ${item.dataset.label ?? ''}: ${formatCount(count)} ${count === 1 ? 'run' : 'runs'} (${formatPercent(count / n)})`;
       },
     };
 
+    const dataset = (label: string, data: BarPoint[], fill: string, border: string) => ({
+      label,
+      data,
+      backgroundColor: fill,
+      borderColor: border,
+      borderWidth: { top: 1, left: 0, right: 0, bottom: 0 },
+      barPercentage: 0.92,
+      categoryPercentage: 1,
+      minBarLength: MIN_BAR_PX,
+      ...(singleBin ? { barThickness: 48 } : {}),
+    });
     const data = {
-      datasets: [
-        {
-          label: 'Measured runs',
-          data: bars,
-          backgroundColor: tail.map((t) => (t ? tailColor : barColor)),
-          borderColor: tail.map((t) => (t ? theme.alert : theme.primary)),
-          borderWidth: { top: 1, left: 0, right: 0, bottom: 0 },
-          barPercentage: 0.92,
-          categoryPercentage: 1,
-          ...(singleBin ? { barThickness: 48 } : {}),
-        },
-      ],
+      datasets: [dataset('Measured runs', bodyBars, barColor, theme.primary), dataset('Runs ≥ p99', tailBars, tailColor, theme.alert)],
     };
 
     if (this.chart) {
@@ -251,24 +490,48 @@ export class HistogramChart {
         plugins: [markerPlugin('x', () => ({ markers: this.markers, theme: this.theme ?? theme }))],
       });
     }
+    this.canvas.dataset.xScale = log ? 'logarithmic' : 'linear';
+    this.canvas.dataset.runsCharted = String(shown.length);
+    this.canvas.dataset.tailBars = String(tailCounts.filter((c) => c > 0).length);
 
-    this.note.textContent = hiddenRuns > 0
-      ? `${hiddenRuns === 1 ? `1 outlier (${formatMs(max)}) is` : `${formatCount(hiddenRuns)} outliers (${formatMs(sorted[shown.length]!)} to ${formatMs(max)}) are`} beyond the right edge; every run is on the timeline.`
-      : '';
+    const notes: string[] = [];
+    if (log) {
+      const ratio = bins > 0 && edges[1]! > edges[0]! ? edges[1]! / edges[0]! : 1;
+      notes.push(`Log scale: every bar spans the same ratio of latencies (×${ratio.toFixed(2)}), so the body and the slow tail are both in view.`);
+    }
+    if (hiddenRuns > 0) {
+      notes.push(`${hiddenRuns === 1 ? `1 outlier (${formatMs(max)}) is` : `${formatCount(hiddenRuns)} outliers (${formatMs(sorted[shown.length]!)} to ${formatMs(max)}) are`} beyond the right edge; every run is on the timeline.`);
+    }
+    if (this.hasRaisedBars([...bodyBars, ...tailBars])) {
+      notes.push(`Bars are at least ${MIN_BAR_PX} px tall, so a bin holding a single run stays visible; hover a bar for its count.`);
+    }
+    this.note.textContent = notes.join(' ');
+  }
+
+  /** Whether some drawn bar would be under MIN_BAR_PX tall at its true height. */
+  private hasRaisedBars(bars: BarPoint[]): boolean {
+    const y = this.chart?.scales.y;
+    if (!y) return false;
+    const zero = y.getPixelForValue(0);
+    return bars.some((b) => b.y !== null && Math.abs(zero - y.getPixelForValue(b.y)) < MIN_BAR_PX);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Timeline
 
 interface TimelinePoint {
   x: number;
   y: number;
-  /** Set when the point is drawn at the top edge instead of at its value. */
+  /** Set when the point is drawn at the top edge instead of at its value (linear axis only). */
   offScale?: number;
 }
 
 /**
- * Where to cut the timeline's y axis, or undefined to show everything. Iteration-level spikes
- * and the cold first inference are often 10–100× a warm run; drawn to scale they would flatten
- * the warm-up curve and any drift onto one line.
+ * Where to cut a linear timeline's y axis, or undefined to show everything. Iteration-level
+ * spikes and a slow first inference can be several times a warm run; drawn to scale on a
+ * linear axis they would flatten the warm-up curve and any drift onto one line. (Wider data
+ * gets a log axis instead, which needs no cut.)
  */
 function timelineCap(values: number[], first: number | null): number | undefined {
   if (values.length === 0) return undefined;
@@ -298,7 +561,16 @@ export class TimelineChart {
     const first = result.coldStart.firstMs;
     const summary = result.summary;
 
-    const cap = timelineCap([...warm, ...measured], first);
+    // Every plotted value, the cold first inference included, decides the axis.
+    let vMin = Infinity;
+    let vMax = -Infinity;
+    for (const v of [...warm, ...measured, ...(first === null ? [] : [first])]) {
+      if (v < vMin) vMin = v;
+      if (v > vMax) vMax = v;
+    }
+    const log = isWideRange(vMin, vMax);
+
+    const cap = log ? undefined : timelineCap([...warm, ...measured], first);
     const point = (x: number, y: number): TimelinePoint => (cap !== undefined && y > cap ? { x, y: cap, offScale: y } : { x, y });
     // Iteration 0 is the cold first inference, then warm-up, then measured runs.
     const firstPoint = first === null ? undefined : point(0, first);
@@ -306,12 +578,9 @@ export class TimelineChart {
     const measuredPoints = measured.map((y, i) => point(warm.length + 1 + i, y));
     const pinned = [...warmPoints, ...measuredPoints].filter((p) => p.offScale !== undefined).length;
 
-    this.markers = summary
-      ? [
-          { value: summary.p50Ms, label: `p50 ${formatMs(summary.p50Ms)}`, color: theme.accent, side: 'after' },
-          { value: summary.p99Ms, label: `p99 ${formatMs(summary.p99Ms)}`, color: theme.alert, side: 'before' },
-        ]
-      : [];
+    const p50: Marker | undefined = summary ? { value: summary.p50Ms, label: 'p50', color: theme.accent } : undefined;
+    const p99: Marker | undefined = summary ? { value: summary.p99Ms, label: 'p99', color: theme.alert } : undefined;
+    this.markers = p50 && p99 ? [p50, p99] : [];
 
     const radius = measured.length + warm.length > 5000 ? 1 : 1.75;
     const offScale = (ctx: { raw: unknown }) => (ctx.raw as TimelinePoint | undefined)?.offScale !== undefined;
@@ -326,7 +595,7 @@ export class TimelineChart {
       pointBorderWidth: 0,
       showLine: false,
       parsing: false as const,
-      // Room for the off-scale markers, which would otherwise be cut in half at the top edge.
+      // Room for the points at the axis ends (and off-scale markers), which would otherwise be cut in half.
       clip: 6,
     });
     const data = {
@@ -348,25 +617,40 @@ export class TimelineChart {
       ],
     };
 
-    const options = baseOptions(theme) as ChartOptions<'line'>;
-    const x = options.scales!.x!;
-    Object.assign(x, { min: 0, max: warm.length + measured.length });
-    x.ticks = { ...x.ticks, maxTicksLimit: 10, precision: 0 };
-    x.title = { ...x.title, text: 'Iteration (0 = first inference)' };
-    const y = options.scales!.y!;
-    // Not from zero: a warm-up curve or a slow drift is a few percent of the latency.
-    Object.assign(y, { grace: '4%' }, cap === undefined ? {} : { max: cap });
-    y.ticks = { ...y.ticks, maxTicksLimit: 7, callback: (v) => formatMs(Number(v)) };
-    y.title = { ...y.title, text: 'Latency' };
+    // The x axis ends at the last iteration but labels only round steps (0, 200, … 1,000),
+    // not the odd end value.
+    const xBase = axisBase(theme, 'Iteration (0 = first inference)');
+    const x = { ...xBase, min: 0, max: warm.length + measured.length, ticks: { ...(xBase.ticks as object), maxTicksLimit: 10, precision: 0, includeBounds: false, maxRotation: 0 } };
+    let y: AxisOptions;
+    if (log) {
+      // A little room beyond the extremes (6% of the decades shown, each side), as `grace` gives a linear axis.
+      const pad = (vMax / vMin) ** 0.06;
+      y = latencyAxis(theme, 'Latency', true, vMin / pad, vMax * pad, 7);
+    } else {
+      const base = latencyAxis(theme, 'Latency', false, vMin, vMax, 7);
+      // Not from zero: a warm-up curve or a slow drift is a few percent of the latency. A cut
+      // axis ends at the cut without labelling that odd value.
+      y = { ...base, grace: '4%', ...(cap === undefined ? {} : { max: cap, ticks: { ...(base.ticks as object), includeBounds: false } }) };
+    }
+    const options = baseOptions(theme, x, y) as ChartOptions<'line'>;
     options.interaction = { mode: 'nearest', intersect: false, axis: 'xy' };
     options.plugins!.decimation = { enabled: true, algorithm: 'min-max' };
-    options.plugins!.legend!.labels!.generateLabels = (chart) =>
-      Chart.defaults.plugins.legend.labels
+    const defaultClick = Chart.defaults.plugins.legend.onClick;
+    // Series entries toggle their series as usual; the marker entries are a key, not a toggle.
+    options.plugins!.legend!.onClick = function (e, item, legend) {
+      if (item.datasetIndex !== undefined) defaultClick.call(this, e, item, legend);
+    };
+    options.plugins!.legend!.labels!.generateLabels = (chart) => [
+      ...Chart.defaults.plugins.legend.labels
         .generateLabels(chart)
         // No entry for a series with nothing in it (no warm-up configured, no first inference).
         .filter((item) => (chart.data.datasets[item.datasetIndex ?? -1]?.data.length ?? 0) > 0)
         // The sample series' pointStyle is scriptable (▲ when off scale); the legend shows the usual one.
-        .map((item) => ({ ...item, lineWidth: 0, fontColor: theme.foreground, ...(item.datasetIndex === 2 ? {} : { pointStyle: 'circle' as const }) }));
+        .map((item) => ({ ...item, lineWidth: 0, fontColor: theme.foreground, ...(item.datasetIndex === 2 ? {} : { pointStyle: 'circle' as const }) })),
+      ...(summary && p50 && p99
+        ? [markerLegendItem(p50, theme, `p50 ${formatMs(summary.p50Ms)}`), markerLegendItem(p99, theme, `p99 ${formatMs(summary.p99Ms)}`)]
+        : []),
+    ];
     options.plugins!.tooltip!.callbacks = {
       title: (items) => {
         const i = items[0]?.parsed.x ?? 0;
@@ -391,10 +675,12 @@ export class TimelineChart {
         plugins: [markerPlugin('y', () => ({ markers: this.markers, theme: this.theme ?? theme }))],
       });
     }
+    this.canvas.dataset.yScale = log ? 'logarithmic' : 'linear';
+    this.canvas.dataset.offScale = String(pinned + (firstPoint?.offScale === undefined ? 0 : 1));
 
     const ratio = result.coldStart.ratio;
     let text = first === null ? 'The first inference did not complete.' : `Iteration 0 is the cold first inference: ${formatMs(first)}`;
-    if (first !== null && ratio !== null && Number.isFinite(ratio)) text += ` (${ratio >= 10 ? ratio.toFixed(0) : ratio.toFixed(1)}× p50)`;
+    if (first !== null && ratio !== null && Number.isFinite(ratio)) text += ` (${formatRatio(ratio)} p50)`;
     if (first !== null) text += '.';
     const pinnedWhat = [
       ...(firstPoint?.offScale !== undefined ? ['the first inference'] : []),

@@ -1,7 +1,7 @@
 // The summary figures, grouped the way they are read: where the latency sits, how much it
 // varies, and what a first user and the machine pay for it.
 
-import { formatBytes, formatMs, formatPercent, formatRate } from '../core/format';
+import { formatBytes, formatMs, formatPercent, formatRate, formatRatio } from '../core/format';
 import type { BenchmarkResult } from '../core/result';
 import { formatCount, h, keyValueTable } from './dom';
 
@@ -12,7 +12,7 @@ export function renderSummary(container: HTMLElement, estimatorLine: HTMLElement
     { label: 'Throughput', value: s ? formatRate(s.throughputPerSec) : 'n/a', key: 'throughput', title: 'Sequential inferences per second over the measured phase' },
     { label: 'Model load', value: formatMs(cold.loadMs), key: 'load', title: 'Creating the session: reading, parsing and optimizing the model' },
     { label: 'First inference', value: cold.firstMs === null ? 'did not complete' : formatMs(cold.firstMs), key: 'first' },
-    { label: 'First ÷ p50', value: cold.ratio === null ? 'n/a' : `${formatRatio(cold.ratio)}×`, key: 'cold-ratio', title: 'How much slower the cold first inference was than a typical warm one' },
+    { label: 'First ÷ p50', value: cold.ratio === null ? 'n/a' : formatRatio(cold.ratio), key: 'cold-ratio', title: 'How much slower the cold first inference was than a typical warm one' },
     { label: 'Peak RSS', value: formatBytes(result.memory.peakRssBytes), key: 'rss', title: 'Peak resident memory of the benchmark process' },
   ]);
 
@@ -45,9 +45,4 @@ export function renderSummary(container: HTMLElement, estimatorLine: HTMLElement
     );
   }
   estimatorLine.textContent = `Percentile estimator: ${result.estimator}.`;
-}
-
-function formatRatio(r: number): string {
-  if (!Number.isFinite(r)) return 'n/a';
-  return r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2);
 }

@@ -8,10 +8,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { formatMs } from '../../src/core/format';
+import { formatMs, formatRatio } from '../../src/core/format';
 import { mulberry32 } from '../../src/core/inputSynthesis';
 import { escapeHtml, panelCsp, renderPanelHtml } from '../../src/core/panelHtml';
 import { isPanelState, type PanelState } from '../../src/core/panelProtocol';
+import { renderTextReport } from '../../src/core/report';
 import { PERCENTILE_ESTIMATOR, RESULT_SCHEMA_VERSION, type BenchmarkResult } from '../../src/core/result';
 import { percentile, summarize } from '../../src/core/stats';
 import {
@@ -32,18 +33,28 @@ const EVIL = '<img src=x onerror="window.__pwned=1">';
 // A realistic result: 1000 measured runs from a seeded PRNG, log-normal around 2.1 ms with a
 // slow drift and a few GC-like spikes, after a warm-up that starts slow and settles.
 
-function makeResult(overrides: { iterations?: number; measured?: number; name?: string; path?: string; seed?: number } = {}): BenchmarkResult {
+// Other shapes: 'narrow' has no spikes and a mild cold start (every value within a factor of
+// three, so linear axes); 'heavy-tail' is what real CPU runs look like, 987 of 1000 runs between
+// 0.13 and 0.7 ms and the slowest 1.3% at 4–11 ms, so p99 is in the tail (and the axes log).
+type Profile = 'default' | 'narrow' | 'heavy-tail';
+
+function makeResult(overrides: { iterations?: number; measured?: number; name?: string; path?: string; seed?: number; profile?: Profile } = {}): BenchmarkResult {
   const rand = mulberry32(overrides.seed ?? 42);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   const iterations = overrides.iterations ?? 1000;
   const measured = overrides.measured ?? iterations;
-  const warmupSamplesMs = Array.from({ length: 50 }, (_, i) => 2.1 * (1 + 1.6 * Math.exp(-i / 6)) * Math.exp(0.07 * gauss()));
+  const profile = overrides.profile ?? 'default';
+  const heavy = profile === 'heavy-tail';
+  const warmupSamplesMs = Array.from({ length: 50 }, (_, i) =>
+    heavy ? 0.15 * (1 + 2 * Math.exp(-i / 6)) * Math.exp(0.2 * gauss()) : 2.1 * (1 + 1.6 * Math.exp(-i / 6)) * Math.exp(0.07 * gauss()),
+  );
   const samplesMs = Array.from({ length: measured }, (_, i) => {
-    const spike = rand() < 0.004 ? 6 + 14 * rand() : 0;
+    if (heavy) return i % 75 === 37 ? 4 + 7 * rand() : Math.min(0.7, 0.131 + 0.025 * Math.exp(1.1 * gauss()));
+    const spike = profile === 'default' && rand() < 0.004 ? 6 + 14 * rand() : 0;
     return 2.1 * Math.exp(0.08 * gauss()) + 0.00018 * i + spike;
   });
   const summary = summarize(samplesMs, samplesMs.reduce((a, b) => a + b, 0) * 1.04);
-  const firstMs = 38.6;
+  const firstMs = heavy ? 8.88 : profile === 'narrow' ? 4.2 : 38.6;
   const name = overrides.name ?? 'bert-tiny-int8.onnx';
   return {
     schemaVersion: RESULT_SCHEMA_VERSION,
@@ -84,6 +95,7 @@ const HC_LIGHT_BLUE: [number, number, number] = [0x0f, 0x4a, 0x85];
 interface PageCanvas {
   width: number;
   height: number;
+  dataset: Record<string, string | undefined>;
   getContext(kind: '2d', opts?: { willReadFrequently: boolean }): {
     drawImage(source: PageCanvas, x: number, y: number): void;
     getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
@@ -101,6 +113,51 @@ const pageTitle = `Latency: ${EVIL}`;
 let harness: WebviewHarness;
 
 const stat = (page: Page, key: string) => page.locator(`[data-stat="${key}"]`).textContent();
+
+interface Rect {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+}
+
+/** What the charts record on their canvas (data-* attributes): the axis type chosen, counts, marker label boxes. */
+interface ChartState {
+  xScale?: string;
+  yScale?: string;
+  runsCharted?: string;
+  tailBars?: string;
+  offScale?: string;
+  plotArea: Rect | null;
+  markerLabels: Array<Rect & { label: string }>;
+}
+
+async function chartState(page: Page, id: string): Promise<ChartState> {
+  const data = await page.evaluate((id) => ({ ...document.getElementById(id)!.dataset }), id);
+  return {
+    xScale: data.xScale,
+    yScale: data.yScale,
+    runsCharted: data.runsCharted,
+    tailBars: data.tailBars,
+    offScale: data.offScale,
+    plotArea: JSON.parse(data.plotArea ?? 'null') as Rect | null,
+    markerLabels: JSON.parse(data.markerLabels ?? '[]') as Array<Rect & { label: string }>,
+  };
+}
+
+/** Marker labels sit in their band outside the plot (above it, or right of it), apart from each other. */
+function assertLabelsOffData(state: ChartState, side: 'above' | 'right', what: string): void {
+  const area = state.plotArea;
+  assert.ok(area, `${what}: plot area recorded`);
+  assert.deepEqual(state.markerLabels.map((l) => l.label).sort(), ['p50', 'p99'], `${what}: both markers labelled`);
+  for (const l of state.markerLabels) {
+    if (side === 'above') assert.ok(l.bottom <= area.top && l.left >= area.left - 1 && l.right <= area.right + 1, `${what}: ${JSON.stringify(l)} above ${JSON.stringify(area)}`);
+    else assert.ok(l.left >= area.right && l.top >= area.top - 1 && l.bottom <= area.bottom + 1, `${what}: ${JSON.stringify(l)} right of ${JSON.stringify(area)}`);
+  }
+  const [a, b] = state.markerLabels as unknown as [Rect, Rect];
+  const overlap = a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  assert.ok(!overlap, `${what}: marker labels do not overprint each other`);
+}
 
 async function assertClean(probe: PanelProbe): Promise<void> {
   const violations = await probe.page.evaluate(() => window.__cspViolations);
@@ -191,6 +248,12 @@ describe('results panel webview in Chromium', () => {
       }
       const note = (await page.locator('#timeline-note').textContent()) ?? '';
       assert.match(note, /38\.6 ms/, 'the cold first inference is stated in words');
+      // One ratio formatter: the summary, the timeline note and the CLI report agree.
+      const ratio = formatRatio(result.coldStart.ratio!);
+      assert.equal(ratio, '18×');
+      assert.equal(await stat(page, 'cold-ratio'), ratio);
+      assert.ok(note.includes(`(${ratio} p50)`), note);
+      assert.ok(renderTextReport(result).includes(`(${ratio} p50)`), 'the CLI report says the same');
 
       // The webview keeps the snapshot as its state, in the shape the serializer revives.
       const state: unknown = await page.evaluate(() => JSON.parse(sessionStorage.getItem('vscode-webview-state') ?? 'null'));
@@ -218,6 +281,70 @@ describe('results panel webview in Chromium', () => {
       assert.equal(await stat(page, 'p50'), p50);
       assert.equal(await stat(page, 'n'), '1,000');
       assert.ok((await canvasPixels(page, 'histogram-chart')).painted > 1000, 'restored histogram is drawn');
+      await assertClean(probe);
+    } finally {
+      await probe.context.close();
+    }
+  });
+
+  test('log axes for a wide range, linear for a narrow one, marker labels off the data', async () => {
+    const probe = await harness.openPanel();
+    const { page } = probe;
+    try {
+      // One page, so the charts also switch scale type in place (log → linear → log).
+      const show = async (result: BenchmarkResult) => {
+        await sendSnapshot(page, result);
+        const range = `${formatMs(result.summary!.minMs)} – ${formatMs(result.summary!.maxMs)}`;
+        await waitFor('the snapshot to render', async () => (await stat(page, 'range')) === range);
+      };
+
+      // Heavy-tailed, as real CPU runs are: every run on a log axis, the tail in red bars.
+      const heavy = makeResult({ profile: 'heavy-tail' });
+      const s = heavy.summary!;
+      assert.ok(s.maxMs / s.minMs > 8 && s.p99Ms > 4, 'the generated data is what this test thinks it is');
+      await show(heavy);
+      let hist = await chartState(page, 'histogram-chart');
+      let line = await chartState(page, 'timeline-chart');
+      assert.equal(hist.xScale, 'logarithmic');
+      assert.equal(hist.runsCharted, '1000', 'no run is cut off a log axis');
+      assert.ok(Number(hist.tailBars) > 0, 'bars at or above p99 are drawn');
+      const histNote = (await page.locator('#histogram-note').textContent()) ?? '';
+      assert.match(histNote, /^Log scale/);
+      assert.match(histNote, /at least 3 px tall/, 'raised small bars are disclosed');
+      assert.equal(line.yScale, 'logarithmic');
+      assert.equal(line.offScale, '0', 'every point, the cold first inference included, at its value');
+      assert.doesNotMatch((await page.locator('#timeline-note').textContent()) ?? '', /▲/);
+      assertLabelsOffData(hist, 'above', 'histogram');
+      assertLabelsOffData(line, 'right', 'timeline');
+      for (const id of ['histogram-chart', 'timeline-chart']) {
+        const px = await canvasPixels(page, id);
+        assert.ok(px.painted > px.total * 0.01, `${id} is drawn (${px.painted} of ${px.total} px painted)`);
+      }
+      await page.screenshot({ path: join(ROOT, '.test-artifacts', 'webview-panel-heavy-tail.png'), fullPage: true });
+
+      // Narrow: linear axes, nothing hidden, no log note.
+      await show(makeResult({ profile: 'narrow' }));
+      hist = await chartState(page, 'histogram-chart');
+      line = await chartState(page, 'timeline-chart');
+      assert.equal(hist.xScale, 'linear');
+      assert.equal(hist.runsCharted, '1000');
+      assert.equal(line.yScale, 'linear');
+      assert.equal(line.offScale, '0');
+      assert.doesNotMatch((await page.locator('#histogram-note').textContent()) ?? '', /Log scale|outlier/);
+      assertLabelsOffData(hist, 'above', 'narrow histogram');
+      assertLabelsOffData(line, 'right', 'narrow timeline');
+      await page.screenshot({ path: join(ROOT, '.test-artifacts', 'webview-panel-narrow.png'), fullPage: true });
+
+      // The default result: a 2.1 ms body with spikes to 20 ms and a 38.6 ms cold start.
+      await show(makeResult());
+      hist = await chartState(page, 'histogram-chart');
+      line = await chartState(page, 'timeline-chart');
+      assert.equal(hist.xScale, 'logarithmic');
+      assert.equal(hist.runsCharted, '1000');
+      assert.equal(line.yScale, 'logarithmic');
+      assert.equal(line.offScale, '0');
+      assertLabelsOffData(hist, 'above', 'default histogram');
+      assertLabelsOffData(line, 'right', 'default timeline');
       await assertClean(probe);
     } finally {
       await probe.context.close();

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { formatBytes, formatMs, formatPercent, formatRate } from '../../src/core/format';
+import { formatBytes, formatMs, formatPercent, formatRate, formatRatio } from '../../src/core/format';
 
 function table<T>(fn: (x: T) => string, cases: ReadonlyArray<readonly [T, string]>): void {
   for (const [input, expected] of cases) assert.equal(fn(input), expected, `input ${String(input)}`);
@@ -125,5 +125,38 @@ describe('formatPercent', () => {
 
   test('non-finite', () => {
     assert.equal(formatPercent(Number.NaN), 'n/a');
+  });
+});
+
+describe('formatRatio', () => {
+  test('whole multiples from 10, one decimal below, two significant digits under 1', () => {
+    table(formatRatio, [
+      [57.3, '57×'],
+      [37.9, '38×'],
+      [25.7, '26×'],
+      [10, '10×'],
+      [1234.5, '1,235×'],
+      [9.94, '9.9×'],
+      [3.42, '3.4×'],
+      [1, '1.0×'],
+      [0.853, '0.85×'],
+      [0.0421, '0.042×'],
+    ]);
+  });
+
+  test('the form is chosen after rounding: no "10.0×" or "1.0×" for 0.999', () => {
+    table(formatRatio, [
+      [9.96, '10×'],
+      [0.996, '1.0×'],
+    ]);
+  });
+
+  test('zero, negatives and non-finite values', () => {
+    table(formatRatio, [
+      [0, '0×'],
+      [-2.5, '-2.5×'],
+      [Number.NaN, 'n/a'],
+      [Number.POSITIVE_INFINITY, 'n/a'],
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 
+import { formatRatio } from '../../src/core/format';
 import { renderTextReport } from '../../src/core/report';
 import { PERCENTILE_ESTIMATOR, RESULT_SCHEMA_VERSION, type BenchmarkResult, type InputPlan } from '../../src/core/result';
 
@@ -157,6 +158,15 @@ describe('renderTextReport', () => {
 
     delete r.partialReason;
     assert.match(renderTextReport(r), /PARTIAL.*no reason recorded/);
+  });
+
+  test('the cold-start ratio is formatted as the panel formats it', () => {
+    const r = sampleResult();
+    for (const [ratio, text] of [[57.3, '57×'], [25.7, '26×'], [9.96, '10×'], [3.42, '3.4×'], [0.853, '0.85×']] as const) {
+      r.coldStart.ratio = ratio;
+      assert.equal(formatRatio(ratio), text);
+      assert.match(renderTextReport(r), new RegExp(`first inference 48\\.1 ms \\(${text.replace('.', '\\.')} p50\\)`), `ratio ${ratio}`);
+    }
   });
 
   test('null summary: says no measured run completed, shows no statistics', () => {

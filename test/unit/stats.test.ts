@@ -333,4 +333,93 @@ describe('histogram', () => {
   test('throws on non-finite samples', () => {
     assert.throws(() => histogram([1, Number.NaN]), RangeError);
   });
+
+  describe("scale: 'log'", () => {
+    test('geometric edges, worked by hand: 1..8 in 3 bins is [1, 2, 4, 8]', () => {
+      const xs = [8, 1, 1.5, 2, 3, 4, 5];
+      const h = histogram(xs, { scale: 'log', minBins: 3, maxBins: 3 });
+      assert.deepEqual(h.edges, [1, 2, 4, 8]);
+      // [1, 2): 1, 1.5 · [2, 4): 2, 3 · [4, 8]: 4, 5, 8
+      assert.deepEqual(h.counts, [2, 2, 3]);
+      assertConsistent(xs, h);
+      // Linear edges for the same samples: [1, 3.33, 5.67, 8].
+      assert.deepEqual(histogram(xs, { minBins: 3, maxBins: 3 }).counts, [4, 2, 1]);
+    });
+
+    test('Freedman–Diaconis in log₂ units, worked by hand', () => {
+      // n = 9, type 7: Q1 is the sample at rank 2 (2), Q3 at rank 6 (8), so the log₂ IQR is
+      // log₂ 8 − log₂ 2 = 2; width = 2·2·9^(−1/3) ≈ 1.923; range log₂ 1024 − log₂ 1 = 10
+      // → ⌈5.2⌉ = 6 bins of ×2^(10/6) ≈ ×3.17: edges 1, 3.17, 10.1, 32, 102, 323, 1024.
+      const xs = [1, 1, 2, 2, 4, 4, 8, 8, 1024];
+      const h = histogram(xs, { scale: 'log', minBins: 1 });
+      assert.equal(h.counts.length, 6);
+      assert.equal(h.edges[3], 32);
+      assert.deepEqual(h.counts, [4, 4, 0, 0, 0, 1]);
+      assertConsistent(xs, h);
+      // The same samples on linear bins: IQR 6 asks for ⌈1023 / 5.77⌉ = 178, clamped to 60.
+      assert.equal(histogram(xs, { minBins: 1 }).counts.length, 60);
+    });
+
+    test('heavy-tailed latencies: the body gets many bins, every bin the same ratio wide', () => {
+      // 990 runs between 0.14 and 0.7 ms and the slowest 1% at 4–11 ms, like the runs this
+      // option exists for.
+      const rand = prng(11);
+      const xs = Array.from({ length: 1000 }, (_, i) => (i % 100 === 7 ? 4 + 7 * rand() : 0.14 * Math.exp(1.6 * rand() ** 3)));
+      const log = histogram(xs, { scale: 'log' });
+      assertConsistent(xs, log);
+      const ratio = log.edges[1]! / log.edges[0]!;
+      for (let i = 1; i < log.edges.length; i++) near(log.edges[i]! / log.edges[i - 1]!, ratio, 1e-9 * ratio, `bin ${i - 1} ratio`);
+      const bodyBins = (h: { edges: number[]; counts: number[] }) => h.counts.filter((c, i) => c > 0 && h.edges[i]! < 0.7).length;
+      const linear = histogram(xs);
+      assertConsistent(xs, linear);
+      assert.ok(bodyBins(log) >= 10, `log: the body spans ${bodyBins(log)} non-empty bins`);
+      assert.ok(bodyBins(linear) <= 4, `linear: the body is squeezed into ${bodyBins(linear)} bins`);
+      assert.ok(log.counts.slice(-5).some((c) => c > 0), 'the tail has bins of its own at the top');
+    });
+
+    test('invariants across distributions and sizes', () => {
+      const rand = prng(12);
+      for (const n of [2, 3, 7, 30, 1000, 100_000]) {
+        for (const draw of [() => 1 + rand(), () => 0.01 - Math.log(1 - rand()), () => Math.exp(12 * rand())]) {
+          const xs = Array.from({ length: n }, draw);
+          const h = histogram(xs, { scale: 'log' });
+          assert.ok(h.counts.length >= 10 && h.counts.length <= 60, `n=${n}: ${h.counts.length} bins`);
+          assertConsistent(xs, h);
+        }
+      }
+    });
+
+    test('edge-aligned samples land in the bin whose edges show them', () => {
+      // Powers of two on exact edges, and powers of 1.1 on rounded ones.
+      for (const xs of [Array.from({ length: 11 }, (_, i) => 2 ** i), Array.from({ length: 31 }, (_, i) => 1.1 ** i)]) {
+        const h = histogram(xs, { scale: 'log', minBins: 10, maxBins: 10 });
+        assertConsistent(xs, h);
+      }
+      const h = histogram(Array.from({ length: 11 }, (_, i) => 2 ** i), { scale: 'log', minBins: 10, maxBins: 10 });
+      assert.deepEqual(h.edges, Array.from({ length: 11 }, (_, i) => 2 ** i));
+      assert.deepEqual(h.counts, [1, 1, 1, 1, 1, 1, 1, 1, 1, 2]);
+    });
+
+    test('a minimum ≤ 0 falls back to linear edges', () => {
+      for (const xs of [[0, 1, 2, 3, 50], [-4, 1, 2, 3, 50]]) {
+        assert.deepEqual(histogram(xs, { scale: 'log' }), histogram(xs));
+        assertConsistent(xs, histogram(xs, { scale: 'log' }));
+      }
+    });
+
+    test('degenerate ranges: all equal, a hair apart, subnormal to huge', () => {
+      assert.deepEqual(histogram([3, 3, 3], { scale: 'log' }), { edges: [3, 3], counts: [3] });
+      assert.deepEqual(histogram([], { scale: 'log' }), { edges: [], counts: [] });
+      for (const xs of [[1, 1 + 2 ** -52, 1 + 2 ** -51], [5e-324, 1, 1e308], [1e-300, 1e300]]) {
+        const h = histogram(xs, { scale: 'log' });
+        assert.ok(h.edges.every(Number.isFinite), `finite edges for ${xs}`);
+        assertConsistent(xs, h);
+      }
+    });
+
+    test('rejects an unknown scale and non-finite samples', () => {
+      assert.throws(() => histogram([1, 2], { scale: 'sqrt' as never }), RangeError);
+      assert.throws(() => histogram([1, Number.POSITIVE_INFINITY], { scale: 'log' }), RangeError);
+    });
+  });
 });
