@@ -163,7 +163,9 @@ function modelLoadError(modelPath: string, err: unknown, config: BenchmarkConfig
       hint: 'Export the model with float32 or float16 inputs and outputs (casting inside the graph is fine).',
     });
   }
-  return new BenchmarkError(`Could not load ${path.basename(modelPath)} as an ONNX model: ${ortMessage}`, {
+  // onnxruntime prefixes "Load model from <full path> failed:"; the file is named already.
+  const reason = ortMessage.replace(/^Load model from .*? failed:\s*/s, '');
+  return new BenchmarkError(`Could not load ${path.basename(modelPath)} as an ONNX model: ${reason}`, {
     kind: 'modelInvalid',
     ortMessage,
     hint: 'The file may be truncated, corrupt, or not an ONNX model (check that Git LFS pulled it).',
