@@ -1,19 +1,25 @@
 // npm run bench:overhead — does the profiler add measurable time? On the bundled example and on a
 // sub-millisecond model, alternate rounds of (a) the real profiler process and (b) a bare
-// onnxruntime-node loop, same session options and inputs, and compare pooled p50s.
+// onnxruntime-node loop, same session options and inputs, and compare pooled p50s; then the same
+// inside one process, which isolates the harness code from process-to-process variation.
 // Also: the extension's activation cost (against a stand-in `vscode` module: a real VS Code
 // cannot be downloaded here) and the bundle sizes.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import Module from 'node:module';
 import { join } from 'node:path';
 import { build, buildSync } from 'esbuild';
 import { mergeConfig } from '../src/core/config';
 import { formatBytes, formatMs } from '../src/core/format';
 import { percentile } from '../src/core/stats';
+import type * as Ort from 'onnxruntime-node';
+import { generateData } from '../src/core/inputSynthesis';
 import { runInProfiler } from '../src/profiler/client';
+import { runOnnxBenchmark } from '../src/profiler/onnxBenchmark';
+import { loadOrt, toSessionOptions } from '../src/profiler/ort';
+import { timedLoop } from '../src/profiler/timedLoop';
 
 const ROOT = join(__dirname, '..');
 // Each side runs in a fresh process per round; process-to-process variation (memory layout,
@@ -81,6 +87,82 @@ async function overhead(): Promise<void> {
   }
 }
 
+/**
+ * The same comparison inside one process: the benchmark runner (what the profiler executes) and
+ * a bare loop on a second session, alternating. This removes process-to-process variation
+ * (memory layout, scheduling: ±10% here) and isolates the cost of the harness code itself.
+ */
+async function inProcess(): Promise<void> {
+  console.log(`In one process: runner vs bare loop, ${ROUNDS} alternating rounds × ${PER_ROUND} runs\n`);
+  const ort = loadOrt();
+  for (const model of models) {
+    const config = mergeConfig({ iterations: PER_ROUND, warmup: 50, session: { intraOpNumThreads: 1 } });
+    const runner: number[] = [];
+    const bare: number[] = [];
+    // One untimed runner call gives the input plans the bare loop reuses.
+    const { config: planned } = await runOnnxBenchmark({ modelPath: model.path, config }, { isCancelled: () => false });
+    const bareLoop = async (): Promise<number[]> => {
+      const session = await ort.InferenceSession.create(model.path, toSessionOptions(config.session));
+      const feeds: Record<string, Ort.Tensor> = {};
+      for (const p of planned.inputs) feeds[p.name] = new ort.Tensor(p.type, generateData(p) as never, p.shape);
+      const samples: number[] = [];
+      for (let i = 0; i < config.warmup + 1; i++) await session.run(feeds);
+      for (let i = 0; i < PER_ROUND; i++) {
+        const t = process.hrtime.bigint();
+        await session.run(feeds);
+        samples.push(Number(process.hrtime.bigint() - t) / 1e6);
+      }
+      await session.release();
+      return samples;
+    };
+    const roundRatios: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      let b: number[] = [];
+      if (r % 2 === 1) b = await bareLoop();
+      const rs = (await runOnnxBenchmark({ modelPath: model.path, config }, { isCancelled: () => false })).samplesMs;
+      if (r % 2 === 0) b = await bareLoop();
+      runner.push(...rs);
+      bare.push(...b);
+      roundRatios.push(p50(rs) / p50(b));
+    }
+    const ratio = p50(runner) / p50(bare);
+    console.log(`${model.label}`);
+    console.log(`  runner p50 ${formatMs(p50(runner))}   bare loop p50 ${formatMs(p50(bare))}   ratio of pooled p50s ${ratio.toFixed(3)}   goal ≤ 1.02: ${ratio <= 1.02 ? 'met' : 'NOT met'}`);
+    console.log(`  per-round ratios: median ${p50(roundRatios).toFixed(3)}, range ${Math.min(...roundRatios).toFixed(3)}–${Math.max(...roundRatios).toFixed(3)}\n`);
+  }
+}
+
+/**
+ * The decisive number, free of onnxruntime's and the machine's noise: what the timed loop's
+ * bookkeeping (clock reads, cancellation check, sample storage, flushes) costs per iteration,
+ * with a no-op in place of the inference, against the barest loop that still records samples.
+ */
+async function bookkeeping(): Promise<void> {
+  const N = 1_000_000;
+  const noop = async (): Promise<void> => undefined;
+  const bareLoop = async () => {
+    const samples: number[] = [];
+    for (let i = 0; i < N; i++) {
+      const t = process.hrtime.bigint();
+      await noop();
+      samples.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+  };
+  const harness = () => timedLoop(noop, { total: N, flushIntervalMs: 200, isCancelled: () => false, onFlush: () => undefined });
+  const perIter: Record<string, number[]> = { bare: [], harness: [] };
+  for (let r = 0; r < 6; r++) {
+    for (const [name, fn] of r % 2 ? ([['harness', harness], ['bare', bareLoop]] as const) : ([['bare', bareLoop], ['harness', harness]] as const)) {
+      const t = process.hrtime.bigint();
+      await fn();
+      perIter[name]?.push(Number(process.hrtime.bigint() - t) / N);
+    }
+  }
+  const bareNs = p50(perIter.bare ?? []);
+  const harnessNs = p50(perIter.harness ?? []);
+  console.log('Timed-loop bookkeeping per iteration (no-op in place of the inference, 6 alternating rounds × 1M)');
+  console.log(`  harness ${harnessNs.toFixed(0)} ns   bare ${bareNs.toFixed(0)} ns   extra ${(harnessNs - bareNs).toFixed(0)} ns = ${(((harnessNs - bareNs) / 1e3 / 32) * 100).toFixed(2)}% of a 32 µs inference\n`);
+}
+
 /** Loads dist/extension.js against a minimal stand-in for the `vscode` module and times activate(). */
 function activation(): void {
   const disposable = { dispose() {} };
@@ -125,11 +207,38 @@ async function bundles(): Promise<void> {
   }
 }
 
+/**
+ * Every process of the comparison must run on the same core: on these VMs the two cores differ
+ * in speed by up to 1.8× (lenet5 p50 62 µs on CPU 0 vs 35 µs on CPU 1, same binary), so where the
+ * scheduler happens to place each child would decide the ratio. Re-runs itself under taskset.
+ */
+function pinToOneCore(): boolean {
+  if (process.env.BENCH_PINNED || cpus().length < 2) return false;
+  const cpu = process.env.BENCH_CPU ?? String(cpus().length - 1);
+  const r = spawnSync('taskset', ['-c', cpu, process.execPath, ...process.execArgv, __filename], {
+    stdio: 'inherit',
+    env: { ...process.env, BENCH_PINNED: cpu },
+  });
+  if (r.error) {
+    console.log(`(taskset unavailable: ${r.error.message}; results depend on which core each process lands on)\n`);
+    return false;
+  }
+  process.exitCode = r.status ?? 1;
+  return true;
+}
+
 async function main(): Promise<void> {
+  if (pinToOneCore()) return;
+  if (process.env.BENCH_PINNED) console.log(`All processes pinned to CPU ${process.env.BENCH_PINNED} (taskset; BENCH_CPU picks another).\n`);
   activation();
   await bundles();
   console.log('');
-  await overhead();
+  // Least disturbed first: the in-process comparison is the most sensitive to heap state, and the
+  // bookkeeping loop leaves millions of dead objects behind.
+  const only = process.env.BENCH_ONLY;
+  if (!only || only === 'in-process') await inProcess();
+  if (!only || only === 'processes') await overhead();
+  if (!only || only === 'bookkeeping') await bookkeeping();
 }
 
 void main();

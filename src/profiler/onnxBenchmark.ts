@@ -15,6 +15,7 @@ import { BenchmarkError } from './benchmarkError';
 import { collectEnvironment } from './environment';
 import { explainRejection } from './rejection';
 import { loadOrt, toSessionOptions } from './ort';
+import { timedLoop } from './timedLoop';
 
 export interface BenchmarkEvents {
   onStarted?(header: RunHeader): void;
@@ -86,7 +87,6 @@ export async function runOnnxBenchmark(opts: BenchmarkOptions, events: Benchmark
     assembler.coldStart(firstMs);
     events.onColdStart?.(firstMs);
 
-    const interval = opts.progressIntervalMs ?? 200;
     const phases = [
       { phase: 'warmup' as const, total: config.warmup },
       { phase: 'measure' as const, total: config.iterations },
@@ -95,34 +95,25 @@ export async function runOnnxBenchmark(opts: BenchmarkOptions, events: Benchmark
     for (const { phase, total } of phases) {
       if (cancelled) break;
       const samples = phase === 'warmup' ? assembler.warmupSamplesMs : assembler.samplesMs;
-      let pending: number[] = [];
-      let lastFlush = process.hrtime.bigint();
       const phaseStart = process.hrtime.bigint();
-      const flush = () => {
-        if (phase === 'warmup') assembler.addWarmup(pending);
-        else assembler.addMeasured(pending, hrMs(phaseStart));
-        events.onProgress?.({
-          phase,
-          done: samples.length,
-          total,
-          newSamplesMs: pending,
-          ...(phase === 'measure' ? { measuredWallMs: hrMs(phaseStart), runningP50Ms: median(samples) } : {}),
-          peakRssBytes: peakRss(),
-        });
-        pending = [];
-        lastFlush = process.hrtime.bigint();
-      };
-      for (let i = 0; i < total; i++) {
-        if (events.isCancelled()) {
-          cancelled = true;
-          break;
-        }
-        const t = process.hrtime.bigint();
-        await session.run(feeds);
-        pending.push(Number(process.hrtime.bigint() - t) / 1e6);
-        if (Number(process.hrtime.bigint() - lastFlush) / 1e6 >= interval) flush();
-      }
-      flush();
+      const completed = await timedLoop(() => session.run(feeds), {
+        total,
+        flushIntervalMs: opts.progressIntervalMs ?? 200,
+        isCancelled: () => events.isCancelled(),
+        onFlush: (newSamplesMs) => {
+          if (phase === 'warmup') assembler.addWarmup(newSamplesMs);
+          else assembler.addMeasured(newSamplesMs, hrMs(phaseStart));
+          events.onProgress?.({
+            phase,
+            done: samples.length,
+            total,
+            newSamplesMs,
+            ...(phase === 'measure' ? { measuredWallMs: hrMs(phaseStart), runningP50Ms: median(samples) } : {}),
+            peakRssBytes: peakRss(),
+          });
+        },
+      });
+      cancelled = !completed;
     }
     const result = assembler.finish({ peakRssBytes: peakRss(), ...(cancelled ? { partialReason: 'cancelled' } : {}) });
     // finish() only returns undefined before start(), which happened above.
