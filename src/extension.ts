@@ -8,9 +8,10 @@ import { LatencyStatusBar } from './host/statusBar';
 import { openConfigAt } from './host/workspaceConfig';
 
 export interface LatencyApi {
-  /** For tests and other extensions: the panel's current result and the status bar text. */
+  /** For tests and other extensions: the panel's current result, the status bar text, and whether a benchmark runs. */
   readonly lastResult: ResultsPanel['lastResult'];
   readonly statusBarText: string;
+  readonly isRunning: boolean;
 }
 
 export function activate(context: vscode.ExtensionContext): LatencyApi {
@@ -27,6 +28,7 @@ export function activate(context: vscode.ExtensionContext): LatencyApi {
     panel.registerSerializer(),
     panel.onDidChangeResult((result) => statusBar.show(result)),
     vscode.commands.registerCommand('latency.runBenchmark', (uri?: vscode.Uri) => controller.run(uri)),
+    vscode.commands.registerCommand('latency.cancelBenchmark', () => controller.cancel()),
     vscode.commands.registerCommand('latency.showResults', async () => {
       if (panel.lastResult) panel.show(panel.lastResult);
       else if ((await vscode.window.showInformationMessage('Latency: no benchmark yet.', 'Run Benchmark')) === 'Run Benchmark') {
@@ -50,6 +52,9 @@ export function activate(context: vscode.ExtensionContext): LatencyApi {
     },
     get statusBarText() {
       return statusBar.text;
+    },
+    get isRunning() {
+      return controller.isRunning;
     },
   };
 }

@@ -55,7 +55,7 @@ export class BenchmarkController implements vscode.Disposable {
     const name = path.basename(model.fsPath);
     this.log.info(`benchmark ${model.fsPath}: ${config.iterations} runs after ${config.warmup} warm-up`, config.session);
     const source = new vscode.CancellationTokenSource();
-    this.running = source;
+    this.setRunning(source);
     try {
       const outcome = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Latency: ${name}`, cancellable: true },
@@ -81,12 +81,25 @@ export class BenchmarkController implements vscode.Disposable {
       return outcome;
     } finally {
       source.dispose();
-      this.running = undefined;
+      this.setRunning(undefined);
     }
   }
 
-  cancel(): void {
-    this.running?.cancel();
+  get isRunning(): boolean {
+    return this.running !== undefined;
+  }
+
+  /** Returns whether a running benchmark was asked to stop. */
+  cancel(): boolean {
+    if (!this.running) return false;
+    this.running.cancel();
+    return true;
+  }
+
+  private setRunning(source: vscode.CancellationTokenSource | undefined): void {
+    this.running = source;
+    // Drives the enablement of "Latency: Cancel Benchmark".
+    void vscode.commands.executeCommand('setContext', 'latency.benchmarkRunning', source !== undefined);
   }
 
   /** Deactivation cancels a running benchmark; the client then ends the profiler process. */
