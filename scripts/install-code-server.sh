@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs code-server (VS Code 1.100.3 in a browser, the last release that runs on Node 20) for
-# the extension-host tests and browser E2E (test/e2e/runVscodeTests.ts). Idempotent: Debian
-# packages only when missing, the npm install only when the cache folder lacks this version.
-# It lives in a cache folder of its own, never in the project's dependencies.
+# Installs code-server (VS Code 1.100.3 in a browser, the last release that runs on Node 20) and
+# Debian's Chromium for the extension-host tests and browser E2E (test/e2e/vscode.test.ts in
+# `npm test`, or test/e2e/runVscodeTests.ts). Idempotent: Debian packages only when missing, the
+# npm install only when the cache folder lacks this version. code-server lives in a cache folder
+# of its own, never in the project's dependencies.
 #
 #   bash scripts/install-code-server.sh        # prints the code-server binary's path last
 #
@@ -19,6 +20,19 @@ RIPGREP_VERSION=v13.0.0-10
 
 log() { echo "install-code-server: $*" >&2; }
 
+apt_install_missing() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "apt-get install ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
 installed_version() {
   [ -x "$BIN" ] || return 1
   node -p "require('$DIR/node_modules/code-server/package.json').version" 2>/dev/null
@@ -29,17 +43,7 @@ if [ "$(installed_version || true)" = "$VERSION" ]; then
 else
   # 1. Debian packages: headers for code-server's native modules (kerberos, native-keymap,
   #    @vscode/spdlog...), and ripgrep for the archive below. Chromium drives the workbench.
-  pkgs=(libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config ripgrep chromium build-essential python3)
-  missing=()
-  for p in "${pkgs[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  if [ ${#missing[@]} -gt 0 ]; then
-    log "apt-get install ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
+  apt_install_missing libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config ripgrep chromium build-essential python3
 
   # 2. The ripgrep archive, where @vscode/ripgrep's postinstall looks before downloading.
   case "$(uname -m)" in
@@ -71,6 +75,8 @@ else
   fi
 fi
 
-command -v chromium >/dev/null 2>&1 || { log "chromium is missing (apt-get install chromium)"; exit 1; }
+# Chromium drives the workbench; it may be missing where code-server is already installed.
+command -v chromium >/dev/null 2>&1 || apt_install_missing chromium
+command -v chromium >/dev/null 2>&1 || { log "chromium is missing and did not install (apt-get install chromium)"; exit 1; }
 log "chromium: $(command -v chromium)"
 echo "$BIN"

@@ -45,7 +45,9 @@ const allow = [
   // Marks the folder CommonJS; the package root says "type": "module".
   'node_modules/onnxruntime-common/dist/cjs/package.json',
 ];
-const ignoreFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'latency-vsix-')), '.vscodeignore');
+const ignoreDir = fs.mkdtempSync(path.join(os.tmpdir(), 'latency-vsix-'));
+const ignoreFile = path.join(ignoreDir, '.vscodeignore');
+process.on('exit', () => fs.rmSync(ignoreDir, { recursive: true, force: true }));
 fs.writeFileSync(ignoreFile, ['**', ...allow.map((p) => `!${p}`)].join('\n') + '\n');
 
 const version = require(path.join(ROOT, 'package.json')).version;

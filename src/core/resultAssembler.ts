@@ -89,7 +89,8 @@ export class ResultAssembler {
       finishedAt: end.finishedAt ?? new Date().toISOString(),
     };
     if (partial) {
-      result.partialReason = `${end.partialReason ?? 'stopped early'} after ${this.samplesMs.length} of ${h.config.iterations} measured runs`;
+      const count = (n: number) => n.toLocaleString('en-US');
+      result.partialReason = `${end.partialReason ?? 'stopped early'} after ${count(this.samplesMs.length)} of ${count(h.config.iterations)} measured runs`;
     }
     return result;
   }

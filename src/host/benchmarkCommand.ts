@@ -108,7 +108,8 @@ export class BenchmarkController implements vscode.Disposable {
   }
 
   private present(model: vscode.Uri, outcome: ProfilerOutcome): void {
-    if (outcome.result) this.showResult(outcome.result);
+    // A run that ended before any measured inference has nothing to show: keep the last result.
+    if (outcome.result && (outcome.status === 'completed' || outcome.result.summary)) this.showResult(outcome.result);
     switch (outcome.status) {
       case 'completed':
         return;

@@ -20,6 +20,11 @@ export class LatencyStatusBar implements vscode.Disposable {
   show(result: BenchmarkResult): void {
     this.item.text = statusText(result);
     const s = result.summary;
+    // Screen readers would otherwise read the icon name and the tooltip's raw markdown.
+    this.item.accessibilityInformation = {
+      label: `Latency ${result.target.name}: ${s ? `p50 ${formatMs(s.p50Ms)}` : 'no measured runs'}${result.partial ? ', partial' : ''}. Open the results panel.`,
+      role: 'button',
+    };
     const md = new vscode.MarkdownString(`**Latency — ${escapeMarkdown(result.target.name)}**\n\n`);
     if (s) {
       md.appendMarkdown(`p50 ${formatMs(s.p50Ms)} · p95 ${formatMs(s.p95Ms)} · p99 ${formatMs(s.p99Ms)} · ${s.n} runs\n\n`);

@@ -126,6 +126,11 @@ export function runInProfiler(opts: ProfilerRunOptions): Promise<ProfilerOutcome
       if (cancelled || settled) return;
       cancelled = true;
       log('info', 'cancellation requested');
+      if (!assembler.started) {
+        // Still loading: there is nothing to wait for and nothing to keep.
+        finish({ status: 'cancelled' });
+        return;
+      }
       tokenSource.cancel();
       // A single inference can outlast the grace period; the samples we already hold are kept.
       killTimer = setTimeout(() => {
@@ -161,7 +166,7 @@ export function runInProfiler(opts: ProfilerRunOptions): Promise<ProfilerOutcome
     connection
       .sendRequest(RunRequest, { modelPath: opts.modelPath, config: opts.config, progressIntervalMs: opts.progressIntervalMs ?? 200 }, tokenSource.token)
       .then(
-        (result) => finish(cancelled || (result.partial && tokenSource.token.isCancellationRequested) ? { status: 'cancelled', result } : { status: 'completed', result }),
+        (result) => finish(cancelled ? { status: 'cancelled', result } : { status: 'completed', result }),
         (err: unknown) => {
           if (err instanceof ResponseError) {
             const data = (err.data as ProfilerErrorData | undefined) ?? { kind: 'internal' };

@@ -108,7 +108,7 @@ export async function runOnnxBenchmark(opts: BenchmarkOptions, events: Benchmark
             done: samples.length,
             total,
             newSamplesMs,
-            ...(phase === 'measure' ? { measuredWallMs: hrMs(phaseStart), runningP50Ms: median(samples) } : {}),
+            ...(phase === 'measure' ? { measuredWallMs: hrMs(phaseStart), ...(samples.length ? { runningP50Ms: median(samples) } : {}) } : {}),
             peakRssBytes: peakRss(),
           });
         },

@@ -11,12 +11,16 @@
 // with the extension under development on a fresh profile and awaits the suite's run(); VS Code
 // exits non-zero when a test failed. The suite also writes its results JSON (to
 // $LATENCY_VSCODE_TEST_RESULTS, passed through extensionTestsEnv), printed here.
+//
+// Only the trusted part of the suite runs here: runTests() always adds --disable-workspace-trust,
+// so the Restricted Mode part (*.untrusted.test.ts) and the browser E2E run under code-server
+// (test/e2e/runVscodeTests.ts, or test/e2e/vscode.test.ts in `npm test`).
 
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTests } from '@vscode/test-electron';
-import { ARTIFACTS, RESULTS_ENV, type SuiteResults, ROOT, buildExtensionAndSuite, prepareFixtureWorkspace, writeUserSettings } from './shared';
+import { ARTIFACTS, MODE_ENV, RESULTS_ENV, type SuiteResults, ROOT, buildExtensionAndSuite, prepareFixtureWorkspace, writeUserSettings } from './shared';
 
 async function main(): Promise<number> {
   const extensionTestsPath = await buildExtensionAndSuite();
@@ -38,7 +42,7 @@ async function main(): Promise<number> {
         : { version: process.env.LATENCY_VSCODE_VERSION || 'stable', cachePath: join(homedir(), '.cache', 'latency-test', 'vscode-electron') }),
       extensionDevelopmentPath: ROOT,
       extensionTestsPath,
-      extensionTestsEnv: { [RESULTS_ENV]: resultsFile },
+      extensionTestsEnv: { [RESULTS_ENV]: resultsFile, [MODE_ENV]: 'trusted' },
       launchArgs: [
         workspace,
         '--disable-extensions',

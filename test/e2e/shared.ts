@@ -1,33 +1,41 @@
-// What both runners (code-server in Chromium, and @vscode/test-electron) share: building the
+// What the runners (code-server in Chromium, and @vscode/test-electron) share: building the
 // extension and the in-host suite, and the fixture workspace the suite expects.
 
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { FIXTURE, FIXTURE_CONFIG } from '../vscode/protocol';
 
 export const ROOT = resolve(__dirname, '..', '..');
 export const ARTIFACTS = join(ROOT, '.test-artifacts');
-export { RELEASE_ENV, RESULTS_ENV, type SuiteResults } from '../vscode/protocol';
+export { FIXTURE, FIXTURE_CONFIG, MODE_ENV, RELEASE_ENV, RESULTS_ENV, type SuiteMode, type SuiteResults, type TestRecord } from '../vscode/protocol';
 
-/** Fixture settings: few runs so the suite stays quick; one thread so figures are steady. */
-export const FIXTURE_CONFIG = { iterations: 40, warmup: 5, session: { intraOpNumThreads: 1 } };
-
-/** Builds dist/ (the extension, profiler and webview) and out/vscode-suite/; returns the suite's index.js. */
-export async function buildExtensionAndSuite(): Promise<string> {
-  execFileSync(process.execPath, ['esbuild.js'], { cwd: ROOT, stdio: 'inherit' });
+/** Bundles the in-host suite into out/vscode-suite/; returns its index.js. */
+export async function buildSuite(): Promise<string> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const suite = require(join(ROOT, 'test', 'vscode', 'build.js')) as { build(): Promise<string> };
   return suite.build();
 }
 
+/** Builds dist/ (the extension, profiler and webview) and out/vscode-suite/; returns the suite's index.js. */
+export async function buildExtensionAndSuite(): Promise<string> {
+  execFileSync(process.execPath, ['esbuild.js'], { cwd: ROOT, stdio: 'inherit' });
+  return buildSuite();
+}
+
 /**
- * A temp folder holding lenet5.onnx, bad.onnx (bytes that are no protobuf, let alone a model)
- * and .vscode/latency.json with FIXTURE_CONFIG.
+ * A temp folder holding lenet5.onnx, soak.onnx (the same model; .vscode/latency.json gives it
+ * millions of iterations), bad.onnx (bytes that are no protobuf, let alone a model) and
+ * .vscode/latency.json with FIXTURE_CONFIG. Three models: Run Benchmark asks which one.
+ * `name`: the folder's name (it must not exist yet); a unique temp name otherwise.
  */
-export function prepareFixtureWorkspace(parent = tmpdir()): string {
-  const dir = mkdtempSync(join(parent, 'latency-fixture-'));
-  copyFileSync(join(ROOT, 'examples', 'lenet5.onnx'), join(dir, 'lenet5.onnx'));
+export function prepareFixtureWorkspace(parent = tmpdir(), name?: string): string {
+  let dir: string;
+  if (name) mkdirSync((dir = join(parent, name)));
+  else dir = mkdtempSync(join(parent, 'latency-fixture-'));
+  copyFileSync(join(ROOT, 'examples', 'lenet5.onnx'), join(dir, FIXTURE.model));
+  copyFileSync(join(ROOT, 'examples', 'lenet5.onnx'), join(dir, FIXTURE.longModel));
   const garbage = Buffer.alloc(4096);
   let x = 0x2545f491;
   for (let i = 0; i < garbage.length; i++) {
@@ -36,7 +44,7 @@ export function prepareFixtureWorkspace(parent = tmpdir()): string {
     x ^= x << 5;
     garbage[i] = x & 0xff;
   }
-  writeFileSync(join(dir, 'bad.onnx'), garbage);
+  writeFileSync(join(dir, FIXTURE.corruptModel), garbage);
   mkdirSync(join(dir, '.vscode'));
   writeFileSync(join(dir, '.vscode', 'latency.json'), `${JSON.stringify(FIXTURE_CONFIG, null, 2)}\n`);
   return dir;
@@ -53,6 +61,8 @@ export const QUIET_USER_SETTINGS = {
   'extensions.autoUpdate': false,
   'extensions.ignoreRecommendations': true,
   'chat.commandCenter.enabled': false,
+  // The fixture is no repository; spare the built-in git extension's scan on a 2-core machine.
+  'git.enabled': false,
 };
 
 export function writeUserSettings(userDataDir: string): void {

@@ -114,7 +114,7 @@ describe('ending early', () => {
     assert.ok(took < 1000, `ended ${took} ms after cancel`);
     const r = outcome.result;
     assert.ok(r?.partial && r.summary && r.summary.n >= 3 && r.summary.n < 10_000);
-    assert.match(r.partialReason ?? '', /^cancelled after \d+ of 10000 measured runs$/);
+    assert.match(r.partialReason ?? '', /^cancelled after [\d,]+ of 10,000 measured runs$/);
     await waitFor(() => !isAlive(pid), 'profiler process gone');
   });
 
@@ -142,6 +142,21 @@ describe('ending early', () => {
     await waitFor(() => !isAlive(pid), 'profiler process gone');
   });
 
+  test('cancel while the model still loads: ended at once, nothing to keep, no kill needed', async () => {
+    const token = cancellation();
+    let pid = 0;
+    const logs: string[] = [];
+    const started = Date.now();
+    const pending = run(lenet, { iterations: 100, warmup: 0 }, { onSpawn: (p) => (pid = p), cancellation: token, log: (_l, m) => logs.push(m) });
+    token.cancel();
+    const outcome = await pending;
+    assert.equal(outcome.status, 'cancelled');
+    assert.equal(outcome.result, undefined);
+    assert.ok(Date.now() - started < 1000);
+    assert.ok(!logs.some((m) => /did not stop in time/.test(m)), logs.join('\n'));
+    await waitFor(() => !isAlive(pid), 'profiler process gone');
+  });
+
   test('kill -9 mid-run: a clear failure, the samples so far kept, and the next run works', async () => {
     let pid = 0;
     let killed = false;
@@ -160,7 +175,7 @@ describe('ending early', () => {
     assert.equal(outcome.data.kind, 'crashed');
     assert.match(outcome.message, /profiler process was killed \(SIGKILL\)/);
     assert.ok(outcome.result?.partial && (outcome.result.summary?.n ?? 0) >= 2);
-    assert.match(outcome.result.partialReason ?? '', /killed \(SIGKILL\) after \d+ of 10000/);
+    assert.match(outcome.result.partialReason ?? '', /killed \(SIGKILL\) after [\d,]+ of 10,000/);
     const next = await run(lenet, { iterations: 10, warmup: 1 });
     assert.equal(next.status, 'completed');
   });

@@ -47,7 +47,7 @@ test('an interrupted run is partial and says how far it got', () => {
   a.addMeasured([1, 1, 1]);
   const r = a.finish({ partialReason: 'profiler process was killed (SIGKILL)' });
   assert.equal(r?.partial, true);
-  assert.equal(r?.partialReason, 'profiler process was killed (SIGKILL) after 3 of 1000 measured runs');
+  assert.equal(r?.partialReason, 'profiler process was killed (SIGKILL) after 3 of 1,000 measured runs');
   assert.equal(r?.coldStart.firstMs, null);
   assert.equal(r?.coldStart.ratio, null);
   assert.equal(JSON.parse(JSON.stringify(r)).coldStart.firstMs, null, 'JSON-safe: no NaN');

@@ -1,9 +1,40 @@
 // What the in-host suite (suite/index.ts) and the runners outside the host (test/e2e/) agree on:
-// the environment variables the suite reads and the results JSON it writes. No `vscode` here:
-// the runners import it in plain Node.
+// the environment variables the suite reads, the fixture workspace's files and the results JSON
+// it writes. No `vscode` here: the runners import it in plain Node.
 
 export const RESULTS_ENV = 'LATENCY_VSCODE_TEST_RESULTS';
 export const RELEASE_ENV = 'LATENCY_VSCODE_TEST_RELEASE';
+/** Which part of the suite runs: see SuiteMode. */
+export const MODE_ENV = 'LATENCY_VSCODE_TEST_MODE';
+
+/**
+ * `trusted` (the default): every `*.test.js` except the `*.untrusted.test.js` files, in a
+ * workspace VS Code trusts. `restricted`: only the `*.untrusted.test.js` files, in a workspace
+ * opened in Restricted Mode (code-server started without --disable-workspace-trust).
+ */
+export type SuiteMode = 'trusted' | 'restricted';
+
+export function suiteMode(value: string | undefined): SuiteMode {
+  return value === 'restricted' ? 'restricted' : 'trusted';
+}
+
+/** The fixture workspace the runners prepare (test/e2e/shared.ts) and the suite benchmarks. */
+export const FIXTURE = {
+  /** A small CNN (examples/lenet5.onnx): a run of FIXTURE_CONFIG.iterations takes well under a second. */
+  model: 'lenet5.onnx',
+  /** The same model under another name, given a huge iteration count by a per-model section: a run only ends when cancelled. */
+  longModel: 'soak.onnx',
+  /** Bytes that are no protobuf, let alone a model. */
+  corruptModel: 'bad.onnx',
+} as const;
+
+/** `.vscode/latency.json` of the fixture: few runs so the suite stays quick, one thread so figures are steady. */
+export const FIXTURE_CONFIG = {
+  iterations: 40,
+  warmup: 5,
+  session: { intraOpNumThreads: 1 },
+  models: { [FIXTURE.longModel]: { iterations: 5_000_000, warmup: 0 } },
+};
 
 export interface TestRecord {
   title: string;
@@ -14,6 +45,7 @@ export interface TestRecord {
 }
 
 export interface SuiteResults {
+  mode: SuiteMode;
   passed: boolean;
   stats: { tests: number; passes: number; failures: number; pending: number; durationMs: number };
   tests: TestRecord[];
@@ -23,7 +55,7 @@ export interface SuiteResults {
    * The extension's own view of what it shows, read through its API once the tests are done:
    * what a runner looking at the workbench should find there (the UI catches up asynchronously).
    */
-  extensionState?: { statusBarText: string; lastResult?: { name: string; n: number; p50Ms: number } };
-  /** Where it ran: VS Code version, app host (desktop / web), remote name. */
-  host: { vscodeVersion: string; appHost: string; remoteName: string | undefined; uiKind: string };
+  extensionState?: { statusBarText: string; lastResult?: { name: string; n: number; p50Ms: number; partial: boolean } };
+  /** Where it ran: VS Code version, app host (desktop / web), remote name, workspace trust, the extension's folder. */
+  host: { vscodeVersion: string; appHost: string; remoteName: string | undefined; uiKind: string; workspaceTrusted: boolean; extensionPath?: string };
 }

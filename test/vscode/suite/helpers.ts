@@ -1,10 +1,12 @@
 // Shared by the in-host tests: the extension under test, its API and the fixture workspace that
-// the runners prepare (test/e2e/fixtureWorkspace.ts): lenet5.onnx, bad.onnx (garbage bytes) and
-// a .vscode/latency.json with few iterations.
+// the runners prepare (prepareFixtureWorkspace in test/e2e/shared.ts; FIXTURE in ../protocol.ts):
+// lenet5.onnx, soak.onnx (the same model with a huge iteration count), bad.onnx (garbage bytes)
+// and a .vscode/latency.json with few iterations.
 
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { LatencyApi } from '../../../src/extension';
+import type { ProfilerOutcome } from '../../../src/profiler/client';
 
 export const EXTENSION_ID = 'latency-dev.latency';
 
@@ -62,4 +64,55 @@ export async function waitForResultsTabs(count: number, timeoutMs = 10_000): Pro
       resolve(resultsTabs());
     });
   });
+}
+
+/**
+ * Resolves once `condition()` holds, checking it every `intervalMs`; rejects after `timeoutMs`
+ * naming what it waited for. For state the extension exposes only as a getter (its API's
+ * isRunning), where there is no event to wait on.
+ */
+export function waitUntil(condition: () => boolean, what: string, timeoutMs = 10_000, intervalMs = 5): Promise<void> {
+  if (condition()) return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const deadline = Date.now() + timeoutMs;
+    const timer = setInterval(() => {
+      if (condition()) {
+        clearInterval(timer);
+        resolve();
+      } else if (Date.now() > deadline) {
+        clearInterval(timer);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+      }
+    }, intervalMs);
+  });
+}
+
+/** `promise`, or a rejection naming `what` when it has not settled within `timeoutMs`. */
+export function within<T>(promise: Thenable<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([Promise.resolve(promise), timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Runs "Latency: Run Benchmark" on `model` (no quick pick) and returns its outcome. */
+export async function runBenchmark(model: vscode.Uri): Promise<ProfilerOutcome> {
+  const outcome = await vscode.commands.executeCommand<ProfilerOutcome | undefined>('latency.runBenchmark', model);
+  assert.ok(outcome, `latency.runBenchmark returned nothing for ${model.fsPath} (refused or no model chosen)`);
+  return outcome;
+}
+
+/** A completed run with real figures: n as configured, p50 > 0, p50 ≤ p99, not partial. */
+export function assertCompleted(outcome: ProfilerOutcome, iterations: number): asserts outcome is Extract<ProfilerOutcome, { status: 'completed' }> {
+  if (outcome.status !== 'completed') {
+    assert.fail(`expected a completed run, got ${outcome.status}${outcome.status === 'failed' ? `: ${outcome.message}` : ''}`);
+  }
+  const s = outcome.result.summary;
+  assert.ok(s, 'a completed run has a summary');
+  assert.equal(s.n, iterations, 'n is the configured number of iterations (.vscode/latency.json)');
+  assert.equal(outcome.result.samplesMs.length, iterations);
+  assert.ok(s.p50Ms > 0, `p50 ${s.p50Ms} > 0`);
+  assert.ok(s.p50Ms <= s.p99Ms, `p50 ${s.p50Ms} <= p99 ${s.p99Ms}`);
+  assert.equal(outcome.result.partial, false);
 }

@@ -1,12 +1,14 @@
 // Entry point of the in-host test suite (the @vscode/test-electron convention): the extension
 // host requires this file and awaits `run()`. It runs the compiled `*.test.js` next to it with
 // mocha, prints a spec-like report to the extension host's console, and writes the results as
-// JSON so a runner outside the host (test/e2e/runVscodeTests.ts drives code-server in Chromium,
+// JSON so a runner outside the host (test/e2e/hostSuite.ts drives code-server in Chromium,
 // where no process exit code comes back) can read them.
 //
 // Where the JSON goes: $LATENCY_VSCODE_TEST_RESULTS (the extension host inherits the
 // environment of code-server / of the VS Code it runs in), else `results.json` next to this file.
 // Test files run in file-name order (activation.test.js first: it expects no result yet).
+// $LATENCY_VSCODE_TEST_MODE picks the files: `trusted` (default) runs every *.test.js but the
+// *.untrusted.test.js ones, `restricted` only those (see SuiteMode in ../protocol.ts).
 //
 // When run() returns, the extension host exits and takes the extension's status bar item and
 // webview content with it. A runner that wants to look at the workbench afterwards sets
@@ -19,12 +21,13 @@ import Mocha from 'mocha';
 import * as vscode from 'vscode';
 import type { LatencyApi } from '../../../src/extension';
 import { EXTENSION_ID } from './helpers';
-import { RELEASE_ENV, RESULTS_ENV, type SuiteResults, type TestRecord } from '../protocol';
+import { MODE_ENV, RELEASE_ENV, RESULTS_ENV, suiteMode, type SuiteResults, type TestRecord } from '../protocol';
 
 const RELEASE_TIMEOUT_MS = 120_000;
 
 export async function run(): Promise<void> {
   const resultsFile = process.env[RESULTS_ENV] || path.join(__dirname, 'results.json');
+  const mode = suiteMode(process.env[MODE_ENV]);
   const mocha = new Mocha({
     ui: 'bdd',
     // A benchmark forks a profiler and loads onnxruntime: seconds on a small machine.
@@ -34,7 +37,7 @@ export async function run(): Promise<void> {
   });
   const files = fs
     .readdirSync(__dirname)
-    .filter((f) => f.endsWith('.test.js'))
+    .filter((f) => f.endsWith('.test.js') && f.endsWith('.untrusted.test.js') === (mode === 'restricted'))
     .sort();
   for (const f of files) mocha.addFile(path.join(__dirname, f));
 
@@ -48,6 +51,7 @@ export async function run(): Promise<void> {
     const reporter = RecordingReporter.last;
     const stats = runner.stats;
     results = {
+      mode,
       passed: (stats?.failures ?? 1) === 0 && (stats?.tests ?? 0) > 0,
       stats: {
         tests: stats?.tests ?? 0,
@@ -65,6 +69,7 @@ export async function run(): Promise<void> {
     // A test file that does not load is a failure too, reported the same way.
     const message = err instanceof Error ? err.message : String(err);
     results = {
+      mode,
       passed: false,
       stats: { tests: 0, passes: 0, failures: 1, pending: 0, durationMs: Date.now() - started },
       tests: [{ title: 'load test files', fullTitle: 'load test files', state: 'failed', error: { message, ...(err instanceof Error && err.stack ? { stack: err.stack } : {}) } }],
@@ -86,17 +91,20 @@ function extensionState(): Pick<SuiteResults, 'extensionState'> {
   return {
     extensionState: {
       statusBarText: ext.exports.statusBarText,
-      ...(last?.summary ? { lastResult: { name: last.target.name, n: last.summary.n, p50Ms: last.summary.p50Ms } } : {}),
+      ...(last?.summary ? { lastResult: { name: last.target.name, n: last.summary.n, p50Ms: last.summary.p50Ms, partial: last.partial } } : {}),
     },
   };
 }
 
 function hostInfo(): SuiteResults['host'] {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
   return {
     vscodeVersion: vscode.version,
     appHost: vscode.env.appHost,
     remoteName: vscode.env.remoteName,
     uiKind: vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop',
+    workspaceTrusted: vscode.workspace.isTrusted,
+    ...(ext ? { extensionPath: ext.extensionUri.fsPath } : {}),
   };
 }
 
