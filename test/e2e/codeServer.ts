@@ -12,7 +12,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 export const CODE_SERVER_VERSION = '4.100.3';
 /** The one command that installs everything the VS Code tests need. */
 export const INSTALL_COMMAND = 'bash scripts/install-code-server.sh';
-const CODE_SERVER_DIR = join(homedir(), '.cache', 'latency-test', `code-server-${CODE_SERVER_VERSION}`);
+// Same default and override as scripts/install-code-server.sh.
+const CODE_SERVER_DIR = process.env.LATENCY_CODE_SERVER_DIR || join(homedir(), '.cache', 'latency-test', `code-server-${CODE_SERVER_VERSION}`);
 export const CODE_SERVER = process.env.LATENCY_CODE_SERVER || join(CODE_SERVER_DIR, 'node_modules', '.bin', 'code-server');
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
