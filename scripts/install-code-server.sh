@@ -63,6 +63,16 @@ else
   #    into whatever project the folder sits in).
   mkdir -p "$DIR"
   [ -f "$DIR/package.json" ] || echo '{ "name": "latency-code-server", "private": true }' >"$DIR/package.json"
+  # Native modules (argon2, kerberos, ...) must build against the Node headers on this machine:
+  # node-gyp would otherwise download them from nodejs.org, which is unreachable here.
+  nodedir="${npm_config_nodedir:-$(npm config get nodedir 2>/dev/null || true)}"
+  if [ -z "$nodedir" ] || [ "$nodedir" = "undefined" ]; then
+    node_prefix="$(dirname "$(dirname "$(command -v node)")")"
+    if [ -f "$node_prefix/include/node/node_api.h" ]; then
+      export npm_config_nodedir="$node_prefix"
+      log "building native modules against $node_prefix/include/node"
+    fi
+  fi
   log "npm install code-server@$VERSION in $DIR (several minutes)"
   (
     cd "$DIR"
