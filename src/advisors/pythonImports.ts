@@ -1,0 +1,416 @@
+/**
+ * Import / alias resolution for one Python module, on a tree-sitter tree.
+ *
+ * Answers "what is this call really?": with `import torch as T`,
+ * `T.cuda.synchronize()` resolves to `torch.cuda.synchronize`; with
+ * `from time import time as now`, `now()` resolves to `time.time`.
+ *
+ * Scoping model (Python's LEGB, simplified, erring towards "unresolved"):
+ * - Scopes: module, function (body; parameters are local), lambda, class body,
+ *   comprehension / generator expression.
+ * - Bindings recorded per scope: imports (`import a.b`, `import a.b as x`,
+ *   `from m import n [as x]`), assignment / augmented-assignment / annotated
+ *   targets (incl. tuple/list unpacking and starred), `for` targets,
+ *   `with ... as`, `except ... as`, walrus (`:=`), `def` / `class` names,
+ *   parameters (plain, typed, default, `*args`, `**kw`), comprehension targets.
+ * - A reference written directly in the module (or a class body) sees the
+ *   last binding of that scope that textually precedes it (so
+ *   `import time` ... `time = 3` ... `time.time()` is unresolved, and
+ *   `time = 3` ... `import time` ... `time.time()` is resolved).
+ * - A reference inside a function sees the function's locals first: a name
+ *   bound there by anything other than an import is unresolved (a parameter
+ *   or local named `torch` shadows the module). Then enclosing function
+ *   scopes (class bodies are skipped, as in Python), then the module, where
+ *   the *last* module-level binding in the file is used (functions run after
+ *   the module body has executed).
+ * - `global x` in a function that also binds `x` makes module-level `x`
+ *   ambiguous → unresolved everywhere. `nonlocal x` skips the local scope.
+ * - Relative imports (`from . import x`, `from .m import x`) bind the name but
+ *   resolve to nothing. Unknown names (builtins, undefined) resolve to nothing.
+ *
+ * Not handled (documented limits): `from m import *` (names it brings in are
+ * unknown, and it does not shadow earlier bindings); `match` capture
+ * patterns; `del`; `importlib` / `__import__`; `sys.modules` tricks;
+ * module attributes assigned from outside (`torch.foo = bar`); flow-sensitivity
+ * inside functions (any non-import binding of a name anywhere in a function
+ * makes it unresolved throughout that function); names bound in a
+ * comprehension's first iterable are attributed to the comprehension scope.
+ */
+import type { Node } from '@vscode/tree-sitter-wasm';
+
+export type ScopeKind = 'module' | 'function' | 'lambda' | 'class' | 'comprehension';
+
+export interface ImportBinding {
+  /** The local name bound (`T` for `import torch as T`). */
+  local: string;
+  /** Fully qualified target (`torch`, `time.time`), or undefined for relative imports. */
+  qualified: string | undefined;
+  /** The import statement node. */
+  statement: Node;
+  /** Kind of scope the import is in. */
+  scope: ScopeKind;
+}
+
+interface Binding {
+  kind: 'import' | 'other';
+  qualified?: string;
+  /** Source index from which the binding is in effect. */
+  pos: number;
+}
+
+interface Scope {
+  kind: ScopeKind;
+  parent: Scope | undefined;
+  /** Region of source whose references belong to this scope. */
+  start: number;
+  end: number;
+  bindings: Map<string, Binding[]>;
+  globals: Set<string>;
+  nonlocals: Set<string>;
+  children: Scope[];
+}
+
+/** Result of looking a bare name up at a point in the module. */
+export type NameResolution =
+  | { status: 'import'; qualified: string }
+  /** Bound, but not (only) to a known import: assignment, parameter, relative import, ambiguous. */
+  | { status: 'shadowed' }
+  /** Not bound in any visible scope (builtin or undefined). */
+  | { status: 'unbound' };
+
+export interface PythonImports {
+  /**
+   * Qualified name of a call's callee, an attribute chain, or an identifier:
+   * `T.cuda.synchronize()` → `torch.cuda.synchronize`. Undefined when the root
+   * name is not bound to a known absolute import at that point.
+   */
+  qualifiedName(node: Node): string | undefined;
+  /** Looks a bare name up as if referenced at `at`. */
+  resolveName(name: string, at: Node): NameResolution;
+  /** Whether the module scope binds `name` anywhere (import, assignment, def, global...). */
+  moduleBinds(name: string): boolean;
+  /** Every import binding in the module, in source order. */
+  readonly imports: readonly ImportBinding[];
+}
+
+const COMPREHENSIONS = new Set(['list_comprehension', 'set_comprehension', 'dictionary_comprehension', 'generator_expression']);
+const DESTRUCTURING = new Set([
+  'pattern_list',
+  'tuple_pattern',
+  'list_pattern',
+  'tuple',
+  'list',
+  'parenthesized_expression',
+  'expression_list',
+  'as_pattern_target',
+  'list_splat_pattern',
+  'dictionary_splat_pattern',
+  'list_splat',
+]);
+
+function named(node: Node): Node[] {
+  return node.namedChildren.filter((c): c is Node => c !== null);
+}
+
+function fields(node: Node, field: string): Node[] {
+  return node.childrenForFieldName(field).filter((c): c is Node => c !== null);
+}
+
+/** Identifiers bound by an assignment-like target. */
+function targetNames(node: Node | null): string[] {
+  if (!node) return [];
+  if (node.type === 'identifier') return [node.text];
+  if (DESTRUCTURING.has(node.type)) return named(node).flatMap(targetNames);
+  return []; // attribute / subscript targets bind nothing
+}
+
+function dottedText(node: Node): string {
+  return named(node)
+    .filter((c) => c.type === 'identifier')
+    .map((c) => c.text)
+    .join('.');
+}
+
+function parameterNames(params: Node | null): string[] {
+  if (!params) return [];
+  const out: string[] = [];
+  for (const p of named(params)) {
+    switch (p.type) {
+      case 'identifier':
+        out.push(p.text);
+        break;
+      case 'default_parameter':
+      case 'typed_default_parameter':
+        out.push(...targetNames(p.childForFieldName('name')));
+        break;
+      case 'typed_parameter': {
+        const first = named(p)[0];
+        if (first) out.push(...(first.type === 'identifier' ? [first.text] : targetNames(first)));
+        break;
+      }
+      case 'list_splat_pattern':
+      case 'dictionary_splat_pattern':
+      case 'tuple_pattern':
+        out.push(...targetNames(p));
+        break;
+      default:
+        break;
+    }
+  }
+  return out;
+}
+
+export function analyzePythonImports(root: Node): PythonImports {
+  const moduleScope: Scope = newScope('module', undefined, root.startIndex, root.endIndex);
+  const imports: ImportBinding[] = [];
+
+  function newScope(kind: ScopeKind, parent: Scope | undefined, start: number, end: number): Scope {
+    const s: Scope = { kind, parent, start, end, bindings: new Map(), globals: new Set(), nonlocals: new Set(), children: [] };
+    parent?.children.push(s);
+    return s;
+  }
+
+  function bind(scope: Scope, name: string, b: Binding): void {
+    let list = scope.bindings.get(name);
+    if (!list) scope.bindings.set(name, (list = []));
+    list.push(b);
+  }
+
+  function bindAll(scope: Scope, names: string[], pos: number): void {
+    for (const n of names) bind(scope, n, { kind: 'other', pos });
+  }
+
+  function visitChildren(node: Node, scope: Scope, except?: Node | null): void {
+    for (const c of named(node)) if (!except || c.id !== except.id) visit(c, scope);
+  }
+
+  function visit(node: Node, scope: Scope): void {
+    switch (node.type) {
+      case 'comment':
+      case 'string':
+        return;
+      case 'import_statement': {
+        for (const n of fields(node, 'name')) {
+          if (n.type === 'aliased_import') {
+            const alias = n.childForFieldName('alias');
+            const target = n.childForFieldName('name');
+            if (alias && target) addImport(scope, alias.text, dottedText(target), node);
+          } else if (n.type === 'dotted_name') {
+            const first = dottedText(n).split('.')[0];
+            if (first) addImport(scope, first, first, node);
+          }
+        }
+        return;
+      }
+      case 'import_from_statement': {
+        const mod = node.childForFieldName('module_name');
+        const base = mod && mod.type === 'dotted_name' ? dottedText(mod) : undefined; // relative → undefined
+        for (const n of fields(node, 'name')) {
+          if (n.type === 'aliased_import') {
+            const alias = n.childForFieldName('alias');
+            const target = n.childForFieldName('name');
+            if (alias && target) addImport(scope, alias.text, base && `${base}.${dottedText(target)}`, node);
+          } else if (n.type === 'dotted_name') {
+            const text = dottedText(n);
+            addImport(scope, text, base && `${base}.${text}`, node);
+          }
+        }
+        return;
+      }
+      case 'future_import_statement':
+        return;
+      case 'function_definition': {
+        const name = node.childForFieldName('name');
+        const params = node.childForFieldName('parameters');
+        const body = node.childForFieldName('body');
+        if (name) bind(scope, name.text, { kind: 'other', pos: node.endIndex });
+        // Defaults, annotations and return type are evaluated in the enclosing scope.
+        if (params) visitChildren(params, scope);
+        const rt = node.childForFieldName('return_type');
+        if (rt) visit(rt, scope);
+        if (body) {
+          const fs = newScope('function', scope, body.startIndex, body.endIndex);
+          bindAll(fs, parameterNames(params), -1);
+          visit(body, fs);
+        }
+        return;
+      }
+      case 'class_definition': {
+        const name = node.childForFieldName('name');
+        const body = node.childForFieldName('body');
+        if (name) bind(scope, name.text, { kind: 'other', pos: node.endIndex });
+        const sup = node.childForFieldName('superclasses');
+        if (sup) visit(sup, scope);
+        if (body) visit(body, newScope('class', scope, body.startIndex, body.endIndex));
+        return;
+      }
+      case 'lambda': {
+        const body = node.childForFieldName('body');
+        const params = node.childForFieldName('parameters');
+        if (params) visitChildren(params, scope);
+        if (body) {
+          const ls = newScope('lambda', scope, body.startIndex, body.endIndex);
+          bindAll(ls, parameterNames(params), -1);
+          visit(body, ls);
+        }
+        return;
+      }
+      case 'assignment':
+      case 'augmented_assignment': {
+        bindAll(scope, targetNames(node.childForFieldName('left')), node.endIndex);
+        visitChildren(node, scope);
+        return;
+      }
+      case 'for_statement':
+      case 'for_in_clause': {
+        const right = node.childForFieldName('right');
+        bindAll(scope, targetNames(node.childForFieldName('left')), right ? right.endIndex : node.startIndex);
+        visitChildren(node, scope);
+        return;
+      }
+      case 'as_pattern': {
+        const alias = node.childForFieldName('alias');
+        bindAll(scope, targetNames(alias), node.endIndex);
+        visitChildren(node, scope, alias);
+        return;
+      }
+      case 'named_expression': {
+        bindAll(scope, targetNames(node.childForFieldName('name')), node.endIndex);
+        visitChildren(node, scope);
+        return;
+      }
+      case 'global_statement':
+        for (const n of named(node)) if (n.type === 'identifier') scope.globals.add(n.text);
+        return;
+      case 'nonlocal_statement':
+        for (const n of named(node)) if (n.type === 'identifier') scope.nonlocals.add(n.text);
+        return;
+      default:
+        if (COMPREHENSIONS.has(node.type)) {
+          visitChildren(node, newScope('comprehension', scope, node.startIndex, node.endIndex));
+          return;
+        }
+        visitChildren(node, scope);
+    }
+  }
+
+  function addImport(scope: Scope, local: string, qualified: string | undefined, statement: Node): void {
+    bind(scope, local, qualified ? { kind: 'import', qualified, pos: statement.endIndex } : { kind: 'other', pos: statement.endIndex });
+    imports.push({ local, qualified, statement, scope: scope.kind });
+  }
+
+  visit(root, moduleScope);
+
+  // `global x` + a binding of x in a function: module-level x becomes ambiguous.
+  const ambiguous = new Set<string>();
+  const fixGlobals = (s: Scope): void => {
+    for (const g of s.globals) {
+      if (s.bindings.has(g)) {
+        s.bindings.delete(g);
+        ambiguous.add(g);
+      }
+    }
+    s.children.forEach(fixGlobals);
+  };
+  fixGlobals(moduleScope);
+
+  function scopeAt(index: number): Scope {
+    let s = moduleScope;
+    for (;;) {
+      // Children are disjoint and in source order: binary search.
+      const cs = s.children;
+      let lo = 0;
+      let hi = cs.length - 1;
+      let inner: Scope | undefined;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        const c = cs[mid]!;
+        if (index < c.start) hi = mid - 1;
+        else if (index >= c.end) lo = mid + 1;
+        else {
+          inner = c;
+          break;
+        }
+      }
+      if (!inner) return s;
+      s = inner;
+    }
+  }
+
+  function fromBindings(list: Binding[] | undefined, before: number | undefined): NameResolution | undefined {
+    if (!list || list.length === 0) return undefined;
+    let chosen: Binding | undefined;
+    if (before === undefined) {
+      chosen = list.reduce((a, b) => (b.pos > a.pos ? b : a));
+    } else {
+      for (const b of list) if (b.pos <= before && (!chosen || b.pos >= chosen.pos)) chosen = b;
+      if (!chosen) return undefined;
+    }
+    return chosen.kind === 'import' && chosen.qualified ? { status: 'import', qualified: chosen.qualified } : { status: 'shadowed' };
+  }
+
+  function resolveAt(name: string, index: number): NameResolution {
+    const own = scopeAt(index);
+    if (own.globals.has(name)) return resolveModule(name, undefined);
+    let s: Scope | undefined = own;
+    let direct = true;
+    while (s) {
+      if (s.kind === 'module') return resolveModule(name, direct ? index : undefined);
+      const skip = (s.kind === 'class' && !direct) || (direct && s.nonlocals.has(name));
+      if (!skip) {
+        const list = s.bindings.get(name);
+        if (list && list.length > 0) {
+          if (s.kind === 'class') {
+            const r = fromBindings(list, index);
+            if (r) return r; // not bound yet in the class body → fall through to enclosing scopes
+          } else {
+            // Function-like scopes: local for the whole body.
+            if (list.some((b) => b.kind !== 'import')) return { status: 'shadowed' };
+            return fromBindings(list, direct ? index : undefined) ?? { status: 'shadowed' }; // UnboundLocalError
+          }
+        }
+      }
+      s = s.parent;
+      direct = false;
+    }
+    return { status: 'unbound' };
+  }
+
+  function resolveModule(name: string, before: number | undefined): NameResolution {
+    if (ambiguous.has(name)) return { status: 'shadowed' };
+    return fromBindings(moduleScope.bindings.get(name), before) ?? { status: 'unbound' };
+  }
+
+  function qualifiedName(node: Node): string | undefined {
+    switch (node.type) {
+      case 'call': {
+        const fn = node.childForFieldName('function');
+        return fn ? qualifiedName(fn) : undefined;
+      }
+      case 'parenthesized_expression': {
+        const inner = named(node).filter((c) => c.type !== 'comment');
+        return inner.length === 1 && inner[0] ? qualifiedName(inner[0]) : undefined;
+      }
+      case 'attribute': {
+        const obj = node.childForFieldName('object');
+        const attr = node.childForFieldName('attribute');
+        if (!obj || !attr) return undefined;
+        const base = qualifiedName(obj);
+        return base ? `${base}.${attr.text}` : undefined;
+      }
+      case 'identifier': {
+        const r = resolveAt(node.text, node.startIndex);
+        return r.status === 'import' ? r.qualified : undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  return {
+    qualifiedName,
+    resolveName: (name, at) => resolveAt(name, at.startIndex),
+    moduleBinds: (name) => ambiguous.has(name) || (moduleScope.bindings.get(name)?.length ?? 0) > 0,
+    imports,
+  };
+}
