@@ -180,118 +180,172 @@ export function analyzePythonImports(root: Node): PythonImports {
     for (const n of names) bind(scope, n, { kind: 'other', pos });
   }
 
-  function visitChildren(node: Node, scope: Scope, except?: Node | null): void {
-    for (const c of named(node)) if (!except || c.id !== except.id) visit(c, scope);
-  }
+  const SCOPE_TYPES = [
+    'import_statement',
+    'import_from_statement',
+    'function_definition',
+    'class_definition',
+    'lambda',
+    'assignment',
+    'augmented_assignment',
+    'for_statement',
+    'for_in_clause',
+    'as_pattern',
+    'named_expression',
+    'global_statement',
+    'nonlocal_statement',
+    'string',
+    'future_import_statement',
+    ...COMPREHENSIONS,
+  ];
 
-  function visit(node: Node, scope: Scope): void {
-    switch (node.type) {
-      case 'comment':
-      case 'string':
-        return;
-      case 'import_statement': {
-        for (const n of fields(node, 'name')) {
-          if (n.type === 'aliased_import') {
-            const alias = n.childForFieldName('alias');
-            const target = n.childForFieldName('name');
-            if (alias && target) addImport(scope, alias.text, dottedText(target), node);
-          } else if (n.type === 'dotted_name') {
-            const first = dottedText(n).split('.')[0];
-            if (first) addImport(scope, first, first, node);
+  /**
+   * One pass over just the node types that bind names or open scopes (found in wasm by
+   * `descendantsOfType`, in pre-order), instead of materialising every node's children.
+   * A node's scope is the innermost scope region containing its start: function / lambda /
+   * class scopes cover their body only (parameters, defaults, annotations and superclasses are
+   * evaluated in the enclosing scope), comprehensions their whole node. Subtrees the
+   * structural walk never entered are skipped: strings (only f-string interpolations can hold
+   * such nodes), `as` aliases, and the type parameters of `def` / `class`.
+   */
+  function collect(): void {
+    const stack: Scope[] = [moduleScope];
+    // Regions the structural walk never entered, not yet passed: disjoint, sorted by start.
+    const skips: [number, number][] = [];
+    const skipRange = (start: number, end: number): void => {
+      if (end <= start) return;
+      let i = skips.length;
+      while (i > 0 && skips[i - 1]![0] > start) i--;
+      skips.splice(i, 0, [start, end]);
+    };
+    const skip = (n: Node | null): void => {
+      if (n) skipRange(n.startIndex, n.endIndex);
+    };
+    /** Skips all of `node` but the given children (`def` / `class` / `lambda` enter only some fields). */
+    const skipAllBut = (node: Node, keep: (Node | null)[]): void => {
+      let at = node.startIndex;
+      for (const k of keep.filter((c): c is Node => c !== null).sort((a, b) => a.startIndex - b.startIndex)) {
+        skipRange(at, k.startIndex);
+        at = Math.max(at, k.endIndex);
+      }
+      skipRange(at, node.endIndex);
+    };
+    const open = (kind: ScopeKind, parent: Scope, start: number, end: number): Scope => {
+      const s = newScope(kind, parent, start, end);
+      stack.push(s);
+      return s;
+    };
+    for (const node of root.descendantsOfType(SCOPE_TYPES)) {
+      if (!node) continue;
+      const at = node.startIndex;
+      while (skips.length > 0 && skips[0]![1] <= at) skips.shift();
+      if (skips.length > 0 && skips[0]![0] <= at) continue;
+      const type = node.type;
+      if (type === 'lambda' && !node.isNamed) continue; // the `lambda` keyword token
+      while (stack.length > 1 && at >= stack[stack.length - 1]!.end) stack.pop();
+      let i = stack.length - 1;
+      while (i > 0 && stack[i]!.start > at) i--; // a scope whose body has not started yet
+      const scope = stack[i]!;
+      switch (type) {
+        case 'string':
+          skip(node);
+          break;
+        case 'import_statement': {
+          for (const n of fields(node, 'name')) {
+            if (n.type === 'aliased_import') {
+              const alias = n.childForFieldName('alias');
+              const target = n.childForFieldName('name');
+              if (alias && target) addImport(scope, alias.text, dottedText(target), node);
+            } else if (n.type === 'dotted_name') {
+              const first = dottedText(n).split('.')[0];
+              if (first) addImport(scope, first, first, node);
+            }
           }
+          skip(node);
+          break;
         }
-        return;
-      }
-      case 'import_from_statement': {
-        const mod = node.childForFieldName('module_name');
-        const base = mod && mod.type === 'dotted_name' ? dottedText(mod) : undefined; // relative → undefined
-        for (const n of fields(node, 'name')) {
-          if (n.type === 'aliased_import') {
-            const alias = n.childForFieldName('alias');
-            const target = n.childForFieldName('name');
-            if (alias && target) addImport(scope, alias.text, base && `${base}.${dottedText(target)}`, node);
-          } else if (n.type === 'dotted_name') {
-            const text = dottedText(n);
-            addImport(scope, text, base && `${base}.${text}`, node);
+        case 'import_from_statement': {
+          const mod = node.childForFieldName('module_name');
+          const base = mod && mod.type === 'dotted_name' ? dottedText(mod) : undefined; // relative → undefined
+          for (const n of fields(node, 'name')) {
+            if (n.type === 'aliased_import') {
+              const alias = n.childForFieldName('alias');
+              const target = n.childForFieldName('name');
+              if (alias && target) addImport(scope, alias.text, base && `${base}.${dottedText(target)}`, node);
+            } else if (n.type === 'dotted_name') {
+              const text = dottedText(n);
+              addImport(scope, text, base && `${base}.${text}`, node);
+            }
           }
+          skip(node);
+          break;
         }
-        return;
-      }
-      case 'future_import_statement':
-        return;
-      case 'function_definition': {
-        const name = node.childForFieldName('name');
-        const params = node.childForFieldName('parameters');
-        const body = node.childForFieldName('body');
-        if (name) bind(scope, name.text, { kind: 'other', pos: node.endIndex });
-        // Defaults, annotations and return type are evaluated in the enclosing scope.
-        if (params) visitChildren(params, scope);
-        const rt = node.childForFieldName('return_type');
-        if (rt) visit(rt, scope);
-        if (body) {
-          const fs = newScope('function', scope, body.startIndex, body.endIndex);
-          bindAll(fs, parameterNames(params), -1);
-          visit(body, fs);
+        case 'future_import_statement':
+          skip(node);
+          break;
+        case 'function_definition': {
+          const name = node.childForFieldName('name');
+          const params = node.childForFieldName('parameters');
+          const body = node.childForFieldName('body');
+          const rt = node.childForFieldName('return_type');
+          if (name) bind(scope, name.text, { kind: 'other', pos: node.endIndex });
+          skipAllBut(node, [params, rt, body]);
+          if (body) bindAll(open('function', scope, body.startIndex, body.endIndex), parameterNames(params), -1);
+          break;
         }
-        return;
-      }
-      case 'class_definition': {
-        const name = node.childForFieldName('name');
-        const body = node.childForFieldName('body');
-        if (name) bind(scope, name.text, { kind: 'other', pos: node.endIndex });
-        const sup = node.childForFieldName('superclasses');
-        if (sup) visit(sup, scope);
-        if (body) visit(body, newScope('class', scope, body.startIndex, body.endIndex));
-        return;
-      }
-      case 'lambda': {
-        const body = node.childForFieldName('body');
-        const params = node.childForFieldName('parameters');
-        if (params) visitChildren(params, scope);
-        if (body) {
-          const ls = newScope('lambda', scope, body.startIndex, body.endIndex);
-          bindAll(ls, parameterNames(params), -1);
-          visit(body, ls);
+        case 'class_definition': {
+          const name = node.childForFieldName('name');
+          const body = node.childForFieldName('body');
+          if (name) bind(scope, name.text, { kind: 'other', pos: node.endIndex });
+          skipAllBut(node, [node.childForFieldName('superclasses'), body]);
+          if (body) open('class', scope, body.startIndex, body.endIndex);
+          break;
         }
-        return;
-      }
-      case 'assignment':
-      case 'augmented_assignment': {
-        bindAll(scope, targetNames(node.childForFieldName('left')), node.endIndex);
-        visitChildren(node, scope);
-        return;
-      }
-      case 'for_statement':
-      case 'for_in_clause': {
-        const right = node.childForFieldName('right');
-        bindAll(scope, targetNames(node.childForFieldName('left')), right ? right.endIndex : node.startIndex);
-        visitChildren(node, scope);
-        return;
-      }
-      case 'as_pattern': {
-        const alias = node.childForFieldName('alias');
-        bindAll(scope, targetNames(alias), node.endIndex);
-        visitChildren(node, scope, alias);
-        return;
-      }
-      case 'named_expression': {
-        bindAll(scope, targetNames(node.childForFieldName('name')), node.endIndex);
-        visitChildren(node, scope);
-        return;
-      }
-      case 'global_statement':
-        for (const n of named(node)) if (n.type === 'identifier') scope.globals.add(n.text);
-        return;
-      case 'nonlocal_statement':
-        for (const n of named(node)) if (n.type === 'identifier') scope.nonlocals.add(n.text);
-        return;
-      default:
-        if (COMPREHENSIONS.has(node.type)) {
-          visitChildren(node, newScope('comprehension', scope, node.startIndex, node.endIndex));
-          return;
+        case 'lambda': {
+          const body = node.childForFieldName('body');
+          const params = node.childForFieldName('parameters');
+          skipAllBut(node, [params, body]);
+          if (body) bindAll(open('lambda', scope, body.startIndex, body.endIndex), parameterNames(params), -1);
+          break;
         }
-        visitChildren(node, scope);
+        case 'assignment':
+        case 'augmented_assignment':
+          bindAll(scope, targetNames(node.childForFieldName('left')), node.endIndex);
+          break;
+        case 'for_statement':
+        case 'for_in_clause': {
+          const right = node.childForFieldName('right');
+          bindAll(scope, targetNames(node.childForFieldName('left')), right ? right.endIndex : node.startIndex);
+          break;
+        }
+        case 'as_pattern': {
+          const alias = node.childForFieldName('alias');
+          bindAll(scope, targetNames(alias), node.endIndex);
+          skip(alias);
+          break;
+        }
+        case 'named_expression':
+          bindAll(scope, targetNames(node.childForFieldName('name')), node.endIndex);
+          break;
+        case 'global_statement':
+          for (const n of named(node)) if (n.type === 'identifier') scope.globals.add(n.text);
+          skip(node);
+          break;
+        case 'nonlocal_statement':
+          for (const n of named(node)) if (n.type === 'identifier') scope.nonlocals.add(n.text);
+          skip(node);
+          break;
+        default:
+          if (COMPREHENSIONS.has(type)) open('comprehension', scope, node.startIndex, node.endIndex);
+      }
     }
+    // Parameters / defaults (e.g. a lambda default) are met before the body they precede:
+    // put every scope's children back in source order for the binary search below.
+    const sortChildren = (s: Scope): void => {
+      if (s.children.length > 1) s.children.sort((a, b) => a.start - b.start);
+      s.children.forEach(sortChildren);
+    };
+    sortChildren(moduleScope);
   }
 
   function addImport(scope: Scope, local: string, qualified: string | undefined, statement: Node): void {
@@ -299,7 +353,7 @@ export function analyzePythonImports(root: Node): PythonImports {
     imports.push({ local, qualified, statement, scope: scope.kind });
   }
 
-  visit(root, moduleScope);
+  collect();
 
   // `global x` + a binding of x in a function: module-level x becomes ambiguous.
   const ambiguous = new Set<string>();

@@ -44,7 +44,7 @@ export interface PythonRuleContext {
   imports: PythonImports;
 }
 
-function rangeOf(n: Node): Range {
+function rangeOfNode(n: Node): Range {
   return {
     start: { line: n.startPosition.row, character: n.startPosition.column },
     end: { line: n.endPosition.row, character: n.endPosition.column },
@@ -61,69 +61,237 @@ function unparen(n: Node | null): Node | null {
 }
 
 interface ScopeInfo {
-  /** Node whose subtree is the scope (module, or function_definition). */
+  /** Node whose subtree is the scope (module, or function_definition / class_definition). */
   node: Node;
+  /** Readings directly in the scope, in source order. */
   readings: Node[];
+  /**
+   * Binary `-` directly in the scope with at least one operand that is a reading of the scope
+   * or an identifier named like a candidate clock variable, in pre-order. (The other
+   * subtractions of the scope can never be intervals.)
+   */
   subtractions: Node[];
-  /** Simple `name = <expr>` assignments directly in the scope. */
+  /** Simple `name = <reading>` assignments directly in the scope, in source order. */
   assignments: { name: Node; right: Node | null }[];
 }
 
-function collectScopes(root: Node, ctx: PythonRuleContext): ScopeInfo[] {
-  const scopes: ScopeInfo[] = [];
-  // Cheap pre-filter before full resolution: `<x>.time()` or `<name>()` where <name> is imported as time.time.
-  const timeTimeLocals = new Set(ctx.imports.imports.filter((i) => i.qualified === 'time.time').map((i) => i.local));
-  const mayBeTimeTime = (call: Node): boolean => {
-    const fn = unparen(call.childForFieldName('function'));
-    if (!fn) return false;
-    if (fn.type === 'identifier') return timeTimeLocals.has(fn.text);
-    return fn.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'time';
-  };
-  const walk = (n: Node, scope: ScopeInfo): void => {
-    for (const c of n.namedChildren) {
-      if (!c) continue;
-      if (c.type === 'function_definition' || c.type === 'class_definition') {
-        const s: ScopeInfo = { node: c, readings: [], subtractions: [], assignments: [] };
-        scopes.push(s);
-        // Decorators / defaults / superclasses are evaluated in the outer scope but are
-        // attributed to the inner one here: they cannot be part of an interval anyway.
-        walk(c, s);
+/** `x` climbed through parentheses that hold only it (the inverse of {@link unparen}), and that node's parent. */
+function upThroughParens(x: Node): { outer: Node; parent: Node | null } {
+  let cur = x;
+  for (;;) {
+    const p = cur.parent;
+    if (p && p.type === 'parenthesized_expression') {
+      const inner = p.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
+      if (inner.length === 1 && inner[0]!.id === cur.id) {
+        cur = p;
         continue;
       }
-      if (c.type === 'call') {
-        const args = c.childForFieldName('arguments');
-        if (args && args.type === 'argument_list' && args.namedChildCount === 0 && mayBeTimeTime(c) && ctx.imports.qualifiedName(c) === 'time.time') {
-          scope.readings.push(c);
-        }
-      } else if (c.type === 'binary_operator' && c.childForFieldName('operator')?.type === '-') {
-        scope.subtractions.push(c);
-      } else if (c.type === 'assignment') {
-        const left = c.childForFieldName('left');
-        if (left?.type === 'identifier') scope.assignments.push({ name: left, right: c.childForFieldName('right') });
-      }
-      walk(c, scope);
     }
-  };
-  const top: ScopeInfo = { node: root, readings: [], subtractions: [], assignments: [] };
-  scopes.push(top);
-  walk(root, top);
-  return scopes;
+    return { outer: cur, parent: p };
+  }
 }
 
-function identifiersNamed(scopeNode: Node, name: string): Node[] {
-  const out: Node[] = [];
-  const walk = (n: Node): void => {
-    for (const c of n.namedChildren) {
-      if (!c) continue;
-      if (c.type === 'identifier') {
-        if (c.text === name) out.push(c);
-      } else walk(c);
+/**
+ * The rule's per-scope facts, found from the text rather than by walking the whole tree: a
+ * reading's callee contains the identifier `time` (`<x>.time`) or a name imported as
+ * `time.time`, so every reading is found from the identifier nodes with those names; assignments
+ * of readings and subtractions are their (paren-skipping) parents; the scope of a node is its
+ * innermost enclosing def / class (decorators / defaults / superclasses are attributed to the
+ * inner scope: they cannot be part of an interval anyway).
+ */
+function collectScopes(ctx: PythonRuleContext, index: IdentifierIndex): { scope: ScopeInfo; occurrences: () => Map<string, Node[]> }[] {
+  const root = ctx.root;
+  const timeTimeLocals = new Set(ctx.imports.imports.filter((i) => i.qualified === 'time.time').map((i) => i.local));
+  let defs: ReturnType<IdentifierIndex['scopeNodes']> | undefined;
+  /** Innermost def / class containing `n` (by position), else the root. */
+  const scopeNodeOf = (n: Node): Node => {
+    defs ??= index.scopeNodes();
+    const x = n.startIndex;
+    let lo = 0;
+    let hi = defs.length - 1;
+    let i = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (defs[mid]!.start <= x) {
+        i = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
     }
+    while (i >= 0 && (x >= defs[i]!.end || defs[i]!.node.id === n.id)) i = defs[i]!.parent;
+    return i >= 0 ? defs[i]!.node : root;
   };
-  walk(scopeNode);
+  const scopes = new Map<number, ScopeInfo>();
+  const scopeFor = (node: Node): ScopeInfo => {
+    let s = scopes.get(node.id);
+    if (!s) scopes.set(node.id, (s = { node, readings: [], subtractions: [], assignments: [] }));
+    return s;
+  };
+  const subtractionOf = (x: Node, up = upThroughParens(x)): Node | undefined => {
+    const { outer, parent } = up;
+    if (!parent || parent.type !== 'binary_operator' || parent.childForFieldName('operator')?.type !== '-') return undefined;
+    return parent.childForFieldName('left')?.id === outer.id || parent.childForFieldName('right')?.id === outer.id ? parent : undefined;
+  };
+  const seenCalls = new Set<number>();
+  const found = index.identifiers(new Set(['time', ...timeTimeLocals]), root.startIndex, root.endIndex);
+  for (const [name, ids] of found) {
+    for (const id of ids) {
+      let fn: Node | null = null;
+      const p = id.parent;
+      if (name === 'time' && p && p.type === 'attribute' && p.childForFieldName('attribute')?.id === id.id) fn = p;
+      else if (timeTimeLocals.has(name)) fn = id;
+      if (!fn) continue;
+      const { outer, parent: call } = upThroughParens(fn);
+      if (!call || call.type !== 'call' || call.childForFieldName('function')?.id !== outer.id || seenCalls.has(call.id)) continue;
+      seenCalls.add(call.id);
+      const args = call.childForFieldName('arguments');
+      if (!(args && args.type === 'argument_list' && args.namedChildCount === 0 && ctx.imports.qualifiedName(call) === 'time.time')) continue;
+      const scope = scopeFor(scopeNodeOf(call));
+      scope.readings.push(call);
+      const up = upThroughParens(call);
+      const a = up.parent;
+      if (a && a.type === 'assignment' && a.childForFieldName('right')?.id === up.outer.id) {
+        const left = a.childForFieldName('left');
+        if (left?.type === 'identifier') scope.assignments.push({ name: left, right: a.childForFieldName('right') });
+      }
+      const sub = subtractionOf(call, up);
+      if (sub) scope.subtractions.push(sub);
+    }
+  }
+  const byStart = (a: Node, b: Node): number => a.startIndex - b.startIndex || b.endIndex - a.endIndex;
+  const list = [...scopes.values()].sort((a, b) => (a.node.id === root.id ? -1 : b.node.id === root.id ? 1 : byStart(a.node, b.node)));
+  return list.map((scope) => {
+    scope.readings.sort(byStart);
+    scope.assignments.sort((a, b) => byStart(a.name, b.name));
+    const candidates = new Set(scope.assignments.map((a) => a.name.text));
+    let occ: Map<string, Node[]> | undefined;
+    const occurrences = (): Map<string, Node[]> => {
+      if (!occ) {
+        occ = candidates.size > 0 ? identifiersNamed(scope.node, candidates, index) : new Map<string, Node[]>();
+        const subs = new Map(scope.subtractions.map((s) => [s.id, s]));
+        for (const ids of occ.values()) {
+          for (const id of ids) {
+            const sub = subtractionOf(id);
+            if (sub && !subs.has(sub.id) && scopeNodeOf(sub).id === scope.node.id) subs.set(sub.id, sub);
+          }
+        }
+        scope.subtractions = [...subs.values()].sort(byStart);
+      }
+      return occ;
+    };
+    return { scope, occurrences };
+  });
+}
+
+const isWordChar = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c > 127;
+const isAsciiWordChar = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+
+/**
+ * Finds nodes from the text instead of walking the tree: every occurrence of a word in the
+ * source is checked against the smallest named node spanning it. (A token that is an
+ * identifier or keyword is never directly followed by an ASCII letter, digit or `_`: the lexer
+ * would have taken it in.)
+ */
+function identifierIndex(root: Node, source: string) {
+  let words: Map<string, number[]> | undefined;
+  const odd: [number, string][] = []; // word runs a token might not fill: non-ASCII, or starting with a digit
+  const build = (): Map<string, number[]> => {
+    const m = new Map<string, number[]>();
+    const n = source.length;
+    let i = 0;
+    while (i < n) {
+      if (!isWordChar(source.charCodeAt(i))) {
+        i++;
+        continue;
+      }
+      const st = i;
+      let plain = !(source.charCodeAt(i) <= 57 && source.charCodeAt(i) >= 48);
+      while (i < n) {
+        const c = source.charCodeAt(i);
+        if (!isWordChar(c)) break;
+        if (c > 127) plain = false;
+        i++;
+      }
+      const w = source.slice(st, i);
+      if (!plain) {
+        odd.push([st, w]);
+        continue;
+      }
+      let list = m.get(w);
+      if (!list) m.set(w, (list = []));
+      list.push(st);
+    }
+    return m;
+  };
+  /** Start offsets in [start, end) where `name` may be a whole token, ascending (a superset). */
+  const positions = (name: string, start: number, end: number, scanned: boolean): number[] => {
+    const at: number[] = [];
+    if (!scanned) {
+      for (let p = source.indexOf(name, start); p >= 0 && p < end; p = source.indexOf(name, p + 1)) {
+        if (!isAsciiWordChar(source.charCodeAt(p + name.length))) at.push(p);
+      }
+      return at;
+    }
+    words ??= build();
+    for (const p of words.get(name) ?? []) if (p >= start && p < end) at.push(p);
+    for (const [p, w] of odd) {
+      if (p + w.length <= start || p >= end) continue;
+      for (let i = w.indexOf(name); i >= 0; i = w.indexOf(name, i + 1)) {
+        if (p + i >= start && p + i < end && !isAsciiWordChar(source.charCodeAt(p + i + name.length))) at.push(p + i);
+      }
+    }
+    return at.sort((a, b) => a - b);
+  };
+  return {
+    /** Identifier nodes in [start, end) named one of `names`, by name, in source order. */
+    identifiers(names: Iterable<string>, start: number, end: number): Map<string, Node[]> {
+      const list = [...names];
+      // Scanning the text once per name is cheap for a function; for a big scope with many names, index all words once.
+      const scanned = !!words || (end - start) * list.length > 1_000_000;
+      const out = new Map<string, Node[]>();
+      for (const name of list) {
+        const found: Node[] = [];
+        for (const p of positions(name, start, end, scanned)) {
+          const n = root.namedDescendantForIndex(p, p + name.length);
+          if (n && n.type === 'identifier' && n.startIndex === p && n.endIndex === p + name.length) found.push(n);
+        }
+        out.set(name, found);
+      }
+      return out;
+    },
+    /** Every def / class in the tree, in source order, with the index of its innermost enclosing def / class (or -1). */
+    scopeNodes(): { node: Node; start: number; end: number; parent: number }[] {
+      const byId = new Map<number, Node>();
+      for (const [kw, type] of [
+        ['def', 'function_definition'],
+        ['class', 'class_definition'],
+      ] as const) {
+        for (const p of positions(kw, root.startIndex, root.endIndex, false)) {
+          const n = root.namedDescendantForIndex(p, p + kw.length);
+          if (n && n.type === type && n.id !== root.id) byId.set(n.id, n);
+        }
+      }
+      const defs = [...byId.values()]
+        .map((node) => ({ node, start: node.startIndex, end: node.endIndex, parent: -1 }))
+        .sort((a, b) => a.start - b.start || b.end - a.end);
+      const stack: number[] = [];
+      defs.forEach((d, i) => {
+        while (stack.length > 0 && d.start >= defs[stack[stack.length - 1]!]!.end) stack.pop();
+        d.parent = stack.length > 0 ? stack[stack.length - 1]! : -1;
+        stack.push(i);
+      });
+      return defs;
+    },
+  };
+}
+
+type IdentifierIndex = ReturnType<typeof identifierIndex>;
+
+function identifiersNamed(scopeNode: Node, names: Iterable<string>, index: IdentifierIndex): Map<string, Node[]> {
+  const byName = index.identifiers(names, scopeNode.startIndex, scopeNode.endIndex);
   // The def's own name is bound in the enclosing scope.
   const own = scopeNode.type === 'function_definition' ? scopeNode.childForFieldName('name') : null;
-  return own ? out.filter((i) => i.id !== own.id) : out;
+  if (own) for (const [k, v] of byName) byName.set(k, v.filter((i) => i.id !== own.id));
+  return byName;
 }
 
 interface Group {
@@ -131,26 +299,35 @@ interface Group {
   intervals: Node[];
 }
 
-function analyzeScope(scope: ScopeInfo): Group[] {
+function analyzeScope({ scope, occurrences: lookup }: { scope: ScopeInfo; occurrences: () => Map<string, Node[]> }): Group[] {
+  if (scope.readings.length === 0) return [];
   const readingIds = new Set(scope.readings.map((r) => r.id));
   const isReading = (n: Node | null): n is Node => !!n && readingIds.has(n.id);
 
   // Candidate clock variables: names with at least one `name = <reading>`.
   const candidates = new Set<string>();
-  for (const a of scope.assignments) if (isReading(unparen(a.right))) candidates.add(a.name.text);
+  const assigned = scope.assignments.map((a) => ({ name: a.name, text: a.name.text, right: unparen(a.right) }));
+  for (const a of assigned) if (isReading(a.right)) candidates.add(a.text);
 
-  const operands = (s: Node): [Node | null, Node | null] => [unparen(s.childForFieldName('left')), unparen(s.childForFieldName('right'))];
+  const operandCache = new Map<number, [Node | null, Node | null]>();
+  const operands = (s: Node): [Node | null, Node | null] => {
+    let o = operandCache.get(s.id);
+    if (!o) operandCache.set(s.id, (o = [unparen(s.childForFieldName('left')), unparen(s.childForFieldName('right'))]));
+    return o;
+  };
   const isClockOperand = (n: Node | null): boolean => !!n && (readingIds.has(n.id) || (n.type === 'identifier' && candidates.has(n.text)));
   let intervals: Node[] = [];
+  // Occurrences of the candidate names in the scope, looked up once.
+  const occurrences = lookup(); // also completes scope.subtractions
 
   for (;;) {
     intervals = scope.subtractions.filter((s) => operands(s).every(isClockOperand));
     const allowed = new Set<number>();
     for (const s of intervals) for (const o of operands(s)) if (o?.type === 'identifier') allowed.add(o.id);
-    for (const a of scope.assignments) if (isReading(unparen(a.right))) allowed.add(a.name.id);
+    for (const a of assigned) if (isReading(a.right)) allowed.add(a.name.id);
     let changed = false;
     for (const name of [...candidates]) {
-      if (identifiersNamed(scope.node, name).some((i) => !allowed.has(i.id))) {
+      if ((occurrences.get(name) ?? []).some((i) => !allowed.has(i.id))) {
         candidates.delete(name);
         changed = true;
       }
@@ -182,10 +359,10 @@ function analyzeScope(scope: ScopeInfo): Group[] {
   }
   const flagged: Node[] = [];
   for (const s of intervals) for (const o of operands(s)) if (isReading(o)) flagged.push(o);
-  for (const a of scope.assignments) {
-    const right = unparen(a.right);
-    if (isReading(right) && candidates.has(a.name.text) && usedVars.has(a.name.text)) {
-      union(`r:${right.id}`, `v:${a.name.text}`);
+  for (const a of assigned) {
+    const right = a.right;
+    if (isReading(right) && candidates.has(a.text) && usedVars.has(a.text)) {
+      union(`r:${right.id}`, `v:${a.text}`);
       flagged.push(right);
     }
   }
@@ -265,7 +442,15 @@ function replacementAt(ctx: PythonRuleContext, call: Node): Replacement | undefi
 }
 
 export function checkWrongClock(ctx: PythonRuleContext): Finding[] {
-  const groups = collectScopes(ctx.root, ctx).flatMap(analyzeScope);
+  // A node's range is asked for once per finding that mentions it: compute it once.
+  const ranges = new Map<number, Range>();
+  const rangeOf = (n: Node): Range => {
+    let r = ranges.get(n.id);
+    if (!r) ranges.set(n.id, (r = rangeOfNode(n)));
+    return { start: { ...r.start }, end: { ...r.end } };
+  };
+  const index = identifierIndex(ctx.root, ctx.source);
+  const groups = collectScopes(ctx, index).flatMap(analyzeScope);
   if (groups.length === 0) return [];
   const firstReading = Math.min(...groups.flatMap((g) => g.readings.map((r) => r.startIndex)));
   const importEdits = new Map<string, FixImport>();
