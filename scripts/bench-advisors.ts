@@ -5,22 +5,13 @@
 import { loadParser, parseSync } from '../src/advisors/parser';
 import { analyzePythonImports } from '../src/advisors/pythonImports';
 import { checkWrongClock } from '../src/advisors/rules/wrongClock';
+import { mulberry32 } from '../src/core/random';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const TARGET_LINES = Number(process.env.BENCH_LINES ?? 10_000);
 const GOAL_TOTAL_MS = 30;
 
-/** Small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 export function generateSource(targetLines: number, seed = 42): string {
   const r = rng(seed);

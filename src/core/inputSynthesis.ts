@@ -3,6 +3,7 @@
 // meaning); anything that cannot be decided is an error naming the input and the setting to use.
 
 import type { InputOverride, InputsConfig } from './config';
+import { mulberry32 } from './random';
 import type { ElementType, InputPlan } from './result';
 
 /** What onnxruntime reports for one input (InferenceSession.inputMetadata). */
@@ -210,18 +211,6 @@ export function generateData(plan: InputPlan): InputData {
     case 'int64': return BigInt64Array.from({ length: n }, () => BigInt(value()));
     case 'uint64': return BigUint64Array.from({ length: n }, () => BigInt(value()));
   }
-}
-
-/** Small, fast, seedable; quality is ample for filling tensors. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const f32 = new Float32Array(1);

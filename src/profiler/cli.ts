@@ -7,6 +7,7 @@ import { ConfigError, mergeConfig, type BenchmarkConfig, type ConfigLayer } from
 import { WORKSPACE_CONFIG_PATH, parseWorkspaceConfigText } from '../core/configFile';
 import { formatMs } from '../core/format';
 import { renderTextReport } from '../core/report';
+import { median } from '../core/stats';
 import { BenchmarkError } from './benchmarkError';
 import { USAGE, UsageError, parseCli, type BenchArgs } from './cliArgs';
 import { runOnnxBenchmark } from './onnxBenchmark';
@@ -55,6 +56,8 @@ async function bench(args: BenchArgs): Promise<number> {
     process.stderr.write('\ninterrupted: finishing with the runs done so far (Ctrl-C again to quit now)\n');
   });
   const showProgress = !args.quiet && process.stderr.isTTY;
+  // The running p50 is the CLI's own concern: the runner only streams the samples.
+  const measured: number[] = [];
   const jsonToStdout = args.jsonPath === '-';
 
   try {
@@ -64,7 +67,8 @@ async function bench(args: BenchArgs): Promise<number> {
         isCancelled: () => cancelled,
         onProgress: (p) => {
           if (!showProgress) return;
-          const p50 = p.runningP50Ms !== undefined ? ` · p50 ${formatMs(p.runningP50Ms)}` : '';
+          if (p.phase === 'measure') measured.push(...p.newSamplesMs);
+          const p50 = measured.length ? ` · p50 ${formatMs(median(measured))}` : '';
           process.stderr.write(`\r\x1b[K${p.phase === 'warmup' ? 'warm-up' : 'measuring'} ${p.done}/${p.total}${p50}`);
         },
       },

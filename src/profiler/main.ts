@@ -29,7 +29,7 @@ connection.onRequest(RunRequest, async (params, token: CancellationToken) => {
       {
         onStarted: (header) => void connection.sendNotification(StartedNotification, header),
         onColdStart: (firstMs) => void connection.sendNotification(ColdStartNotification, { firstMs }),
-        onProgress: ({ runningP50Ms: _unused, ...progress }) => void connection.sendNotification(ProgressNotification, progress),
+        onProgress: (progress) => void connection.sendNotification(ProgressNotification, progress),
         log: (level, message) => void connection.sendNotification(LogNotification, { level, message }),
         isCancelled: () => token.isCancellationRequested,
       },

@@ -10,7 +10,6 @@ import { InputSynthesisError, generateData, planInputs, type InputMetadata } fro
 import type { ProgressParams } from '../core/profilerProtocol';
 import { ResultAssembler, type RunHeader } from '../core/resultAssembler';
 import type { BenchmarkResult, InputPlan, RunConfig } from '../core/result';
-import { median } from '../core/stats';
 import { BenchmarkError } from './benchmarkError';
 import { collectEnvironment } from './environment';
 import { explainRejection } from './rejection';
@@ -20,7 +19,7 @@ import { timedLoop } from './timedLoop';
 export interface BenchmarkEvents {
   onStarted?(header: RunHeader): void;
   onColdStart?(firstMs: number): void;
-  onProgress?(progress: ProgressParams & { runningP50Ms?: number }): void;
+  onProgress?(progress: ProgressParams): void;
   log?(level: 'trace' | 'info' | 'warn' | 'error', message: string): void;
   isCancelled(): boolean;
 }
@@ -108,7 +107,7 @@ export async function runOnnxBenchmark(opts: BenchmarkOptions, events: Benchmark
             done: samples.length,
             total,
             newSamplesMs,
-            ...(phase === 'measure' ? { measuredWallMs: hrMs(phaseStart), ...(samples.length ? { runningP50Ms: median(samples) } : {}) } : {}),
+            ...(phase === 'measure' ? { measuredWallMs: hrMs(phaseStart) } : {}),
             peakRssBytes: peakRss(),
           });
         },

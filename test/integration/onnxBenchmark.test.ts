@@ -10,7 +10,7 @@ import { ROOT } from '../support/dist';
 const lenet = join(ROOT, 'examples', 'lenet5.onnx');
 
 test('cancelled before the first measured run (no warm-up): a partial result without figures, no throw', async () => {
-  const progress: Array<{ phase: string; done: number; runningP50Ms?: number }> = [];
+  const progress: Array<{ phase: string; done: number; newSamplesMs: number[] }> = [];
   const result = await runOnnxBenchmark(
     { modelPath: lenet, config: mergeConfig({ iterations: 100, warmup: 0 }) },
     { isCancelled: () => true, onProgress: (p) => progress.push(p) },
@@ -20,7 +20,7 @@ test('cancelled before the first measured run (no warm-up): a partial result wit
   assert.equal(result.samplesMs.length, 0);
   assert.match(result.partialReason ?? '', /^cancelled after 0 of 100 measured runs$/);
   assert.ok(result.coldStart.firstMs !== null, 'the cold start is measured before the loop checks for cancel');
-  assert.ok(progress.every((p) => p.runningP50Ms === undefined && p.done === 0));
+  assert.ok(progress.every((p) => p.newSamplesMs.length === 0 && p.done === 0));
 });
 
 test('cancelled during warm-up: warm-up samples kept, measured phase never starts', async () => {

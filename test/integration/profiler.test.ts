@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { mergeConfig, type ConfigLayer } from '../../src/core/config';
-import { runInProfiler, type CancellationLike, type ProfilerOutcome, type ProfilerRunOptions } from '../../src/profiler/client';
+import { runInProfiler, type CancellationLike, type ClientProgress, type ProfilerOutcome, type ProfilerRunOptions } from '../../src/profiler/client';
 import { ROOT, distFile } from '../support/dist';
 import { badModelFiles, bfloat16InputModel, embeddingModel, fixedShapeModel, mixedInputsModel, sequenceInputModel, slowModel } from '../support/fixtureModels';
 
@@ -94,22 +94,27 @@ describe('a complete benchmark', () => {
 });
 
 describe('ending early', () => {
-  test('cancel: the process ends within a second and the partial result is kept', async () => {
+  /** Runs the slow model and cancels at the first progress `when` accepts; times the end from the cancel. */
+  async function cancelWhen(when: (p: ClientProgress) => boolean, layer: ConfigLayer, progressIntervalMs?: number) {
     const token = cancellation();
     let pid = 0;
     let cancelledAt = 0;
-    const outcome = await run(slowModel(dir), { iterations: 10_000, warmup: 0, session: { intraOpNumThreads: 1 } }, {
+    const outcome = await run(slowModel(dir), { warmup: 0, session: { intraOpNumThreads: 1 }, ...layer }, {
       onSpawn: (p) => (pid = p),
-      progressIntervalMs: 50,
+      ...(progressIntervalMs ? { progressIntervalMs } : {}),
       onProgress: (p) => {
-        if (p.phase === 'measure' && p.done >= 3 && !cancelledAt) {
+        if (when(p) && !cancelledAt) {
           cancelledAt = Date.now();
           token.cancel();
         }
       },
       cancellation: token,
     });
-    const took = Date.now() - cancelledAt;
+    return { outcome, pid, took: Date.now() - cancelledAt };
+  }
+
+  test('cancel: the process ends within a second and the partial result is kept', async () => {
+    const { outcome, pid, took } = await cancelWhen((p) => p.phase === 'measure' && p.done >= 3, { iterations: 10_000 }, 50);
     assert.equal(outcome.status, 'cancelled');
     assert.ok(took < 1000, `ended ${took} ms after cancel`);
     const r = outcome.result;
@@ -119,21 +124,8 @@ describe('ending early', () => {
   });
 
   test('cancel during one long inference: killed after the grace period, header kept', async () => {
-    const token = cancellation();
-    let pid = 0;
-    let cancelledAt = 0;
     // Batch 200 makes a single inference of the slow model last well over a second.
-    const outcome = await run(slowModel(dir), { iterations: 5, warmup: 0, session: { intraOpNumThreads: 1 }, inputs: { dimensions: { batch: 200 } } }, {
-      onSpawn: (p) => (pid = p),
-      onProgress: (p) => {
-        if (p.phase === 'cold' && !cancelledAt) {
-          cancelledAt = Date.now();
-          token.cancel();
-        }
-      },
-      cancellation: token,
-    });
-    const took = Date.now() - cancelledAt;
+    const { outcome, pid, took } = await cancelWhen((p) => p.phase === 'cold', { iterations: 5, inputs: { dimensions: { batch: 200 } } });
     assert.equal(outcome.status, 'cancelled');
     assert.ok(took < 1000, `ended ${took} ms after cancel`);
     assert.equal(outcome.result?.summary, null, 'no measured run finished');

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { formatMs, formatRatio } from '../../src/core/format';
-import { mulberry32 } from '../../src/core/inputSynthesis';
+import { mulberry32 } from '../../src/core/random';
 import { escapeHtml, panelCsp, renderPanelHtml } from '../../src/core/panelHtml';
 import { isPanelState, type PanelState } from '../../src/core/panelProtocol';
 import { renderTextReport } from '../../src/core/report';

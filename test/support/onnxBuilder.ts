@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { endianness } from 'node:os';
 import { onnx } from 'onnx-proto';
+import { mulberry32 } from '../../src/core/random';
 
 const DT = onnx.TensorProto.DataType;
 
@@ -47,17 +48,14 @@ export const floats = (v: readonly number[]): FloatAttr => new FloatAttr(v, true
 export type AttrValue = number | bigint | readonly number[] | string | FloatAttr | TensorAttr;
 export type Attrs = Record<string, AttrValue>;
 
-/** Deterministic 32-bit PRNG (mulberry32): tiny, fast and identical on every platform. */
+/** Seeded draws for weights (the project's mulberry32): identical on every platform. */
 export class Rng {
-  private state: number;
-  constructor(seed: number) { this.state = seed >>> 0; }
+  private readonly draw: () => number;
+  constructor(seed: number) { this.draw = mulberry32(seed); }
 
   /** Uniform in [0, 1). */
   next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.draw();
   }
 
   /** Box–Muller; the cosine branch only, so the stream does not depend on call parity. */

@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { histogram, median, percentile, summarize } from '../../src/core/stats';
-import { mulberry32 } from '../../src/core/inputSynthesis';
+import { mulberry32 } from '../../src/core/random';
 
 function near(actual: number, expected: number, tolerance: number, what = ''): void {
   assert.ok(
