@@ -33,23 +33,21 @@
  * `import time`, which would rebind `time` for the file's other uses.)
  */
 import type { Node } from '@vscode/tree-sitter-wasm';
-import { detectEol, docsLink, type Finding, type Fix, type FixImport, type Range } from '../findings';
+import { docsLink, type Finding, type Fix, type FixImport, type Range } from '../findings';
 import type { PythonImports } from '../pythonImports';
+import { pythonImportInsertion, rangeOfNode } from '../pyEdit';
+import { createNodeIndex, type NodeIndex } from '../textIndex';
 
 export const WRONG_CLOCK_CODE = 'LAT001';
 
-export interface PythonRuleContext {
+/** What LAT001 needs; a full `PythonRuleContext` satisfies it. */
+export interface WrongClockContext {
   source: string;
   root: Node;
   imports: PythonImports;
+  index?: NodeIndex;
 }
 
-function rangeOfNode(n: Node): Range {
-  return {
-    start: { line: n.startPosition.row, character: n.startPosition.column },
-    end: { line: n.endPosition.row, character: n.endPosition.column },
-  };
-}
 
 function unparen(n: Node | null): Node | null {
   while (n && n.type === 'parenthesized_expression') {
@@ -99,7 +97,7 @@ function upThroughParens(x: Node): { outer: Node; parent: Node | null } {
  * innermost enclosing def / class (decorators / defaults / superclasses are attributed to the
  * inner scope: they cannot be part of an interval anyway).
  */
-function collectScopes(ctx: PythonRuleContext, index: IdentifierIndex): { scope: ScopeInfo; occurrences: () => Map<string, Node[]> }[] {
+function collectScopes(ctx: WrongClockContext, index: IdentifierIndex): { scope: ScopeInfo; occurrences: () => Map<string, Node[]> }[] {
   const root = ctx.root;
   const timeTimeLocals = new Set(ctx.imports.imports.filter((i) => i.qualified === 'time.time').map((i) => i.local));
   let defs: ReturnType<IdentifierIndex['scopeNodes']> | undefined;
@@ -182,109 +180,8 @@ function collectScopes(ctx: PythonRuleContext, index: IdentifierIndex): { scope:
   });
 }
 
-const isWordChar = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c > 127;
-const isAsciiWordChar = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+type IdentifierIndex = NodeIndex;
 
-/**
- * Finds nodes from the text instead of walking the tree: every occurrence of a word in the
- * source is checked against the smallest named node spanning it. (A token that is an
- * identifier or keyword is never directly followed by an ASCII letter, digit or `_`: the lexer
- * would have taken it in.)
- */
-function identifierIndex(root: Node, source: string) {
-  let words: Map<string, number[]> | undefined;
-  const odd: [number, string][] = []; // word runs a token might not fill: non-ASCII, or starting with a digit
-  const build = (): Map<string, number[]> => {
-    const m = new Map<string, number[]>();
-    const n = source.length;
-    let i = 0;
-    while (i < n) {
-      if (!isWordChar(source.charCodeAt(i))) {
-        i++;
-        continue;
-      }
-      const st = i;
-      let plain = !(source.charCodeAt(i) <= 57 && source.charCodeAt(i) >= 48);
-      while (i < n) {
-        const c = source.charCodeAt(i);
-        if (!isWordChar(c)) break;
-        if (c > 127) plain = false;
-        i++;
-      }
-      const w = source.slice(st, i);
-      if (!plain) {
-        odd.push([st, w]);
-        continue;
-      }
-      let list = m.get(w);
-      if (!list) m.set(w, (list = []));
-      list.push(st);
-    }
-    return m;
-  };
-  /** Start offsets in [start, end) where `name` may be a whole token, ascending (a superset). */
-  const positions = (name: string, start: number, end: number, scanned: boolean): number[] => {
-    const at: number[] = [];
-    if (!scanned) {
-      for (let p = source.indexOf(name, start); p >= 0 && p < end; p = source.indexOf(name, p + 1)) {
-        if (!isAsciiWordChar(source.charCodeAt(p + name.length))) at.push(p);
-      }
-      return at;
-    }
-    words ??= build();
-    for (const p of words.get(name) ?? []) if (p >= start && p < end) at.push(p);
-    for (const [p, w] of odd) {
-      if (p + w.length <= start || p >= end) continue;
-      for (let i = w.indexOf(name); i >= 0; i = w.indexOf(name, i + 1)) {
-        if (p + i >= start && p + i < end && !isAsciiWordChar(source.charCodeAt(p + i + name.length))) at.push(p + i);
-      }
-    }
-    return at.sort((a, b) => a - b);
-  };
-  return {
-    /** Identifier nodes in [start, end) named one of `names`, by name, in source order. */
-    identifiers(names: Iterable<string>, start: number, end: number): Map<string, Node[]> {
-      const list = [...names];
-      // Scanning the text once per name is cheap for a function; for a big scope with many names, index all words once.
-      const scanned = !!words || (end - start) * list.length > 1_000_000;
-      const out = new Map<string, Node[]>();
-      for (const name of list) {
-        const found: Node[] = [];
-        for (const p of positions(name, start, end, scanned)) {
-          const n = root.namedDescendantForIndex(p, p + name.length);
-          if (n && n.type === 'identifier' && n.startIndex === p && n.endIndex === p + name.length) found.push(n);
-        }
-        out.set(name, found);
-      }
-      return out;
-    },
-    /** Every def / class in the tree, in source order, with the index of its innermost enclosing def / class (or -1). */
-    scopeNodes(): { node: Node; start: number; end: number; parent: number }[] {
-      const byId = new Map<number, Node>();
-      for (const [kw, type] of [
-        ['def', 'function_definition'],
-        ['class', 'class_definition'],
-      ] as const) {
-        for (const p of positions(kw, root.startIndex, root.endIndex, false)) {
-          const n = root.namedDescendantForIndex(p, p + kw.length);
-          if (n && n.type === type && n.id !== root.id) byId.set(n.id, n);
-        }
-      }
-      const defs = [...byId.values()]
-        .map((node) => ({ node, start: node.startIndex, end: node.endIndex, parent: -1 }))
-        .sort((a, b) => a.start - b.start || b.end - a.end);
-      const stack: number[] = [];
-      defs.forEach((d, i) => {
-        while (stack.length > 0 && d.start >= defs[stack[stack.length - 1]!]!.end) stack.pop();
-        d.parent = stack.length > 0 ? stack[stack.length - 1]! : -1;
-        stack.push(i);
-      });
-      return defs;
-    },
-  };
-}
-
-type IdentifierIndex = ReturnType<typeof identifierIndex>;
 
 function identifiersNamed(scopeNode: Node, names: Iterable<string>, index: IdentifierIndex): Map<string, Node[]> {
   const byName = index.identifiers(names, scopeNode.startIndex, scopeNode.endIndex);
@@ -384,44 +281,12 @@ function analyzeScope({ scope, occurrences: lookup }: { scope: ScopeInfo; occurr
   return [...groups.values()].filter((g) => g.readings.length > 0);
 }
 
-/** Where a new top-level import goes: after the last top-level import before `before`, else after docstring / start. */
-function importInsertion(ctx: PythonRuleContext, before: number, statement: string): FixImport {
-  const eol = detectEol(ctx.source);
-  let anchor: Node | null = null;
-  for (const c of ctx.root.namedChildren) {
-    if (!c || c.endIndex > before) break;
-    if (c.type === 'import_statement' || c.type === 'import_from_statement' || c.type === 'future_import_statement') anchor = c;
-  }
-  if (!anchor) {
-    const first = ctx.root.namedChildren.find((c) => c && c.type !== 'comment') ?? null;
-    if (first && first.type === 'expression_statement' && first.namedChild(0)?.type === 'string' && first.endIndex <= before) anchor = first;
-  }
-  if (!anchor) {
-    // Top of file, but after a shebang / encoding comment block.
-    let line = 0;
-    for (const c of ctx.root.namedChildren) {
-      if (c && c.type === 'comment' && c.startPosition.row === line && /^#(!|.*coding[:=])/.test(c.text)) line++;
-      else break;
-    }
-    const pos = { line, character: 0 };
-    return { statement, edit: { range: { start: pos, end: pos }, newText: statement + eol } };
-  }
-  const nl = ctx.source.indexOf('\n', anchor.endIndex);
-  if (nl < 0) {
-    const end = { line: anchor.endPosition.row, character: ctx.source.length - (ctx.source.lastIndexOf('\n') + 1) };
-    return { statement, edit: { range: { start: end, end }, newText: eol + statement } };
-  }
-  // Start of the line after the one the anchor ends on (keeps a trailing `# comment` with its line).
-  const pos = { line: ctx.source.slice(0, nl + 1).split('\n').length - 1, character: 0 };
-  return { statement, edit: { range: { start: pos, end: pos }, newText: statement + eol } };
-}
-
 interface Replacement {
   callee: string;
   import?: string;
 }
 
-function replacementAt(ctx: PythonRuleContext, call: Node): Replacement | undefined {
+function replacementAt(ctx: WrongClockContext, call: Node): Replacement | undefined {
   for (const imp of ctx.imports.imports) {
     if (imp.qualified !== 'time') continue;
     const r = ctx.imports.resolveName(imp.local, call);
@@ -441,7 +306,7 @@ function replacementAt(ctx: PythonRuleContext, call: Node): Replacement | undefi
   return undefined;
 }
 
-export function checkWrongClock(ctx: PythonRuleContext): Finding[] {
+export function checkWrongClock(ctx: WrongClockContext): Finding[] {
   // A node's range is asked for once per finding that mentions it: compute it once.
   const ranges = new Map<number, Range>();
   const rangeOf = (n: Node): Range => {
@@ -449,14 +314,14 @@ export function checkWrongClock(ctx: PythonRuleContext): Finding[] {
     if (!r) ranges.set(n.id, (r = rangeOfNode(n)));
     return { start: { ...r.start }, end: { ...r.end } };
   };
-  const index = identifierIndex(ctx.root, ctx.source);
+  const index = ctx.index ?? createNodeIndex(ctx.root, ctx.source);
   const groups = collectScopes(ctx, index).flatMap(analyzeScope);
   if (groups.length === 0) return [];
   const firstReading = Math.min(...groups.flatMap((g) => g.readings.map((r) => r.startIndex)));
   const importEdits = new Map<string, FixImport>();
   const importFor = (statement: string): FixImport => {
     let e = importEdits.get(statement);
-    if (!e) importEdits.set(statement, (e = importInsertion(ctx, firstReading, statement)));
+    if (!e) importEdits.set(statement, (e = pythonImportInsertion(ctx.source, ctx.root, firstReading, statement)));
     return e;
   };
 
