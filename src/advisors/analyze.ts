@@ -7,7 +7,7 @@
 import type { Tree } from '@vscode/tree-sitter-wasm';
 import { detectEol, type Finding, type Severity } from './findings';
 import { loadParser, parseSync, type AdvisorLanguage } from './parser';
-import { analyzePythonImports } from './pythonImports';
+import { analyzePythonImportsLazy } from './pythonImportsLazy';
 import { RULES } from './registry';
 import { DEFAULT_RULE_OPTIONS, type Rule, type RuleOptions } from './rule';
 import { analyzeScriptImports } from './scriptImports';
@@ -78,7 +78,8 @@ export function analyzeTree(source: string, language: AdvisorLanguage, tree: Tre
   if (language === 'python') {
     const python = active.filter((r) => r.rule.checkPython);
     if (python.length === 0) return { findings, failures };
-    const ctx = { language, source, root, eol, options, index: createNodeIndex(root, source, PYTHON_IDENTIFIERS), imports: analyzePythonImports(root) };
+    const index = createNodeIndex(root, source, PYTHON_IDENTIFIERS);
+    const ctx = { language, source, root, eol, options, index, imports: analyzePythonImportsLazy(root, source, index) };
     for (const { rule, severity } of python) run(rule, severity, () => rule.checkPython!(ctx));
   } else {
     const script = active.filter((r) => r.rule.checkScript);

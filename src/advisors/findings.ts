@@ -81,13 +81,14 @@ export function detectEol(text: string): '\n' | '\r\n' {
 }
 
 /**
- * Applies fixes to `text`: all their edits, plus each distinct import once.
- * Edits must not overlap (throws if they do); identical duplicate edits are applied once.
+ * The edits of several fixes as one non-overlapping list in document order: each distinct
+ * import once, identical duplicate edits once. Throws if two different edits overlap (the
+ * caller then applies the fixes one at a time).
  */
-export function applyFixes(text: string, fixes: readonly Fix[]): string {
+export function mergeFixEdits(text: string, fixes: readonly Fix[]): TextEdit[] {
   const starts = lineStarts(text);
   const seenImports = new Set<string>();
-  const edits: { start: number; end: number; newText: string; order: number }[] = [];
+  const edits: { start: number; end: number; edit: TextEdit; order: number }[] = [];
   const seenEdits = new Set<string>();
   let order = 0;
   const add = (e: TextEdit): void => {
@@ -97,7 +98,7 @@ export function applyFixes(text: string, fixes: readonly Fix[]): string {
     const key = `${start}:${end}:${e.newText}`;
     if (seenEdits.has(key)) return;
     seenEdits.add(key);
-    edits.push({ start, end, newText: e.newText, order: order++ });
+    edits.push({ start, end, edit: e, order: order++ });
   };
   for (const f of fixes) {
     for (const imp of f.imports) {
@@ -111,13 +112,41 @@ export function applyFixes(text: string, fixes: readonly Fix[]): string {
   for (let i = 1; i < edits.length; i++) {
     const prev = edits[i - 1]!;
     const cur = edits[i]!;
+    // Two insertions at one point are fine (applied in order); anything else sharing text is not.
     if (cur.start < prev.end) throw new Error('overlapping fix edits');
   }
+  return edits.map((e) => e.edit);
+}
+
+/**
+ * Applies fixes to `text`: all their edits, plus each distinct import once.
+ * Edits must not overlap (throws if they do); identical duplicate edits are applied once.
+ */
+export function applyFixes(text: string, fixes: readonly Fix[]): string {
+  const starts = lineStarts(text);
   let out = '';
   let at = 0;
-  for (const e of edits) {
-    out += text.slice(at, e.start) + e.newText;
-    at = e.end;
+  for (const e of mergeFixEdits(text, fixes)) {
+    const start = offsetAt(starts, text, e.range.start);
+    out += text.slice(at, start) + e.newText;
+    at = offsetAt(starts, text, e.range.end);
   }
   return out + text.slice(at);
+}
+
+/**
+ * Applies as many fixes as can go together: fixes whose edits would overlap an already
+ * accepted fix are left for a later pass. Returns the new text and how many were applied.
+ */
+export function applyCompatibleFixes(text: string, fixes: readonly Fix[]): { text: string; applied: number } {
+  const accepted: Fix[] = [];
+  for (const f of fixes) {
+    try {
+      mergeFixEdits(text, [...accepted, f]);
+      accepted.push(f);
+    } catch {
+      // overlaps an accepted fix (or is malformed): skip it this pass
+    }
+  }
+  return { text: applyFixes(text, accepted), applied: accepted.length };
 }

@@ -38,6 +38,7 @@ const parsers = new Map<AdvisorLanguage, Parser>();
  */
 export function configureParser(options: { wasmDir?: string }): void {
   if (initPromise) {
+    if (options.wasmDir === wasmDirOverride) return;
     throw new Error('configureParser must be called before the parser is initialised');
   }
   wasmDirOverride = options.wasmDir;
@@ -47,7 +48,9 @@ export function configureParser(options: { wasmDir?: string }): void {
 export function wasmDirectory(): string {
   if (wasmDirOverride) return wasmDirOverride;
   // `main` of @vscode/tree-sitter-wasm is wasm/tree-sitter.js; the .wasm files sit next to it.
-  return path.dirname(require.resolve('@vscode/tree-sitter-wasm'));
+  // (Through a variable: bundles get their wasm folder from configureParser, not from node_modules.)
+  const pkg = '@vscode/tree-sitter-wasm';
+  return path.dirname(require.resolve(pkg));
 }
 
 function runtime(): typeof TreeSitter {
@@ -103,10 +106,11 @@ export function isParserLoaded(lang: AdvisorLanguage): boolean {
  * Parses synchronously; the grammar must already be loaded with {@link loadParser}.
  * The caller owns the tree: call `tree.delete()` when done with it to free wasm memory.
  */
-export function parseSync(source: string, lang: AdvisorLanguage): Tree {
+export function parseSync(source: string, lang: AdvisorLanguage, oldTree?: Tree): Tree {
   const parser = parsers.get(lang);
   if (!parser) throw new Error(`tree-sitter grammar for ${lang} is not loaded; await loadParser('${lang}') first`);
-  const tree = parser.parse(source);
+  // With `oldTree` (already `edit`ed to match `source`), unchanged subtrees are reused.
+  const tree = oldTree ? parser.parse(source, oldTree) : parser.parse(source);
   if (!tree) throw new Error(`tree-sitter failed to parse ${lang} source`);
   return tree;
 }

@@ -3,7 +3,7 @@
  * Pure: no `vscode`.
  */
 import type { Node } from '@vscode/tree-sitter-wasm';
-import { detectEol, type FixImport, type Position, type Range, type TextEdit } from './findings';
+import { detectEol, lineStarts, type FixImport, type Position, type Range, type TextEdit } from './findings';
 import type { PythonImports } from './pythonImports';
 
 export function rangeOfNode(n: Node): Range {
@@ -17,14 +17,18 @@ export function pointRange(p: Position): Range {
   return { start: { ...p }, end: { ...p } };
 }
 
+/** Line starts of the last source asked about: rules ask about one document many times in a row. */
+let startsCache: { source: string; starts: number[] } | undefined;
+
+function lineStartsOf(source: string): number[] {
+  if (startsCache?.source !== source) startsCache = { source, starts: lineStarts(source) };
+  return startsCache.starts;
+}
+
 /** The leading whitespace of line `row`. */
 export function lineIndent(source: string, row: number): string {
-  let at = 0;
-  for (let r = 0; r < row; r++) {
-    const nl = source.indexOf('\n', at);
-    if (nl < 0) return '';
-    at = nl + 1;
-  }
+  const at = lineStartsOf(source)[row];
+  if (at === undefined) return '';
   let end = at;
   while (end < source.length && (source[end] === ' ' || source[end] === '\t')) end++;
   return source.slice(at, end);

@@ -11,6 +11,7 @@
  * same name between the module and the reference (checked by climbing the tree).
  */
 import type { Node } from '@vscode/tree-sitter-wasm';
+import { createNodeIndex, SCRIPT_IDENTIFIERS, type NodeIndex } from './textIndex';
 
 export interface ScriptImportBinding {
   local: string;
@@ -51,6 +52,43 @@ const FUNCTIONS = new Set([
   'generator_function_declaration',
   'generator_function',
 ]);
+
+/** Whether identifier `id` is where a name is bound (declared), not a use of it. */
+function isBinding(id: Node): boolean {
+  let cur = id;
+  for (let p = id.parent; p; cur = p, p = p.parent) {
+    switch (p.type) {
+      case 'variable_declarator':
+        return p.childForFieldName('name')?.id === cur.id;
+      case 'required_parameter':
+      case 'optional_parameter':
+        return p.childForFieldName('pattern')?.id === cur.id;
+      case 'formal_parameters':
+        return true; // a plain JS parameter, or inside a parameter's pattern
+      case 'arrow_function':
+        return p.childForFieldName('parameter')?.id === cur.id;
+      case 'catch_clause':
+        return p.childForFieldName('parameter')?.id === cur.id;
+      case 'function_declaration':
+      case 'generator_function_declaration':
+      case 'class_declaration':
+        return p.childForFieldName('name')?.id === cur.id;
+      case 'for_in_statement':
+        return p.childForFieldName('left')?.id === cur.id && p.childForFieldName('kind') !== null;
+      case 'object_pattern':
+      case 'array_pattern':
+      case 'pair_pattern':
+      case 'rest_pattern':
+      case 'assignment_pattern':
+      case 'object_assignment_pattern':
+      case 'shorthand_property_identifier_pattern':
+        continue; // destructuring: decided by what holds the pattern
+      default:
+        return false;
+    }
+  }
+  return false;
+}
 
 export function analyzeScriptImports(root: Node): ScriptImports {
   const imports: ScriptImportBinding[] = [];
@@ -110,14 +148,44 @@ export function analyzeScriptImports(root: Node): ScriptImports {
     }
   }
 
-  /** Whether a function between `node` and the module declares `name` (parameter or local). */
+  let index: NodeIndex | undefined;
+  const declares = new Map<string, boolean>();
+  /**
+   * Whether function `fn` itself declares `name`: a parameter, or a `var`/`let`/`const`,
+   * function, class or catch binding whose nearest enclosing function is `fn` (block scopes
+   * are not told apart: a binding anywhere in the function's own body counts). Found from the
+   * name's occurrences in the function's text, so comments, strings and nested functions'
+   * locals never count.
+   */
+  function functionDeclares(fn: Node, name: string): boolean {
+    const key = `${fn.id}\u0000${name}`;
+    const hit = declares.get(key);
+    if (hit !== undefined) return hit;
+    index ??= createNodeIndex(root, root.text, SCRIPT_IDENTIFIERS);
+    let found = false;
+    for (const id of index.identifiers([name], fn.startIndex, fn.endIndex).get(name) ?? []) {
+      if (isBinding(id) && nearestFunction(id) === fn.id) {
+        found = true;
+        break;
+      }
+    }
+    declares.set(key, found);
+    return found;
+  }
+
+  /** The id of the function whose scope a binding identifier belongs to (a declared function's name belongs outside it). */
+  function nearestFunction(id: Node): number | undefined {
+    for (let p = id.parent; p && p.id !== root.id; p = p.parent) {
+      if (!FUNCTIONS.has(p.type)) continue;
+      if (p.childForFieldName('name')?.id === id.id) continue;
+      return p.id;
+    }
+    return undefined;
+  }
+
   function shadowed(name: string, node: Node): boolean {
     for (let p = node.parent; p && p.id !== root.id; p = p.parent) {
-      if (!FUNCTIONS.has(p.type)) continue;
-      const params = p.childForFieldName('parameters') ?? p.childForFieldName('parameter');
-      if (params && new RegExp(`(^|[^\\w$])${name.replace(/\$/g, '\\$')}($|[^\\w$])`).test(params.text)) return true;
-      const body = p.childForFieldName('body');
-      if (body && new RegExp(`\\b(const|let|var)\\s+${name.replace(/\$/g, '\\$')}\\b`).test(body.text)) return true;
+      if (FUNCTIONS.has(p.type) && functionDeclares(p, name)) return true;
     }
     return false;
   }
