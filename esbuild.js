@@ -57,7 +57,18 @@ const builds = [
   },
 ];
 
+// The advisors' parser (web-tree-sitter) loads its runtime and grammars as files at run time.
+const WASM_FILES = ['tree-sitter.wasm', 'tree-sitter-python.wasm', 'tree-sitter-typescript.wasm', 'tree-sitter-tsx.wasm', 'tree-sitter-javascript.wasm'];
+
+function copyWasm() {
+  const from = path.dirname(require.resolve('@vscode/tree-sitter-wasm'));
+  const to = path.join(__dirname, 'dist/wasm');
+  fs.mkdirSync(to, { recursive: true });
+  for (const f of WASM_FILES) fs.copyFileSync(path.join(from, f), path.join(to, f));
+}
+
 async function main() {
+  copyWasm();
   if (watch) {
     const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
     await Promise.all(contexts.map((c) => c.watch()));
@@ -68,7 +79,7 @@ async function main() {
   fs.chmodSync(path.join(__dirname, 'dist/cli.js'), 0o755);
 }
 
-module.exports = { builds };
+module.exports = { builds, WASM_FILES };
 
 if (require.main === module) {
   main().catch((err) => {

@@ -35,6 +35,8 @@ const allow = [
   'dist/extension.js',
   'dist/profiler.js',
   'dist/webview.js',
+  'dist/wasm/*.wasm',
+  'docs/rules/*.md',
   'media/**',
   'schemas/**',
   'node_modules/onnxruntime-node/package.json',

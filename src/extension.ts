@@ -2,6 +2,8 @@
 // profiler process until the user runs a benchmark.
 
 import * as vscode from 'vscode';
+import { AdvisorCodeActions, CONFIGURE_RULE_COMMAND, configureRule } from './host/advisors/codeActions';
+import { AdvisorDiagnostics } from './host/advisors/diagnostics';
 import { BenchmarkController } from './host/benchmarkCommand';
 import { ResultsPanel } from './host/resultsPanel';
 import { LatencyStatusBar } from './host/statusBar';
@@ -12,19 +14,29 @@ export interface LatencyApi {
   readonly lastResult: ResultsPanel['lastResult'];
   readonly statusBarText: string;
   readonly isRunning: boolean;
+  /** Analyzes a document now and resolves when its Latency diagnostics are set (tests use it). */
+  refreshAdvisors(doc: vscode.TextDocument): Promise<void>;
 }
+
+/** Languages the advisors read; the selector also serves the code-action provider. */
+const ADVISOR_SELECTOR: vscode.DocumentSelector = ['python', 'typescript', 'typescriptreact', 'javascript', 'javascriptreact'].map((language) => ({ language }));
 
 export function activate(context: vscode.ExtensionContext): LatencyApi {
   const log = vscode.window.createOutputChannel('Latency', { log: true });
   const panel = new ResultsPanel(context.extensionUri, log);
   const statusBar = new LatencyStatusBar();
   const controller = new BenchmarkController(context, log, panel);
+  // Advisors only read source text, so they run in restricted mode too; nothing is executed.
+  const advisors = new AdvisorDiagnostics(context.extensionUri, log);
 
   context.subscriptions.push(
     log,
     panel,
     statusBar,
     controller,
+    advisors,
+    vscode.languages.registerCodeActionsProvider(ADVISOR_SELECTOR, new AdvisorCodeActions(advisors, context.extensionUri), AdvisorCodeActions.metadata),
+    vscode.commands.registerCommand(CONFIGURE_RULE_COMMAND, (code: string, setting: string) => configureRule(code, setting)),
     panel.registerSerializer(),
     panel.onDidChangeResult((result) => statusBar.show(result)),
     vscode.commands.registerCommand('latency.runBenchmark', (uri?: vscode.Uri) => controller.run(uri)),
@@ -56,6 +68,7 @@ export function activate(context: vscode.ExtensionContext): LatencyApi {
     get isRunning() {
       return controller.isRunning;
     },
+    refreshAdvisors: (doc) => advisors.refresh(doc),
   };
 }
 

@@ -11,6 +11,8 @@ import { median } from '../core/stats';
 import { BenchmarkError } from './benchmarkError';
 import { USAGE, UsageError, parseCli, type BenchArgs } from './cliArgs';
 import { runOnnxBenchmark } from './onnxBenchmark';
+import { LINT_EXIT, runLint } from './lint';
+import { LINT_USAGE, LintUsageError } from './lintArgs';
 import pkg from '../../package.json';
 
 const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
@@ -21,7 +23,8 @@ async function main(argv: string[]): Promise<number> {
     args = parseCli(argv);
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`latency: ${err.message}\n\n${USAGE}\n`);
+      const usage = argv[0] === 'lint' ? LINT_USAGE : USAGE;
+      process.stderr.write(`latency: ${err.message}\n\n${usage}\n`);
       return EXIT.usage;
     }
     throw err;
@@ -33,6 +36,21 @@ async function main(argv: string[]): Promise<number> {
   if (args.command === 'version') {
     process.stdout.write(`latency ${pkg.version}\n`);
     return EXIT.ok;
+  }
+  if (args.command === 'lint-help') {
+    process.stdout.write(`${LINT_USAGE}\n`);
+    return EXIT.ok;
+  }
+  if (args.command === 'lint') {
+    try {
+      return await runLint(args, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), cwd: process.cwd() });
+    } catch (err) {
+      if (err instanceof LintUsageError) {
+        process.stderr.write(`latency: ${err.message}\n`);
+        return LINT_EXIT.usage;
+      }
+      throw err;
+    }
   }
   return bench(args);
 }

@@ -4,11 +4,13 @@
 import { parseArgs } from 'util';
 import { EXECUTION_MODES, OPTIMIZATION_LEVELS, type ConfigLayer, type InputOverride } from '../core/config';
 import type { ExecutionMode, GraphOptimizationLevel } from '../core/result';
+import { LintUsageError, parseLintArgs, type LintArgs } from './lintArgs';
 
 export const USAGE = `Usage:
   latency bench <model.onnx> [options]
+  latency lint <path>... [--json] [--fix] [--fail-on LEVEL]   (latency lint --help for more)
 
-Options:
+Bench options:
   -n, --iterations N        measured runs (default 1000)
   -w, --warmup N            warm-up runs (default 50)
       --shape NAME=DIMS     input shape, e.g. --shape input=1x3x224x224 (repeatable)
@@ -38,7 +40,7 @@ export interface BenchArgs {
   quiet: boolean;
 }
 
-export type CliCommand = BenchArgs | { command: 'help' } | { command: 'version' };
+export type CliCommand = BenchArgs | LintArgs | { command: 'help' } | { command: 'lint-help' } | { command: 'version' };
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -48,6 +50,16 @@ export class UsageError extends Error {
 }
 
 export function parseCli(argv: readonly string[]): CliCommand {
+  if (argv[0] === 'lint') {
+    const rest = argv.slice(1);
+    if (rest.includes('-h') || rest.includes('--help')) return { command: 'lint-help' };
+    try {
+      return parseLintArgs(rest);
+    } catch (err) {
+      if (err instanceof LintUsageError) throw new UsageError(err.message);
+      throw err;
+    }
+  }
   let parsed;
   try {
     parsed = parseArgs({
@@ -82,7 +94,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (v.version) return { command: 'version' };
   const [command, modelPath, ...extra] = positionals;
   if (command === undefined) throw new UsageError('missing command (try: latency bench model.onnx)');
-  if (command !== 'bench') throw new UsageError(`unknown command "${command}" (the command is "bench")`);
+  if (command !== 'bench') throw new UsageError(`unknown command "${command}" (the commands are "bench" and "lint")`);
   if (modelPath === undefined) throw new UsageError('missing model path: latency bench <model.onnx>');
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
 

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { CheckList, exactly, type Check } from './checks';
 import { cleanEnv, findFiles, launchChromium, openWorkbench, startCodeServer, waitForValue, workbenchUrl, type CodeServer } from './codeServer';
-import { ARTIFACTS, FIXTURE, FIXTURE_CONFIG, ROOT, prepareFixtureWorkspace, writeUserSettings } from './shared';
+import { ADVISOR_FIXED, ADVISOR_FIXTURE, ARTIFACTS, FIXTURE, FIXTURE_CONFIG, ROOT, prepareFixtureWorkspace, writeUserSettings } from './shared';
 
 /** Where the README-style screenshot of the panel goes when LATENCY_UPDATE_SCREENSHOT=1. */
 export const DOCS_SCREENSHOT = join(ROOT, 'docs', 'vscode-results-panel.png');
@@ -121,10 +121,11 @@ export async function runBrowserE2E(opts: BrowserE2EOptions): Promise<BrowserE2E
 
     t = performance.now();
     let quickPickItems: string[] = [];
-    await checks.run(`F1 › "Latency: Run Benchmark" asks which model, listing the workspace's ${Object.keys(FIXTURE).length} models`, async () => {
+    const models = Object.values(FIXTURE).filter((f) => f.endsWith('.onnx'));
+    await checks.run(`F1 › "Latency: Run Benchmark" asks which model, listing the workspace's ${models.length} models`, async () => {
       const attempts = await runFromCommandPalette(page!, 'Latency: Run Benchmark');
       quickPickItems = await waitForModelPick(page!);
-      const expected = Object.values(FIXTURE).sort();
+      const expected = [...models].sort();
       if (JSON.stringify([...quickPickItems].sort()) !== JSON.stringify(expected)) {
         throw new Error(`the quick pick lists ${JSON.stringify(quickPickItems)}, expected ${JSON.stringify(expected)}`);
       }
@@ -214,6 +215,48 @@ export async function runBrowserE2E(opts: BrowserE2EOptions): Promise<BrowserE2E
       if (!figures.partialBanner) throw new Error('the reopened panel shows no Partial banner');
       return `reopened: n ${figures.n}, p50 ${figures.p50}`;
     });
+    t = performance.now();
+    await checks.run(`opening ${FIXTURE.advisorFile} shows the advisors' squiggles`, async () => {
+      await page!.keyboard.press('Control+P');
+      const input = quickInput(page!).locator('.quick-input-box input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(FIXTURE.advisorFile);
+      await quickInput(page!).locator('.monaco-list-row.focused').filter({ hasText: FIXTURE.advisorFile }).first().waitFor({ state: 'visible', timeout: 10_000 });
+      await page!.keyboard.press('Enter');
+      const squiggles = page!.locator('.monaco-editor .squiggly-warning');
+      await squiggles.nth(1).waitFor({ state: 'attached', timeout: 20_000 }).catch(async () => {
+        throw new Error(`${await squiggles.count()} warning squiggles in the editor after 20 s, expected 2`);
+      });
+      return `${await squiggles.count()} warning squiggles`;
+    });
+
+    await checks.run('Ctrl+. on the first finding lists the quick fix; choosing it rewrites the file', async () => {
+      const { line, character } = ADVISOR_FIXTURE.first;
+      await page!.keyboard.press('Control+G');
+      await quickInput(page!).locator('.quick-input-box input').waitFor({ state: 'visible', timeout: 5_000 });
+      await page!.keyboard.type(`${line + 1}:${character + 2}`);
+      await page!.keyboard.press('Enter');
+      await page!.keyboard.press('Control+.');
+      const row = page!.locator('.action-widget .monaco-list-row').filter({ hasText: ADVISOR_FIXTURE.fixTitle });
+      await row.first().waitFor({ state: 'visible', timeout: 10_000 }).catch(async () => {
+        const shown = await page!.locator('.action-widget .monaco-list-row').allTextContents();
+        throw new Error(`the quick fix menu lists ${JSON.stringify(shown)}`);
+      });
+      const listed = (await page!.locator('.action-widget .monaco-list-row').allTextContents()).map((x) => x.trim()).filter(Boolean);
+      // The preferred fix comes first and is focused; Enter picks it, as a keyboard user does.
+      const focused = ((await page!.locator('.action-widget .monaco-list-row.focused').first().textContent({ timeout: 5_000 })) ?? '').trim();
+      if (!focused.includes(ADVISOR_FIXTURE.fixTitle)) throw new Error(`the focused quick fix is "${focused}", not the preferred "${ADVISOR_FIXTURE.fixTitle}"`);
+      await page!.keyboard.press('Enter');
+      await page!.locator('.action-widget').first().waitFor({ state: 'hidden', timeout: 5_000 });
+      await page!.keyboard.press('Control+S');
+      const file = join(folder, FIXTURE.advisorFile);
+      await waitForValue(() => (readFileSync(file, 'utf8') === ADVISOR_FIXED ? true : undefined), `${FIXTURE.advisorFile} saved with time.perf_counter()`, 10_000).catch(() => {
+        throw new Error(`the file reads:\n${readFileSync(file, 'utf8')}`);
+      });
+      const squiggles = await page!.locator('.monaco-editor .squiggly-warning').count();
+      return `menu: ${listed.join(' | ')}; saved file uses perf_counter; ${squiggles} warning squiggles left`;
+    });
+    timings['advisor quick fix'] = Math.round(performance.now() - t);
     if (error) throw new Error(error);
   } catch (err) {
     error ??= err instanceof Error ? err.message : String(err);

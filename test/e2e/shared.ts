@@ -5,11 +5,11 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { FIXTURE, FIXTURE_CONFIG } from '../vscode/protocol';
+import { ADVISOR_FIXTURE, FIXTURE, FIXTURE_CONFIG } from '../vscode/protocol';
 
 export const ROOT = resolve(__dirname, '..', '..');
 export const ARTIFACTS = join(ROOT, '.test-artifacts');
-export { FIXTURE, FIXTURE_CONFIG, MODE_ENV, RELEASE_ENV, RESULTS_ENV, type SuiteMode, type SuiteResults, type TestRecord } from '../vscode/protocol';
+export { ADVISOR_FIXED, ADVISOR_FIXTURE, FIXTURE, FIXTURE_CONFIG, MODE_ENV, RELEASE_ENV, RESULTS_ENV, type SuiteMode, type SuiteResults, type TestRecord } from '../vscode/protocol';
 
 /** Bundles the in-host suite into out/vscode-suite/; returns its index.js. */
 export async function buildSuite(): Promise<string> {
@@ -28,6 +28,7 @@ export async function buildExtensionAndSuite(): Promise<string> {
  * A temp folder holding lenet5.onnx, soak.onnx (the same model; .vscode/latency.json gives it
  * millions of iterations), bad.onnx (bytes that are no protobuf, let alone a model) and
  * .vscode/latency.json with FIXTURE_CONFIG. Three models: Run Benchmark asks which one.
+ * Also bench_server.py (ADVISOR_FIXTURE): Python the advisors flag.
  * `name`: the folder's name (it must not exist yet); a unique temp name otherwise.
  */
 export function prepareFixtureWorkspace(parent = tmpdir(), name?: string): string {
@@ -45,6 +46,7 @@ export function prepareFixtureWorkspace(parent = tmpdir(), name?: string): strin
     garbage[i] = x & 0xff;
   }
   writeFileSync(join(dir, FIXTURE.corruptModel), garbage);
+  writeFileSync(join(dir, FIXTURE.advisorFile), ADVISOR_FIXTURE.source);
   mkdirSync(join(dir, '.vscode'));
   writeFileSync(join(dir, '.vscode', 'latency.json'), `${JSON.stringify(FIXTURE_CONFIG, null, 2)}\n`);
   return dir;

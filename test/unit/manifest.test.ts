@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { RULES } from '../../src/advisors/registry';
+import { DEFAULT_RULE_OPTIONS } from '../../src/advisors/rule';
 import { DEFAULT_CONFIG, parseConfigLayer } from '../../src/core/config';
 
 const ROOT = join(__dirname, '..', '..');
@@ -32,7 +34,8 @@ test('setting defaults are the core defaults', () => {
     'latency.inputs.overrides': DEFAULT_CONFIG.inputs.overrides,
   };
   for (const [k, v] of Object.entries(DEFAULT_CONFIG.session)) flat[`latency.session.${k}`] = v;
-  assert.deepEqual(Object.keys(props).sort(), Object.keys(flat).sort());
+  const benchmarkKeys = Object.keys(props).filter((k) => !k.startsWith('latency.advisors.'));
+  assert.deepEqual(benchmarkKeys.sort(), Object.keys(flat).sort());
   for (const [key, value] of Object.entries(flat)) assert.deepEqual(props[key].default, value, key);
 });
 
@@ -50,4 +53,35 @@ test('every key the schema offers is one the parser accepts, and the other way r
   assert.deepEqual(Object.keys(d.inputOverride.properties).sort(), ['range', 'shape', 'value']);
   assert.deepEqual(parseConfigLayer(sample, 'schema sample').issues, []);
   assert.deepEqual(d.session.properties.graphOptimizationLevel.enum, ['disabled', 'basic', 'extended', 'all']);
+});
+
+test('advisor settings match the core, and the extension wakes for the languages advisors read', () => {
+  const props = pkg.contributes.configuration.properties;
+  assert.deepEqual(Object.keys(props).filter((k) => k.startsWith('latency.advisors.')).sort(), [
+    'latency.advisors.enabled',
+    'latency.advisors.flashAttention',
+    'latency.advisors.minSamples',
+    'latency.advisors.rules',
+  ]);
+  assert.equal(props['latency.advisors.minSamples'].default, DEFAULT_RULE_OPTIONS.minSamples);
+  assert.equal(props['latency.advisors.enabled'].default, true);
+  assert.deepEqual(props['latency.advisors.rules'].additionalProperties.enum, ['off', 'default', 'error', 'warning', 'information', 'hint']);
+  for (const lang of ['python', 'typescript', 'typescriptreact', 'javascript', 'javascriptreact']) {
+    assert.ok(pkg.activationEvents.includes(`onLanguage:${lang}`), lang);
+  }
+});
+
+test('every rule has its docs page, which the VSIX ships', () => {
+  for (const r of RULES) {
+    const file = join(ROOT, 'docs', 'rules', `${r.code}.md`);
+    assert.ok(existsSync(file), `${file} missing`);
+    const text = readFileSync(file, 'utf8');
+    assert.match(text, new RegExp(`^# ${r.code}`), `${r.code}.md starts with its code`);
+    assert.ok(text.includes(r.id), `${r.code}.md names its id ${r.id}`);
+    if (r.checkPython) assert.match(text, /Python|python/, `${r.code}.md covers Python`);
+    if (r.checkScript) assert.match(text, /JavaScript|TypeScript/, `${r.code}.md covers JS/TS`);
+  }
+  const ignore = readFileSync(join(ROOT, '.vscodeignore'), 'utf8');
+  assert.match(ignore, /^!docs\/rules\/\*\.md$/m);
+  assert.match(ignore, /^!dist\/wasm\/\*\.wasm$/m);
 });

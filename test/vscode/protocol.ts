@@ -26,7 +26,31 @@ export const FIXTURE = {
   longModel: 'soak.onnx',
   /** Bytes that are no protobuf, let alone a model. */
   corruptModel: 'bad.onnx',
+  /** A Python benchmark that times a request with the wall clock (LAT001, twice, one safe fix). */
+  advisorFile: 'bench_server.py',
 } as const;
+
+/** Contents of FIXTURE.advisorFile, and what LAT001's quick fix turns it into. */
+export const ADVISOR_FIXTURE = {
+  source: [
+    '"""Times one request against the local model server."""',
+    'import time',
+    '',
+    'import requests',
+    '',
+    '',
+    'def time_request(url: str, payload: dict) -> float:',
+    '    start = time.time()',
+    '    requests.post(url, json=payload, timeout=10)',
+    '    return time.time() - start',
+    '',
+  ].join('\n'),
+  /** 0-based line and character of the first finding (the `start = time.time()` reading). */
+  first: { line: 7, character: 12 },
+  fixTitle: 'Use time.perf_counter() for these readings',
+} as const;
+
+export const ADVISOR_FIXED = ADVISOR_FIXTURE.source.replace(/time\.time\(\)/g, 'time.perf_counter()');
 
 /** `.vscode/latency.json` of the fixture: few runs so the suite stays quick, one thread so figures are steady. */
 export const FIXTURE_CONFIG = {

@@ -1,0 +1,218 @@
+// Keeps Latency diagnostics in step with open Python / TypeScript / JavaScript documents:
+// analyzed on open, debounced on edit, cleared on close, redone when settings change.
+
+import * as vscode from 'vscode';
+import { advisorLanguageOf, type AdvisorSettings } from '../../advisors/analyze';
+import { IncrementalDocument, type OffsetEdit } from '../../advisors/incremental';
+import type { Finding } from '../../advisors/findings';
+import { configureParser } from '../../advisors/parser';
+import { declaresFlashAttention } from '../../advisors/workspaceFacts';
+import { readAdvisorSettings } from './advisorSettings';
+import { toDiagnostic } from './convert';
+
+const DEBOUNCE_MS = 250;
+/** Generated or minified files this large are not code anyone reads; skip them. */
+const MAX_CHARS = 2_000_000;
+/** Files, unsaved buffers and notebook cells (benchmarks often live in notebooks). */
+const SCHEMES = new Set(['file', 'untitled', 'vscode-notebook-cell', 'vscode-remote']);
+const MANIFEST_GLOB = '{requirements*.txt,requirements*.in,pyproject.toml,setup.py,setup.cfg,environment*.yml,environment*.yaml,Pipfile}';
+
+interface DocState {
+  version: number;
+  findings: Finding[];
+}
+
+/** A document's tree, and the edits made since it was last brought up to date. */
+interface TreeState {
+  doc: Promise<IncrementalDocument>;
+  pending: OffsetEdit[];
+}
+
+export class AdvisorDiagnostics implements vscode.Disposable {
+  private readonly collection = vscode.languages.createDiagnosticCollection('latency');
+  private readonly state = new Map<string, DocState>();
+  private readonly trees = new Map<string, TreeState>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly onDidUpdateEmitter = new vscode.EventEmitter<vscode.Uri>();
+  /** Fires after a document's diagnostics were replaced (tests wait on it). */
+  readonly onDidUpdate = this.onDidUpdateEmitter.event;
+  private flashAttention: Promise<boolean> | undefined;
+  private reportedIgnored = new Set<string>();
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    configureParser({ wasmDir: vscode.Uri.joinPath(extensionUri, 'dist', 'wasm').fsPath });
+    const watcher = vscode.workspace.createFileSystemWatcher(`**/${MANIFEST_GLOB}`);
+    const manifestsChanged = (): void => {
+      this.flashAttention = undefined;
+      this.refreshAll();
+    };
+    this.disposables.push(
+      this.collection,
+      this.onDidUpdateEmitter,
+      watcher,
+      watcher.onDidChange(manifestsChanged),
+      watcher.onDidCreate(manifestsChanged),
+      watcher.onDidDelete(manifestsChanged),
+      vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.contentChanges.length === 0) return;
+        const t = this.trees.get(e.document.uri.toString());
+        if (t) for (const c of e.contentChanges) t.pending.push({ rangeOffset: c.rangeOffset, rangeLength: c.rangeLength, text: c.text });
+        this.schedule(e.document, DEBOUNCE_MS);
+      }),
+      vscode.workspace.onDidCloseTextDocument((d) => this.forget(d.uri)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('latency.advisors')) this.refreshAll();
+      }),
+    );
+    for (const d of vscode.workspace.textDocuments) this.schedule(d, 0);
+  }
+
+  /** The findings behind the current diagnostics of `uri`, if they match `version`. */
+  findingsFor(uri: vscode.Uri, version: number): Finding[] | undefined {
+    const s = this.state.get(uri.toString());
+    return s && s.version === version ? s.findings : undefined;
+  }
+
+  /** Analyzes `doc` now (no debounce) and resolves when its diagnostics are set. */
+  async refresh(doc: vscode.TextDocument): Promise<void> {
+    const key = doc.uri.toString();
+    const timer = this.timers.get(key);
+    if (timer) clearTimeout(timer);
+    this.timers.delete(key);
+    await this.analyze(doc);
+  }
+
+  private refreshAll(): void {
+    for (const d of vscode.workspace.textDocuments) this.schedule(d, 0);
+  }
+
+  private schedule(doc: vscode.TextDocument, delay: number): void {
+    if (!this.handles(doc)) return;
+    const key = doc.uri.toString();
+    const prev = this.timers.get(key);
+    if (prev) clearTimeout(prev);
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        void this.analyze(doc);
+      }, delay),
+    );
+  }
+
+  private handles(doc: vscode.TextDocument): boolean {
+    // Output panes, git views and the like are documents too; only real files and unsaved buffers count.
+    return SCHEMES.has(doc.uri.scheme) && advisorLanguageOf(doc.languageId) !== undefined;
+  }
+
+  private forget(uri: vscode.Uri): void {
+    const key = uri.toString();
+    const t = this.timers.get(key);
+    if (t) clearTimeout(t);
+    this.timers.delete(key);
+    this.state.delete(key);
+    this.dropTree(key);
+    this.collection.delete(uri);
+  }
+
+  private dropTree(key: string): void {
+    const t = this.trees.get(key);
+    this.trees.delete(key);
+    void t?.doc.then((d) => d.dispose(), () => undefined);
+  }
+
+  /** The document's tree, reparsed incrementally with the edits made since the last analysis. */
+  private async treeFor(doc: vscode.TextDocument, text: string): Promise<IncrementalDocument> {
+    const key = doc.uri.toString();
+    const lang = advisorLanguageOf(doc.languageId)!;
+    let t = this.trees.get(key);
+    if (t && (await t.doc).language !== lang) {
+      this.dropTree(key); // the user changed the document's language
+      t = undefined;
+    }
+    if (!t) {
+      t = { doc: IncrementalDocument.open(lang, text), pending: [] };
+      this.trees.set(key, t);
+      t.doc.catch(() => this.trees.delete(key));
+      return t.doc;
+    }
+    const d = await t.doc;
+    const edits = t.pending.splice(0);
+    if (edits.length > 0 || d.source !== text) d.update(edits, text);
+    return d;
+  }
+
+  private async settingsFor(doc: vscode.TextDocument): Promise<AdvisorSettings | undefined> {
+    const resolved = readAdvisorSettings(doc.uri);
+    for (const msg of resolved.ignored) {
+      if (this.reportedIgnored.has(msg)) continue;
+      this.reportedIgnored.add(msg);
+      this.log.warn(`ignored setting ${msg}`);
+    }
+    if (!resolved.enabled) return undefined;
+    const flash =
+      resolved.flashAttention === 'available' ? true : resolved.flashAttention === 'unavailable' ? false : await this.flashAttentionDeclared();
+    return { ...resolved.settings, options: { ...resolved.settings.options, flashAttnAvailable: flash } };
+  }
+
+  private flashAttentionDeclared(): Promise<boolean> {
+    this.flashAttention ??= (async () => {
+      try {
+        const files = await vscode.workspace.findFiles(MANIFEST_GLOB, '**/node_modules/**', 50);
+        const manifests = await Promise.all(
+          files.map(async (u) => ({ name: u.path, text: new TextDecoder().decode(await vscode.workspace.fs.readFile(u)) })),
+        );
+        return declaresFlashAttention(manifests);
+      } catch (err) {
+        this.log.warn(`could not read dependency manifests: ${(err as Error).message}`);
+        return false;
+      }
+    })();
+    return this.flashAttention;
+  }
+
+  private async analyze(doc: vscode.TextDocument): Promise<void> {
+    if (doc.isClosed || !this.handles(doc)) return;
+    const version = doc.version;
+    const text = doc.getText();
+    try {
+      const settings = text.length > MAX_CHARS ? undefined : await this.settingsFor(doc);
+      if (!settings) {
+        this.state.delete(doc.uri.toString());
+        this.dropTree(doc.uri.toString());
+        this.collection.delete(doc.uri);
+        return;
+      }
+      const t0 = performance.now();
+      const tree = await this.treeFor(doc, text);
+      if (doc.isClosed || doc.version !== version) return;
+      const { findings, failures } = tree.analyze(settings);
+      // A newer edit or a close arrived while we worked: its own analysis will land instead.
+      if (doc.isClosed || doc.version !== version) return;
+      for (const f of failures) this.log.error(`advisor ${f.code} failed on ${doc.uri.fsPath}: ${f.error}`);
+      this.state.set(doc.uri.toString(), { version, findings });
+      this.collection.set(
+        doc.uri,
+        findings.map((f) => toDiagnostic(f, doc.uri, this.extensionUri)),
+      );
+      this.log.debug(`advisors: ${findings.length} findings in ${doc.uri.fsPath} (${(performance.now() - t0).toFixed(1)} ms)`);
+    } catch (err) {
+      // The parser failed to load or crashed: keep the editor usable and say why once per document.
+      this.log.error(`advisors could not analyze ${doc.uri.fsPath}: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      this.onDidUpdateEmitter.fire(doc.uri);
+    }
+  }
+
+  dispose(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    for (const key of [...this.trees.keys()]) this.dropTree(key);
+    for (const d of this.disposables) d.dispose();
+  }
+}
