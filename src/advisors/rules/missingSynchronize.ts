@@ -11,7 +11,8 @@
  *   placement (`model(x.cuda())`);
  * - nothing between the opening reading and the closing one synchronises: no
  *   `torch.cuda.synchronize()` (any alias), no `<x>.synchronize()` (stream / event), and no
- *   implicit synchronisation through `.item()`, `.cpu()`, `.tolist()`, `.numpy()`.
+ *   implicit synchronisation through `.item()`, `.cpu()`, `.tolist()`, `.numpy()`, `.decode()` /
+ *   `.batch_decode()` (tokenizers read the ids on the host).
  * `generate(...)` calls (they read token ids back on the host every step) and objects built by
  * `transformers.pipeline` (they return host objects) are not counted as CUDA work. CUDA-event
  * timing (`start.record()` ... `end.record()`) is never flagged.
@@ -179,7 +180,9 @@ function cudaStrength(ctx: PythonRuleContext, call: Node): Strength | undefined 
   return best;
 }
 
-const SYNC_WORDS = ['synchronize', 'item', 'cpu', 'tolist', 'numpy'];
+// Reading a CUDA tensor's values on the host waits for the GPU. Tokenizers' `decode` /
+// `batch_decode` turn the ids into a list first (transformers' to_py_obj), so they wait too.
+const SYNC_WORDS = ['synchronize', 'item', 'cpu', 'tolist', 'numpy', 'decode', 'batch_decode'];
 
 function synchronized(ctx: PythonRuleContext, region: TimedRegion): boolean {
   const found = ctx.index.identifiers(SYNC_WORDS, region.open.statement.endIndex, region.close.call.startIndex);
