@@ -5,7 +5,7 @@
 
 import { IncrementalDocument } from '../src/advisors/incremental';
 import { loadParser, parseSync } from '../src/advisors/parser';
-import { analyzePythonImportsLazy } from '../src/advisors/pythonImportsLazy';
+import { analyzePythonImports } from '../src/advisors/pythonImports';
 import { RULES } from '../src/advisors/registry';
 import { DEFAULT_RULE_OPTIONS, type PythonRuleContext } from '../src/advisors/rule';
 import { createNodeIndex, PYTHON_IDENTIFIERS } from '../src/advisors/textIndex';
@@ -186,7 +186,7 @@ function benchFull(source: string): { total: number[]; analysis: number[]; findi
     const root = tree.rootNode;
     const index = createNodeIndex(root, source, PYTHON_IDENTIFIERS);
     // Lazy: its cost lands in the rules that ask; the eager scan is timed apart below.
-    const imports = analyzePythonImportsLazy(root, source, index);
+    const imports = analyzePythonImports(root, source);
     const c = performance.now();
     const ctx: PythonRuleContext = { language: 'python', source, root, eol: '\n', options: DEFAULT_RULE_OPTIONS, index, imports };
     const ruleMs: [string, number][] = [];

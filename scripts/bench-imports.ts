@@ -1,13 +1,13 @@
 // node --import tsx scripts/bench-imports.ts — eager vs lazy Python import analysis on a large file.
 // On generateSource(10000) (scripts/bench-advisors.ts), parsed once, times (median / min over RUNS
 // runs after 1 warm-up): a fresh analysis plus `qualifiedName` of every call whose callee text
-// contains `time` or `torch` (typical rule queries), for analyzePythonImports (eager, whole-tree
-// scan) and analyzePythonImportsLazy (text search + point lookups). The calls are found once,
+// contains `time` or `torch` (typical rule queries), for the eager reference (test/support, a
+// whole-tree scan) and the product's lazy analyzePythonImports (text search + point lookups). The calls are found once,
 // outside the timings; both sides are checked to give the same answers.
 
 import { loadParser, parseSync } from '../src/advisors/parser';
 import { analyzePythonImports } from '../src/advisors/pythonImports';
-import { analyzePythonImportsLazy } from '../src/advisors/pythonImportsLazy';
+import { analyzePythonImportsReference } from '../test/support/pythonImportsReference';
 import type { Node } from '@vscode/tree-sitter-wasm';
 import { generateSource } from './bench-advisors';
 
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
 
   const run = (lazy: boolean): { ms: number; answers: (string | undefined)[]; imports: number } => {
     const t0 = performance.now();
-    const imp = lazy ? analyzePythonImportsLazy(root, source) : analyzePythonImports(root);
+    const imp = lazy ? analyzePythonImports(root, source) : analyzePythonImportsReference(root);
     const answers = calls.map((c) => imp.qualifiedName(c));
     const ms = performance.now() - t0;
     return { ms, answers, imports: imp.imports.length };

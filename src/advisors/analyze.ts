@@ -7,7 +7,7 @@
 import type { Tree } from '@vscode/tree-sitter-wasm';
 import { detectEol, type Finding, type Severity } from './findings';
 import { loadParser, parseSync, type AdvisorLanguage } from './parser';
-import { analyzePythonImportsLazy } from './pythonImportsLazy';
+import { analyzePythonImports } from './pythonImports';
 import { RULES } from './registry';
 import { DEFAULT_RULE_OPTIONS, type Rule, type RuleOptions } from './rule';
 import { analyzeScriptImports } from './scriptImports';
@@ -79,7 +79,7 @@ export function analyzeTree(source: string, language: AdvisorLanguage, tree: Tre
     const python = active.filter((r) => r.rule.checkPython);
     if (python.length === 0) return { findings, failures };
     const index = createNodeIndex(root, source, PYTHON_IDENTIFIERS);
-    const ctx = { language, source, root, eol, options, index, imports: analyzePythonImportsLazy(root, source, index) };
+    const ctx = { language, source, root, eol, options, index, imports: analyzePythonImports(root, source) };
     for (const { rule, severity } of python) run(rule, severity, () => rule.checkPython!(ctx));
   } else {
     const script = active.filter((r) => r.rule.checkScript);
