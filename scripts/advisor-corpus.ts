@@ -80,14 +80,8 @@ export interface FileReport {
 
 export type RuleStatus = 'active' | 'off-by-default' | 'not-registered';
 
-export interface RuleStats {
-  code: string;
-  id: string | undefined;
-  kind: 'pitfall' | 'optimization';
-  status: RuleStatus;
-  /** Which languages the registered rule checks. */
-  python: boolean;
-  script: boolean;
+/** Matches of findings against annotations, for one rule or the whole corpus. */
+export interface Counts {
   expected: number;
   maybe: number;
   tp: number;
@@ -101,24 +95,21 @@ export interface RuleStats {
   recall: number | null;
 }
 
+export interface RuleStats extends Counts {
+  code: string;
+  id: string | undefined;
+  kind: 'pitfall' | 'optimization';
+  status: RuleStatus;
+  /** Which languages the registered rule checks. */
+  python: boolean;
+  script: boolean;
+}
+
 export interface CorpusReport {
   dir: string;
   files: FileReport[];
   rules: RuleStats[];
-  totals: {
-    files: number;
-    lines: number;
-    expected: number;
-    maybe: number;
-    tp: number;
-    tpOffLine: number;
-    fp: number;
-    fn: number;
-    maybeHits: number;
-    precision: number | null;
-    recall: number | null;
-    fpPer1000Lines: number;
-  };
+  totals: Counts & { files: number; lines: number; fpPer1000Lines: number };
   falsePositives: CorpusFinding[];
   falseNegatives: CorpusFinding[];
   offLine: OffLineMatch[];
