@@ -39,6 +39,8 @@ const forbidVscode = {
 const builds = [
   { ...nodeCommon, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
   { ...nodeCommon, entryPoints: ['src/profiler/main.ts'], outfile: 'dist/profiler.js', plugins: [forbidVscode] },
+  // The advisors' worker thread: parsing and rules, off the extension host's thread.
+  { ...nodeCommon, entryPoints: ['src/host/advisors/analysisWorker.ts'], outfile: 'dist/advisorWorker.js', plugins: [forbidVscode] },
   {
     ...nodeCommon,
     entryPoints: ['src/profiler/cli.ts'],

@@ -35,6 +35,7 @@ const allow = [
   'dist/extension.js',
   'dist/profiler.js',
   'dist/webview.js',
+  'dist/advisorWorker.js',
   'dist/wasm/*.wasm',
   'docs/rules/*.md',
   'media/**',

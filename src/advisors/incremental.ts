@@ -58,6 +58,7 @@ export class IncrementalDocument {
    */
   update(edits: readonly OffsetEdit[], expected: string): void {
     if (!this.tree) throw new Error('document is disposed');
+    if (edits.length === 0 && expected === this.text) return;
     let text = this.text;
     for (const e of edits) {
       const start = e.rangeOffset;

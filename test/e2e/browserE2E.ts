@@ -253,8 +253,12 @@ export async function runBrowserE2E(opts: BrowserE2EOptions): Promise<BrowserE2E
       await waitForValue(() => (readFileSync(file, 'utf8') === ADVISOR_FIXED ? true : undefined), `${FIXTURE.advisorFile} saved with time.perf_counter()`, 10_000).catch(() => {
         throw new Error(`the file reads:\n${readFileSync(file, 'utf8')}`);
       });
-      const squiggles = await page!.locator('.monaco-editor .squiggly-warning').count();
-      return `menu: ${listed.join(' | ')}; saved file uses perf_counter; ${squiggles} warning squiggles left`;
+      // The re-analysis after the edit clears the warnings (debounced, in the worker thread).
+      const squiggles = page!.locator('.monaco-editor .squiggly-warning');
+      await squiggles.first().waitFor({ state: 'detached', timeout: 10_000 }).catch(async () => {
+        throw new Error(`${await squiggles.count()} warning squiggles still shown 10 s after the fix`);
+      });
+      return `menu: ${listed.join(' | ')}; saved file uses perf_counter; no warning squiggles left`;
     });
     timings['advisor quick fix'] = Math.round(performance.now() - t);
     if (error) throw new Error(error);

@@ -1,14 +1,16 @@
 // Keeps Latency diagnostics in step with open Python / TypeScript / JavaScript documents:
-// analyzed on open, debounced on edit, cleared on close, redone when settings change.
+// analyzed on open, debounced on edit, cleared on close, redone when settings change. The
+// analysis itself runs in a worker thread (workerClient.ts), which keeps each document's tree
+// and reparses it incrementally from the edits sent along.
 
 import * as vscode from 'vscode';
 import { advisorLanguageOf, type AdvisorSettings } from '../../advisors/analyze';
-import { IncrementalDocument, type OffsetEdit } from '../../advisors/incremental';
+import type { OffsetEdit } from '../../advisors/incremental';
 import type { Finding } from '../../advisors/findings';
-import { configureParser } from '../../advisors/parser';
 import { declaresFlashAttention } from '../../advisors/workspaceFacts';
 import { readAdvisorSettings } from './advisorSettings';
 import { toDiagnostic } from './convert';
+import { AdvisorWorkerClient, AdvisorWorkerError } from './workerClient';
 
 const DEBOUNCE_MS = 250;
 /** Generated or minified files this large are not code anyone reads; skip them. */
@@ -22,16 +24,19 @@ interface DocState {
   findings: Finding[];
 }
 
-/** A document's tree, and the edits made since it was last brought up to date. */
-interface TreeState {
-  doc: Promise<IncrementalDocument>;
+/** A document the worker holds, and the edits made since it was last sent. */
+interface SentState {
+  /** The worker thread that holds it: after a restart the document is sent in full again. */
+  workerId: number | undefined;
   pending: OffsetEdit[];
 }
 
 export class AdvisorDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('latency');
   private readonly state = new Map<string, DocState>();
-  private readonly trees = new Map<string, TreeState>();
+  private readonly sent = new Map<string, SentState>();
+  private readonly worker: AdvisorWorkerClient;
+  private warnedGivenUp = false;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly disposables: vscode.Disposable[] = [];
   private readonly onDidUpdateEmitter = new vscode.EventEmitter<vscode.Uri>();
@@ -44,7 +49,11 @@ export class AdvisorDiagnostics implements vscode.Disposable {
     private readonly extensionUri: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    configureParser({ wasmDir: vscode.Uri.joinPath(extensionUri, 'dist', 'wasm').fsPath });
+    this.worker = new AdvisorWorkerClient(
+      vscode.Uri.joinPath(extensionUri, 'dist', 'advisorWorker.js').fsPath,
+      { wasmDir: vscode.Uri.joinPath(extensionUri, 'dist', 'wasm').fsPath },
+      (level, message) => (level === 'error' ? log.error(message) : log.info(message)),
+    );
     const watcher = vscode.workspace.createFileSystemWatcher(`**/${MANIFEST_GLOB}`);
     const manifestsChanged = (): void => {
       this.flashAttention = undefined;
@@ -60,7 +69,7 @@ export class AdvisorDiagnostics implements vscode.Disposable {
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (e.contentChanges.length === 0) return;
-        const t = this.trees.get(e.document.uri.toString());
+        const t = this.sent.get(e.document.uri.toString());
         if (t) for (const c of e.contentChanges) t.pending.push({ rangeOffset: c.rangeOffset, rangeLength: c.rangeLength, text: c.text });
         this.schedule(e.document, DEBOUNCE_MS);
       }),
@@ -121,30 +130,7 @@ export class AdvisorDiagnostics implements vscode.Disposable {
   }
 
   private dropTree(key: string): void {
-    const t = this.trees.get(key);
-    this.trees.delete(key);
-    void t?.doc.then((d) => d.dispose(), () => undefined);
-  }
-
-  /** The document's tree, reparsed incrementally with the edits made since the last analysis. */
-  private async treeFor(doc: vscode.TextDocument, text: string): Promise<IncrementalDocument> {
-    const key = doc.uri.toString();
-    const lang = advisorLanguageOf(doc.languageId)!;
-    let t = this.trees.get(key);
-    if (t && (await t.doc).language !== lang) {
-      this.dropTree(key); // the user changed the document's language
-      t = undefined;
-    }
-    if (!t) {
-      t = { doc: IncrementalDocument.open(lang, text), pending: [] };
-      this.trees.set(key, t);
-      t.doc.catch(() => this.trees.delete(key));
-      return t.doc;
-    }
-    const d = await t.doc;
-    const edits = t.pending.splice(0);
-    if (edits.length > 0 || d.source !== text) d.update(edits, text);
-    return d;
+    if (this.sent.delete(key)) this.worker.close(key);
   }
 
   private async settingsFor(doc: vscode.TextDocument): Promise<AdvisorSettings | undefined> {
@@ -188,22 +174,37 @@ export class AdvisorDiagnostics implements vscode.Disposable {
         this.collection.delete(doc.uri);
         return;
       }
-      const t0 = performance.now();
-      const tree = await this.treeFor(doc, text);
-      if (doc.isClosed || doc.version !== version) return;
-      const { findings, failures } = tree.analyze(settings);
+      const key = doc.uri.toString();
+      const lang = advisorLanguageOf(doc.languageId)!;
+      let sent = this.sent.get(key);
+      const resend = !sent || sent.workerId === undefined || sent.workerId !== this.worker.workerId;
+      if (!sent) this.sent.set(key, (sent = { workerId: undefined, pending: [] }));
+      const edits = sent.pending.splice(0);
+      const result = await this.worker.analyze({ uri: key, language: lang, edits: resend ? [] : edits, text, settings });
+      sent.workerId = this.worker.workerId;
       // A newer edit or a close arrived while we worked: its own analysis will land instead.
       if (doc.isClosed || doc.version !== version) return;
+      const { findings, failures } = result;
       for (const f of failures) this.log.error(`advisor ${f.code} failed on ${doc.uri.fsPath}: ${f.error}`);
-      this.state.set(doc.uri.toString(), { version, findings });
+      this.state.set(key, { version, findings });
       this.collection.set(
         doc.uri,
         findings.map((f) => toDiagnostic(f, doc.uri, this.extensionUri)),
       );
-      this.log.debug(`advisors: ${findings.length} findings in ${doc.uri.fsPath} (${(performance.now() - t0).toFixed(1)} ms)`);
+      this.log.debug(
+        `advisors: ${findings.length} findings in ${doc.uri.fsPath} (${result.incremental ? 'incremental ' : ''}parse ${result.parseMs.toFixed(1)} ms, rules ${result.analysisMs.toFixed(1)} ms)`,
+      );
     } catch (err) {
-      // The parser failed to load or crashed: keep the editor usable and say why once per document.
+      // The worker crashed, hung or could not load the parser: the editor stays usable; the
+      // diagnostics already shown stay until a later analysis succeeds.
+      this.sent.delete(doc.uri.toString());
       this.log.error(`advisors could not analyze ${doc.uri.fsPath}: ${err instanceof Error ? err.message : String(err)}`);
+      if (err instanceof AdvisorWorkerError && err.fatal && !this.warnedGivenUp) {
+        this.warnedGivenUp = true;
+        void vscode.window.showWarningMessage(`Latency advisors stopped: ${err.message}.`, 'Show Log').then((c) => {
+          if (c === 'Show Log') this.log.show();
+        });
+      }
     } finally {
       this.onDidUpdateEmitter.fire(doc.uri);
     }
@@ -212,7 +213,8 @@ export class AdvisorDiagnostics implements vscode.Disposable {
   dispose(): void {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
-    for (const key of [...this.trees.keys()]) this.dropTree(key);
+    this.sent.clear();
+    this.worker.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }
