@@ -10,7 +10,7 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import { FIXTURE } from '../protocol';
-import { activeApi, fixtureFile, latencyExtension } from './helpers';
+import { activeApi, fixtureFile, latencyExtension, waitUntil } from './helpers';
 
 describe('Latency in Restricted Mode', () => {
   it('sees the fixture folder untrusted', () => {
@@ -34,5 +34,17 @@ describe('Latency in Restricted Mode', () => {
     assert.equal(api.lastResult, undefined);
     assert.equal(api.statusBarText, '', 'no status bar text without a result');
     assert.equal(await vscode.commands.executeCommand<boolean>('latency.cancelBenchmark'), false);
+  });
+
+  it('still shows the advisors\' diagnostics: they only read source text, nothing runs', async () => {
+    await activeApi();
+    const doc = await vscode.workspace.openTextDocument(fixtureFile(FIXTURE.advisorFile));
+    await vscode.window.showTextDocument(doc);
+    await waitUntil(
+      () => vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'Latency').length >= 2,
+      'Latency diagnostics in Restricted Mode',
+      20_000,
+    );
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 });
