@@ -22,6 +22,7 @@
 import type { Node } from '@vscode/tree-sitter-wasm';
 import type { TextEdit } from './findings';
 import { insertLinesAfter, pointRange } from './pyEdit';
+import { identifiersIn, mayResolveTo } from './pyServing';
 import type { PythonRuleContext } from './rule';
 
 export type ModelSource = 'transformers' | 'torch.load' | 'torchvision' | 'module-class';
@@ -141,6 +142,57 @@ export function positionalArgs(args: Node | null): Node[] {
   );
 }
 
+/** An argument list read once: its children's types, keyword names, positional arguments (see {@link argsOf}). */
+export interface ArgList {
+  positional: Node[];
+  splat: boolean;
+  /** The first `name=` keyword argument. */
+  keyword(name: string): Node | undefined;
+  /** The value of the first `name=` keyword argument. */
+  value(name: string): Node | undefined;
+}
+
+const EMPTY_ARGS: ArgList = { positional: [], splat: false, keyword: () => undefined, value: () => undefined };
+const argCaches = new WeakMap<object, Map<number, ArgList>>();
+
+/**
+ * `keywordArg` / `keywordValue` / `positionalArgs` / `hasSplat` of one argument list, from one read
+ * of its children (cached per analysis).
+ */
+export function argsOf(ctx: PythonRuleContext, args: Node | null): ArgList {
+  if (!args) return EMPTY_ARGS;
+  let byId = argCaches.get(ctx.index);
+  if (!byId) argCaches.set(ctx.index, (byId = new Map()));
+  let hit = byId.get(args.id);
+  if (hit) return hit;
+  const positional: Node[] = [];
+  const keywords = new Map<string, Node>();
+  let splat = false;
+  for (const c of args.namedChildren) {
+    if (!c) continue;
+    const t = c.type;
+    if (t === 'keyword_argument') {
+      const name = c.childForFieldName('name')?.text;
+      if (name !== undefined && !keywords.has(name)) keywords.set(name, c);
+    } else if (t === 'dictionary_splat' || t === 'list_splat') splat = true;
+    else if (t !== 'comment') positional.push(c);
+  }
+  const values = new Map<string, Node | undefined>();
+  hit = {
+    positional,
+    splat,
+    keyword: (name) => keywords.get(name),
+    value: (name) => {
+      if (values.has(name)) return values.get(name);
+      const v = keywords.get(name)?.childForFieldName('value') ?? undefined;
+      values.set(name, v);
+      return v;
+    },
+  };
+  byId.set(args.id, hit);
+  return hit;
+}
+
 /** The value of a plain (non-f, non-concatenated) string literal, else undefined. */
 export function stringValue(n: Node | null | undefined): string | undefined {
   if (!n || n.type !== 'string') return undefined;
@@ -207,6 +259,14 @@ interface Cache {
   scopes?: ReturnType<PythonRuleContext['index']['scopeNodes']>;
   gpuMention?: boolean;
   cpuOnly?: boolean;
+  /** Method-call effects by call id. */
+  methodEffects?: Map<number, MethodEffect>;
+  /** Enclosing-call flags by node id. */
+  enclosing?: Map<number, number>;
+  /** Uses and what they tell, by scope and name. */
+  useGroups?: Map<string, UseEffect[]>;
+  /** For {@link modelIdOf}: a name's assignments and the module-level string literal it was last assigned. */
+  constants?: Map<string, { count: number; found: string | undefined }>;
 }
 
 const caches = new WeakMap<object, Cache>();
@@ -252,16 +312,19 @@ function collectLoads(ctx: PythonRuleContext, cache: Cache): ModelLoad[] {
     const args = call.childForFieldName('arguments');
     const chain: { name: string; call: Node }[] = [];
     let expr = call;
+    let up: Node | null;
+    let upType: string;
     for (;;) {
-      const p = expr.parent;
-      if (!p || p.type !== 'attribute' || p.childForFieldName('object')?.id !== expr.id) break;
-      const c = callOf(p);
+      up = expr.parent;
+      upType = up ? up.type : '';
+      if (!up || upType !== 'attribute' || up.childForFieldName('object')?.id !== expr.id) break;
+      const c = callOf(up);
       if (!c) break;
-      chain.push({ name: p.childForFieldName('attribute')?.text ?? '', call: c });
+      chain.push({ name: up.childForFieldName('attribute')?.text ?? '', call: c });
       expr = c;
     }
     const load: ModelLoad = { source, className, qualified, call, callee, args, chain, expr, linearHeavy, classNode };
-    load.binding = bindingOf(load);
+    load.binding = bindingOf(load, up, upType);
     loads.push(load);
   };
 
@@ -271,6 +334,7 @@ function collectLoads(ctx: PythonRuleContext, cache: Cache): ModelLoad[] {
     if (!attr || attr.type !== 'attribute' || attr.childForFieldName('attribute')?.id !== id.id) continue;
     const call = callOf(attr);
     if (!call) continue;
+    if (!mayResolveTo(ctx, attr.text, (x) => x.startsWith('transformers.'))) continue;
     const q = ctx.imports.qualifiedName(attr);
     if (!q || !q.startsWith('transformers.')) continue;
     const parts = q.split('.');
@@ -281,12 +345,12 @@ function collectLoads(ctx: PythonRuleContext, cache: Cache): ModelLoad[] {
 
   // torch.load(...)
   const loadNames = new Set(['load', ...ctx.imports.imports.filter((i) => i.qualified === 'torch.load').map((i) => i.local)]);
-  for (const [, ids] of ctx.index.identifiers(loadNames, ctx.root.startIndex, ctx.root.endIndex)) {
+  for (const [, ids] of identifiersIn(ctx, loadNames, ctx.root.startIndex, ctx.root.endIndex)) {
     for (const id of ids) {
       const p = id.parent;
       const fn = p && p.type === 'attribute' && p.childForFieldName('attribute')?.id === id.id ? p : id;
       const call = callOf(fn);
-      if (call && ctx.imports.qualifiedName(fn) === 'torch.load') add(call, 'torch.load', 'load', 'torch.load', false);
+      if (call && mayResolveTo(ctx, fn.text, (x) => x === 'torch.load') && ctx.imports.qualifiedName(fn) === 'torch.load') add(call, 'torch.load', 'load', 'torch.load', false);
     }
   }
 
@@ -295,7 +359,7 @@ function collectLoads(ctx: PythonRuleContext, cache: Cache): ModelLoad[] {
     ctx.imports.imports.filter((i) => i.qualified === 'torchvision' || i.qualified?.startsWith('torchvision.models')).map((i) => i.local),
   );
   if (tvLocals.size > 0) {
-    for (const [, ids] of ctx.index.identifiers(tvLocals, ctx.root.startIndex, ctx.root.endIndex)) {
+    for (const [, ids] of identifiersIn(ctx, tvLocals, ctx.root.startIndex, ctx.root.endIndex)) {
       for (const id of ids) {
         const top = chainTop(id);
         const call = callOf(top);
@@ -328,7 +392,7 @@ function collectLoads(ctx: PythonRuleContext, cache: Cache): ModelLoad[] {
     return name;
   };
   const moduleWords = new Set(['Module', ...ctx.imports.imports.filter((i) => i.qualified === 'torch.nn.Module').map((i) => i.local)]);
-  for (const [, ids] of ctx.index.identifiers(moduleWords, ctx.root.startIndex, ctx.root.endIndex)) {
+  for (const [, ids] of identifiersIn(ctx, moduleWords, ctx.root.startIndex, ctx.root.endIndex)) {
     for (const id of ids) {
       const p = id.parent;
       const fn = p && p.type === 'attribute' && p.childForFieldName('attribute')?.id === id.id ? p : id;
@@ -360,7 +424,7 @@ function collectLoads(ctx: PythonRuleContext, cache: Cache): ModelLoad[] {
     const linearNames = new Set(['Linear', ...ctx.imports.imports.filter((i) => i.qualified === 'torch.nn.Linear').map((i) => i.local)]);
     const linearCount = (cls: Node): number => {
       let n = 0;
-      for (const [, ids] of ctx.index.identifiers(linearNames, cls.startIndex, cls.endIndex)) {
+      for (const [, ids] of identifiersIn(ctx, linearNames, cls.startIndex, cls.endIndex)) {
         for (const id of ids) {
           const p = id.parent;
           const fn = p && p.type === 'attribute' && p.childForFieldName('attribute')?.id === id.id ? p : id;
@@ -401,7 +465,7 @@ const isWordCode = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c
  * Class names at their own `class X` are skipped.
  */
 function identifierOccurrences(ctx: PythonRuleContext, names: Set<string>, start = ctx.root.startIndex, end = ctx.root.endIndex): Map<string, Node[]> {
-  if (names.size <= 16) return ctx.index.identifiers(names, start, end);
+  if (names.size <= 16) return identifiersIn(ctx, names, start, end);
   const out = new Map<string, Node[]>();
   const src = ctx.source;
   const firsts = new Set<number>();
@@ -440,35 +504,45 @@ function indentAt(source: string, at: number): string {
 }
 
 /** The `name = <load>` / `self.name = <load>` binding of a load, if it has one. */
-function bindingOf(load: ModelLoad): ModelBinding | undefined {
-  const asg = load.expr.parent;
-  if (!asg || asg.type !== 'assignment' || asg.childForFieldName('right')?.id !== load.expr.id) return undefined;
+function bindingOf(load: ModelLoad, asg: Node | null, asgType: string): ModelBinding | undefined {
+  // `asg` is `load.expr.parent`, of type `asgType`.
+  if (!asg || asgType !== 'assignment' || asg.childForFieldName('right')?.id !== load.expr.id) return undefined;
   const statement = asg.parent;
   if (!statement || statement.type !== 'expression_statement') return undefined;
   const target = asg.childForFieldName('left');
   if (!target) return undefined;
+  const targetType = target.type;
+  if (targetType !== 'identifier' && targetType !== 'attribute') return undefined;
   // The scope: innermost def / class / module around the statement.
   let scope: Node | null = statement.parent;
-  while (scope && scope.type !== 'function_definition' && scope.type !== 'class_definition' && scope.type !== 'module') scope = scope.parent;
+  let scopeType = '';
+  while (scope) {
+    scopeType = scope.type;
+    if (scopeType === 'function_definition' || scopeType === 'class_definition' || scopeType === 'module') break;
+    scope = scope.parent;
+  }
   if (!scope) return undefined;
-  if (target.type === 'identifier') {
-    if (scope.type === 'class_definition') return undefined; // class attribute: used as self.x / Cls.x
+  if (targetType === 'identifier') {
+    if (scopeType === 'class_definition') return undefined; // class attribute: used as self.x / Cls.x
     return { text: target.text, target, statement, scope };
   }
-  if (target.type === 'attribute') {
-    const obj = target.childForFieldName('object');
-    const attr = target.childForFieldName('attribute');
-    if (!obj || obj.type !== 'identifier' || obj.text !== 'self' || !attr) return undefined;
-    let cls: Node | null = scope;
-    while (cls && cls.type !== 'class_definition') cls = cls.parent;
-    if (!cls) return undefined;
-    return { text: target.text, attr: attr.text, target, statement, scope: cls };
+  const obj = target.childForFieldName('object');
+  const attr = target.childForFieldName('attribute');
+  if (!obj || obj.type !== 'identifier' || obj.text !== 'self' || !attr) return undefined;
+  let cls: Node | null = scope;
+  let clsType = scopeType;
+  while (cls && clsType !== 'class_definition') {
+    cls = cls.parent;
+    clsType = cls ? cls.type : '';
   }
-  return undefined;
+  if (!cls) return undefined;
+  return { text: target.text, attr: attr.text, target, statement, scope: cls };
 }
 
+type ScopeEntry = NonNullable<Cache['scopes']>[number];
+
 /** Innermost def containing `n` (by position), with its enclosing defs, from the scope list. */
-function enclosingDefs(scopes: NonNullable<Cache['scopes']>, n: Node): Node[] {
+function enclosingDefs(scopes: NonNullable<Cache['scopes']>, n: Node): ScopeEntry[] {
   const x = n.startIndex;
   let lo = 0;
   let hi = scopes.length - 1;
@@ -481,12 +555,35 @@ function enclosingDefs(scopes: NonNullable<Cache['scopes']>, n: Node): Node[] {
     } else hi = mid - 1;
   }
   while (i >= 0 && x >= scopes[i]!.end) i = scopes[i]!.parent;
-  const out: Node[] = [];
-  for (; i >= 0; i = scopes[i]!.parent) if (scopes[i]!.node.type === 'function_definition') out.push(scopes[i]!.node);
+  const out: ScopeEntry[] = [];
+  for (; i >= 0; i = scopes[i]!.parent) if (scopeIsDef(scopes[i]!)) out.push(scopes[i]!);
   return out;
 }
 
-/** Occurrences of a binding's name in its scope that refer to it. */
+const scopeLists = new WeakMap<object, NonNullable<Cache['scopes']>>();
+
+/** `ctx.index.scopeNodes()`, computed once per analysis and shared by the rules that need it. */
+export function fileScopes(ctx: PythonRuleContext): NonNullable<Cache['scopes']> {
+  let hit = scopeLists.get(ctx.index);
+  if (!hit) scopeLists.set(ctx.index, (hit = ctx.index.scopeNodes()));
+  return hit;
+}
+
+const scopeTypes = new WeakMap<object, string>();
+
+/** The node type of a {@link fileScopes} entry (asked of the tree once). */
+export function scopeType(e: ScopeEntry): string {
+  let v = scopeTypes.get(e);
+  if (v === undefined) scopeTypes.set(e, (v = e.node.type));
+  return v;
+}
+
+/** Whether a scope entry is a `def`. */
+function scopeIsDef(e: ScopeEntry): boolean {
+  return scopeType(e) === 'function_definition';
+}
+
+/** Occurrences of a binding's name in its scope that refer to it (its own target included). */
 function usesOf(ctx: PythonRuleContext, cache: Cache, b: ModelBinding, occurrences: Map<string, Node[]>): Node[] {
   const out: Node[] = [];
   if (b.attr) {
@@ -494,33 +591,34 @@ function usesOf(ctx: PythonRuleContext, cache: Cache, b: ModelBinding, occurrenc
       const p = id.parent;
       if (!p || p.type !== 'attribute' || p.childForFieldName('attribute')?.id !== id.id) continue;
       const obj = p.childForFieldName('object');
-      if (!obj || obj.type !== 'identifier' || obj.text !== 'self' || p.id === b.target.id) continue;
+      if (!obj || obj.type !== 'identifier' || obj.text !== 'self') continue;
       out.push(p);
     }
     return out;
   }
-  const ids = (occurrences.get(b.text) ?? []).filter((id) => {
-    if (id.id === b.target.id) return false;
+  const ids: { id: Node; p: Node; pt: string }[] = [];
+  for (const id of occurrences.get(b.text) ?? []) {
     const p = id.parent;
-    if (!p) return false;
-    if (p.type === 'attribute' && p.childForFieldName('attribute')?.id === id.id) return false;
-    if (p.type === 'keyword_argument' && p.childForFieldName('name')?.id === id.id) return false;
-    if (p.type === 'function_definition' || p.type === 'class_definition') return false;
-    return true;
-  });
+    if (!p) continue;
+    const pt = p.type;
+    if (pt === 'attribute' && p.childForFieldName('attribute')?.id === id.id) continue;
+    if (pt === 'keyword_argument' && p.childForFieldName('name')?.id === id.id) continue;
+    if (pt === 'function_definition' || pt === 'class_definition') continue;
+    ids.push({ id, p, pt });
+  }
   // Inside nested defs, a parameter or a local assignment of the same name is another variable.
-  const scopes = (cache.scopes ??= ctx.index.scopeNodes());
-  const chains = ids.map((id) =>
-    enclosingDefs(scopes, id).filter((d) => d.id !== b.scope.id && d.startIndex >= b.scope.startIndex && d.endIndex <= b.scope.endIndex),
-  );
+  const scopes = (cache.scopes ??= fileScopes(ctx));
+  const s0 = b.scope.startIndex;
+  const s1 = b.scope.endIndex;
+  const sid = b.scope.id;
+  const chains = ids.map(({ id }) => enclosingDefs(scopes, id).filter((d) => d.node.id !== sid && d.start >= s0 && d.end <= s1));
   const declared = new Set<number>(); // defs with `global name` / `nonlocal name`
   const locals = new Set<number>(); // defs assigning the name
-  ids.forEach((id, i) => {
+  ids.forEach(({ id, p, pt }, i) => {
     const d = chains[i]![0];
-    const p = id.parent;
-    if (!d || !p) return;
-    if (p.type === 'global_statement' || p.type === 'nonlocal_statement') declared.add(d.id);
-    else if ((p.type === 'assignment' || p.type === 'augmented_assignment') && p.childForFieldName('left')?.id === id.id) locals.add(d.id);
+    if (!d) return;
+    if (pt === 'global_statement' || pt === 'nonlocal_statement') declared.add(d.node.id);
+    else if ((pt === 'assignment' || pt === 'augmented_assignment') && p.childForFieldName('left')?.id === id.id) locals.add(d.node.id);
   });
   const params = new Map<number, boolean>();
   const hasParam = (d: Node): boolean => {
@@ -528,10 +626,9 @@ function usesOf(ctx: PythonRuleContext, cache: Cache, b: ModelBinding, occurrenc
     if (v === undefined) params.set(d.id, (v = parameterNames(d).has(b.text)));
     return v;
   };
-  ids.forEach((id, i) => {
-    const t = id.parent?.type;
-    if (t === 'global_statement' || t === 'nonlocal_statement') return;
-    if (chains[i]!.some((d) => (locals.has(d.id) && !declared.has(d.id)) || hasParam(d))) return;
+  ids.forEach(({ id, pt }, i) => {
+    if (pt === 'global_statement' || pt === 'nonlocal_statement') return;
+    if (chains[i]!.some((d) => (locals.has(d.node.id) && !declared.has(d.node.id)) || hasParam(d.node))) return;
     out.push(id);
   });
   return out;
@@ -556,6 +653,186 @@ function occurrencesFor(ctx: PythonRuleContext, cache: Cache, b: ModelBinding): 
 
 const EXPORTERS = /^(torch\.jit\.|torch\.onnx\.|torch\.export\.|torch_tensorrt|intel_extension_for_pytorch|openvino|onnx\.|onnxruntime|tensorrt|optimum\.)/;
 
+/** What a method call on a model (`.to(...)`, `.cuda()`, `.generate(...)`, …) tells about it. */
+interface MethodEffect {
+  devices: DeviceEvidence[];
+  half: boolean;
+  compiled: boolean;
+  training: boolean;
+  generate: boolean;
+  inference: Node | undefined;
+}
+
+const NO_EFFECT: MethodEffect = { devices: [], half: false, compiled: false, training: false, generate: false, inference: undefined };
+
+function methodEffect(ctx: PythonRuleContext, cache: Cache, name: string, call: Node): MethodEffect {
+  switch (name) {
+    case 'to':
+    case 'cuda':
+    case 'cpu':
+    case 'half':
+    case 'bfloat16':
+    case 'compile':
+    case 'gradient_checkpointing_enable':
+    case 'train':
+    case 'generate':
+    case 'forward':
+      break;
+    default:
+      return NO_EFFECT;
+  }
+  const effects = (cache.methodEffects ??= new Map());
+  let e = effects.get(call.id);
+  if (e) return e;
+  e = { devices: [], half: false, compiled: false, training: false, generate: false, inference: undefined };
+  effects.set(call.id, e);
+  switch (name) {
+    case 'to': {
+      const args = argsOf(ctx, call.childForFieldName('arguments'));
+      for (const a of args.positional) {
+        const q = ctx.imports.qualifiedName(a);
+        if (q && DTYPES.test(q)) {
+          if (DTYPE_16.has(q)) e.half = true;
+        } else e.devices.push({ node: call, kind: deviceKind(ctx, a) });
+      }
+      const dev = args.value('device');
+      if (dev) e.devices.push({ node: call, kind: deviceKind(ctx, dev) });
+      if (isHalfDtype(ctx, args.value('dtype'))) e.half = true;
+      break;
+    }
+    case 'cuda':
+      e.devices.push({ node: call, kind: 'gpu' });
+      break;
+    case 'cpu':
+      e.devices.push({ node: call, kind: 'cpu' });
+      break;
+    case 'half':
+    case 'bfloat16':
+      e.half = true;
+      break;
+    case 'compile':
+      e.compiled = true;
+      break;
+    case 'gradient_checkpointing_enable':
+      e.training = true;
+      break;
+    case 'train': {
+      const a = argsOf(ctx, call.childForFieldName('arguments')).positional[0];
+      if (!a || a.type === 'true') e.training = true;
+      break;
+    }
+    case 'generate':
+      e.generate = true;
+      e.inference = call;
+      break;
+    case 'forward':
+      e.inference = call;
+      break;
+    default:
+      break;
+  }
+  return e;
+}
+
+function applyMethod(f: ModelFacts, e: MethodEffect): void {
+  if (e === NO_EFFECT) return;
+  for (const d of e.devices) f.devices.push(d);
+  if (e.half) f.half = true;
+  if (e.compiled) f.compiled = true;
+  if (e.training) f.training = true;
+  if (e.generate) f.generate = true;
+  if (e.inference) f.inference ??= e.inference;
+}
+
+const ENC_COMPILED = 1;
+const ENC_QUANTIZED = 2;
+const ENC_EXPORTED = 4;
+const ENC_TRAINING = 8;
+
+/** Calls that `n` is an argument of, up to its statement: whether one compiles / quantizes / exports / trains it (flags, cached). */
+function enclosingCallFlags(ctx: PythonRuleContext, cache: Cache, n: Node, parent?: Node | null): number {
+  const memo = (cache.enclosing ??= new Map());
+  let flags = memo.get(n.id);
+  if (flags !== undefined) return flags;
+  flags = 0;
+  let a = parent === undefined ? n.parent : parent;
+  let t = a ? a.type : '';
+  for (let d = 0; a && d < 40; d++) {
+    if (STOP_TYPES.has(t) || t.endsWith('_statement') || t === 'decorated_definition') break;
+    if (t !== 'argument_list') {
+      a = a.parent;
+      t = a ? a.type : '';
+      continue;
+    }
+    // The next ancestor is the argument list's owner: read it once.
+    const call = a.parent;
+    const ct = call ? call.type : '';
+    if (call && ct === 'call') {
+      const q = ctx.imports.qualifiedName(call) ?? '';
+      const text = q || call.childForFieldName('function')?.text || '';
+      if (q === 'torch.compile') flags |= ENC_COMPILED;
+      else if (/quantiz/i.test(text)) flags |= ENC_QUANTIZED;
+      else if (EXPORTERS.test(q)) flags |= ENC_EXPORTED;
+      else if (q.startsWith('torch.optim.') || /Trainer$|(^|\.)prepare$/.test(text)) flags |= ENC_TRAINING;
+    }
+    a = call;
+    t = ct;
+  }
+  memo.set(n.id, flags);
+  return flags;
+}
+
+function applyEnclosing(f: ModelFacts, flags: number): void {
+  if (flags & ENC_COMPILED) f.compiled = true;
+  if (flags & ENC_QUANTIZED) f.quantized = true;
+  if (flags & ENC_EXPORTED) f.exported = true;
+  if (flags & ENC_TRAINING) f.training = true;
+}
+
+/** What one use of a bound name tells (the same for every binding of that name in that scope). */
+interface UseEffect {
+  node: Node;
+  /** The use is the left side of an assignment / augmented assignment: rebinds unless a self-transform. */
+  rebound?: boolean;
+  /** Nothing more to learn (an assignment target). */
+  target?: boolean;
+  inference?: Node;
+  method?: MethodEffect;
+  enclosing: number;
+}
+
+/** Uses of the names bound in one scope, with what each tells, shared by the bindings of that name there (cached). */
+function useEffects(ctx: PythonRuleContext, cache: Cache, b: ModelBinding): UseEffect[] {
+  const key = `${b.scope.id}\u0000${b.attr === undefined ? 'n' : 'a'}\u0000${b.attr ?? b.text}\u0000${b.text}`;
+  const groups = (cache.useGroups ??= new Map());
+  let hit = groups.get(key);
+  if (hit) return hit;
+  hit = [];
+  for (const u of usesOf(ctx, cache, b, occurrencesFor(ctx, cache, b))) {
+    const p = u.parent;
+    if (!p) {
+      hit.push({ node: u, target: true, rebound: false, enclosing: 0 });
+      continue;
+    }
+    const pt = p.type;
+    if ((pt === 'assignment' || pt === 'augmented_assignment') && p.childForFieldName('left')?.id === u.id) {
+      hit.push({ node: u, target: true, rebound: pt === 'augmented_assignment' || !isSelfTransform(ctx, p.childForFieldName('right'), b.text), enclosing: 0 });
+      continue;
+    }
+    const e: UseEffect = { node: u, enclosing: 0 };
+    if (pt === 'call' && p.childForFieldName('function')?.id === u.id) e.inference = p;
+    else if (pt === 'attribute' && p.childForFieldName('object')?.id === u.id) {
+      const name = p.childForFieldName('attribute')?.text ?? '';
+      const call = callOf(p);
+      if (call) e.method = methodEffect(ctx, cache, name, call);
+    }
+    e.enclosing = enclosingCallFlags(ctx, cache, u, p);
+    hit.push(e);
+  }
+  groups.set(key, hit);
+  return hit;
+}
+
 /** Facts about what the file does with a model; loads without a binding only get their own call and chain. */
 export function modelFacts(ctx: PythonRuleContext, load: ModelLoad): ModelFacts {
   const cache = cacheFor(ctx);
@@ -574,86 +851,26 @@ export function modelFacts(ctx: PythonRuleContext, load: ModelLoad): ModelFacts 
   };
   cache.facts.set(load.call.id, f);
 
+  const args = argsOf(ctx, load.args);
   for (const kw of ['device_map', 'device']) {
-    const v = keywordValue(load.args, kw);
+    const v = args.value(kw);
     if (v) f.devices.push({ node: v, kind: kw === 'device_map' && v.type === 'dictionary' ? 'gpu' : deviceKind(ctx, v) });
   }
-  const ml = keywordValue(load.args, 'map_location');
+  const ml = args.value('map_location');
   if (ml && deviceKind(ctx, ml) === 'gpu') f.devices.push({ node: ml, kind: 'gpu' });
-  for (const kw of ['torch_dtype', 'dtype']) if (isHalfDtype(ctx, keywordValue(load.args, kw))) f.half = true;
-  if (['load_in_8bit', 'load_in_4bit', 'quantization_config'].some((k) => keywordArg(load.args, k))) f.quantized = true;
+  for (const kw of ['torch_dtype', 'dtype']) if (isHalfDtype(ctx, args.value(kw))) f.half = true;
+  if (['load_in_8bit', 'load_in_4bit', 'quantization_config'].some((k) => args.keyword(k))) f.quantized = true;
 
-  const method = (name: string, call: Node): void => {
-    const args = call.childForFieldName('arguments');
-    switch (name) {
-      case 'to': {
-        for (const a of positionalArgs(args)) {
-          const q = ctx.imports.qualifiedName(a);
-          if (q && DTYPES.test(q)) {
-            if (DTYPE_16.has(q)) f.half = true;
-          } else f.devices.push({ node: call, kind: deviceKind(ctx, a) });
-        }
-        const dev = keywordValue(args, 'device');
-        if (dev) f.devices.push({ node: call, kind: deviceKind(ctx, dev) });
-        if (isHalfDtype(ctx, keywordValue(args, 'dtype'))) f.half = true;
-        break;
-      }
-      case 'cuda':
-        f.devices.push({ node: call, kind: 'gpu' });
-        break;
-      case 'cpu':
-        f.devices.push({ node: call, kind: 'cpu' });
-        break;
-      case 'half':
-      case 'bfloat16':
-        f.half = true;
-        break;
-      case 'compile':
-        f.compiled = true;
-        break;
-      case 'gradient_checkpointing_enable':
-        f.training = true;
-        break;
-      case 'train': {
-        const a = positionalArgs(args)[0];
-        if (!a || a.type === 'true') f.training = true;
-        break;
-      }
-      case 'generate':
-        f.generate = true;
-        f.inference ??= call;
-        break;
-      case 'forward':
-        f.inference ??= call;
-        break;
-      default:
-        break;
-    }
-  };
-  for (const c of load.chain) method(c.name, c.call);
+  for (const c of load.chain) applyMethod(f, methodEffect(ctx, cache, c.name, c.call));
 
   // Argument of a call that compiles / quantizes / exports it (the load itself, or a later use).
-  const enclosingCalls = (n: Node): void => {
-    for (let a = n.parent, d = 0; a && d < 40 && !STOP_TYPES.has(a.type) && !isStatement(a); a = a.parent, d++) {
-      if (a.type !== 'argument_list') continue;
-      const call = a.parent;
-      if (!call || call.type !== 'call') continue;
-      const fn = call.childForFieldName('function');
-      const q = ctx.imports.qualifiedName(call) ?? '';
-      const text = q || fn?.text || '';
-      if (q === 'torch.compile') f.compiled = true;
-      else if (/quantiz/i.test(text)) f.quantized = true;
-      else if (EXPORTERS.test(q)) f.exported = true;
-      else if (q.startsWith('torch.optim.') || /Trainer$|(^|\.)prepare$/.test(text)) f.training = true;
-    }
-  };
-  enclosingCalls(load.expr);
+  applyEnclosing(f, enclosingCallFlags(ctx, cache, load.expr));
 
   if (load.classNode) {
     // `@torch.compile` on forward, or torch.compile / TorchScript used inside the class.
     const names = new Set(['compile', 'script', 'script_method', 'trace']);
     for (const i of ctx.imports.imports) if (i.qualified === 'torch.compile' || i.qualified?.startsWith('torch.jit.')) names.add(i.local);
-    for (const [, ids] of ctx.index.identifiers(names, load.classNode.startIndex, load.classNode.endIndex)) {
+    for (const [, ids] of identifiersIn(ctx, names, load.classNode.startIndex, load.classNode.endIndex)) {
       for (const id of ids) {
         const p = id.parent;
         const fn = p && p.type === 'attribute' && p.childForFieldName('attribute')?.id === id.id ? p : id;
@@ -666,25 +883,18 @@ export function modelFacts(ctx: PythonRuleContext, load: ModelLoad): ModelFacts 
 
   const b = load.binding;
   if (!b) return f;
-  f.uses = usesOf(ctx, cache, b, occurrencesFor(ctx, cache, b));
-  for (const u of f.uses) {
-    const p = u.parent;
-    if (!p) continue;
-    if (p.type === 'assignment' && p.childForFieldName('left')?.id === u.id) {
-      if (!isSelfTransform(ctx, p.childForFieldName('right'), b.text)) f.rebound = true;
+  // The binding's own target is not a use of it (other bindings' targets of the same name are).
+  const own = b.target.id;
+  for (const e of useEffects(ctx, cache, b)) {
+    if (e.node.id === own) continue;
+    f.uses.push(e.node);
+    if (e.target) {
+      if (e.rebound) f.rebound = true;
       continue;
     }
-    if (p.type === 'augmented_assignment' && p.childForFieldName('left')?.id === u.id) {
-      f.rebound = true;
-      continue;
-    }
-    if (p.type === 'call' && p.childForFieldName('function')?.id === u.id) f.inference ??= p;
-    else if (p.type === 'attribute' && p.childForFieldName('object')?.id === u.id) {
-      const name = p.childForFieldName('attribute')?.text ?? '';
-      const call = callOf(p);
-      if (call) method(name, call);
-    }
-    enclosingCalls(u);
+    if (e.inference) f.inference ??= e.inference;
+    else if (e.method) applyMethod(f, e.method);
+    applyEnclosing(f, e.enclosing);
   }
   return f;
 }
@@ -741,7 +951,7 @@ export function fileIsCpuOnly(ctx: PythonRuleContext): boolean {
  */
 export function runsOnCpu(ctx: PythonRuleContext, load: ModelLoad): { cpu: boolean; evidence?: Node } {
   const f = modelFacts(ctx, load);
-  if (hasSplat(load.args)) return { cpu: false }; // `**kwargs` may hold device_map / dtype / quantization
+  if (argsOf(ctx, load.args).splat) return { cpu: false }; // `**kwargs` may hold device_map / dtype / quantization
   if (f.devices.some((d) => d.kind !== 'cpu')) return { cpu: false };
   const explicit = f.devices.find((d) => d.kind === 'cpu');
   if (explicit) return { cpu: true, evidence: explicit.node };
@@ -835,21 +1045,30 @@ export function addKeywordArgument(ctx: PythonRuleContext, args: Node, kw: strin
 
 /** The model id a from_pretrained loads: a string literal, or a module-level name assigned one string literal once. */
 export function modelIdOf(ctx: PythonRuleContext, load: ModelLoad): { id: string; node: Node } | undefined {
-  const arg = positionalArgs(load.args)[0] ?? keywordValue(load.args, 'pretrained_model_name_or_path');
+  const al = argsOf(ctx, load.args);
+  const arg = al.positional[0] ?? al.value('pretrained_model_name_or_path');
   if (!arg) return undefined;
   const s = stringValue(arg);
   if (s !== undefined) return { id: s, node: arg };
   if (arg.type !== 'identifier') return undefined;
-  let found: { id: string; node: Node } | undefined;
-  let count = 0;
-  for (const id of ctx.index.named(arg.text)) {
-    const p = id.parent;
-    if (!p || (p.type !== 'assignment' && p.type !== 'augmented_assignment') || p.childForFieldName('left')?.id !== id.id) continue;
-    count++;
-    const v = p.type === 'assignment' ? stringValue(p.childForFieldName('right')) : undefined;
-    if (v !== undefined && p.parent?.parent?.type === 'module') found = { id: v, node: arg };
+  const name = arg.text;
+  const memo = (cacheFor(ctx).constants ??= new Map());
+  let c = memo.get(name);
+  if (!c) {
+    let found: string | undefined;
+    let count = 0;
+    for (const id of ctx.index.named(name)) {
+      const p = id.parent;
+      if (!p) continue;
+      const pt = p.type;
+      if ((pt !== 'assignment' && pt !== 'augmented_assignment') || p.childForFieldName('left')?.id !== id.id) continue;
+      count++;
+      const v = pt === 'assignment' ? stringValue(p.childForFieldName('right')) : undefined;
+      if (v !== undefined && p.parent?.parent?.type === 'module') found = v;
+    }
+    memo.set(name, (c = { count, found }));
   }
-  return count === 1 ? found : undefined;
+  return c.count === 1 && c.found !== undefined ? { id: c.found, node: arg } : undefined;
 }
 
 /**

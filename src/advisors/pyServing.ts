@@ -114,6 +114,7 @@ const APP_CONSTRUCTORS: Record<string, [Framework, ServingApp['role']]> = {
   'sanic.blueprints.Blueprint': ['sanic', 'blueprint'],
 };
 
+const isAppConstructor = (q: string): boolean => !!APP_CONSTRUCTORS[q];
 const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'api_route', 'route', 'websocket']);
 const HTTP_VERBS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'options']);
 const REGISTRATIONS = new Set(['add_api_route', 'add_url_rule', 'add_route', 'add_api_websocket_route', 'add_websocket_route']);
@@ -138,8 +139,10 @@ export function enclosingDef(n: Node): Node | null {
 
 /** Whether a `def` / `lambda` / `class` lies strictly between `n` and `fn`. */
 export function inNestedScope(n: Node, fn: Node): boolean {
-  for (let p = n.parent; p && p.id !== fn.id; p = p.parent) {
-    if (p.type === 'function_definition' || p.type === 'lambda' || p.type === 'class_definition') return true;
+  const stop = fn.id;
+  for (let p = n.parent; p && p.id !== stop; p = p.parent) {
+    const t = p.type;
+    if (t === 'function_definition' || t === 'lambda' || t === 'class_definition') return true;
   }
   return false;
 }
@@ -147,7 +150,11 @@ export function inNestedScope(n: Node, fn: Node): boolean {
 /** The statement (a direct child of a block or the module) containing `n`. */
 export function statementOf(n: Node): Node {
   let cur = n;
-  while (cur.parent && cur.parent.type !== 'block' && cur.parent.type !== 'module') cur = cur.parent;
+  for (let p = cur.parent; p; p = cur.parent) {
+    const t = p.type;
+    if (t === 'block' || t === 'module') break;
+    cur = p;
+  }
   return cur;
 }
 
@@ -174,7 +181,14 @@ function exprOfName(id: Node): Node {
 
 export function positionalArgs(call: Node): Node[] {
   const args = field(call, 'arguments');
-  return args ? kids(args).filter((a) => a.type !== 'keyword_argument' && a.type !== 'comment') : [];
+  if (!args) return [];
+  const out: Node[] = [];
+  for (const a of args.namedChildren) {
+    if (!a) continue;
+    const t = a.type;
+    if (t !== 'keyword_argument' && t !== 'comment') out.push(a);
+  }
+  return out;
 }
 
 export function keywordArg(call: Node, name: string): Node | null {
@@ -229,13 +243,15 @@ const DESTRUCTURING = new Set([
 export function isBindingIdentifier(id: Node): boolean {
   let cur = id;
   let p = id.parent;
-  while (p && DESTRUCTURING.has(p.type)) {
-    if (p.type === 'as_pattern_target') return true;
+  let t = p ? p.type : '';
+  while (p && DESTRUCTURING.has(t)) {
+    if (t === 'as_pattern_target') return true;
     cur = p;
     p = p.parent;
+    t = p ? p.type : '';
   }
   if (!p) return false;
-  switch (p.type) {
+  switch (t) {
     case 'assignment':
     case 'augmented_assignment':
     case 'for_statement':
@@ -269,57 +285,171 @@ export function isBindingIdentifier(id: Node): boolean {
 }
 
 /**
+ * `ctx.index.identifiers(names, start, end)`, asking the index only about the names the text of
+ * [start, end) contains (a bounded text check first: most names are absent from a function body).
+ * Every name gets an entry, in the order given.
+ */
+export function identifiersIn(ctx: PythonRuleContext, names: Iterable<string>, start: number, end: number): Map<string, Node[]> {
+  const list = [...names];
+  if (start <= 0 && end >= ctx.source.length) {
+    // The whole file: the index's per-name cache (shared with every rule) answers.
+    const all = new Map<string, Node[]>();
+    for (const n of list) all.set(n, ctx.index.named(n));
+    return all;
+  }
+  const text = ctx.source.slice(start, end);
+  const present = list.filter((n) => text.includes(n));
+  const found = present.length > 0 ? ctx.index.identifiers(present, start, end) : undefined;
+  const out = new Map<string, Node[]>();
+  for (const n of list) out.set(n, found?.get(n) ?? []);
+  return out;
+}
+
+/**
  * Whether `name` is local to function `fn` (a parameter, or bound anywhere in its body; names
  * bound in nested scopes count too, erring towards "local"). `global`/`nonlocal` count as local.
  */
 export function isLocalName(ctx: PythonRuleContext, fn: Node, name: string): boolean {
-  for (const p of parameterList(fn)) if (parameterName(p) === name) return true;
-  const body = field(fn, 'body');
+  let byFn = localNameCache.get(ctx.index);
+  if (!byFn) localNameCache.set(ctx.index, (byFn = new Map()));
+  let e = byFn.get(fn.id);
+  if (!e) byFn.set(fn.id, (e = { params: undefined, answers: new Map() }));
+  let hit = e.answers.get(name);
+  if (hit === undefined) e.answers.set(name, (hit = computeIsLocalName(ctx, fn, name, e)));
+  return hit;
+}
+
+const localNameCache = new WeakMap<object, Map<number, { params: Set<string | undefined> | undefined; body?: Node | null; answers: Map<string, boolean> }>>();
+
+function computeIsLocalName(ctx: PythonRuleContext, fn: Node, name: string, e: { params: Set<string | undefined> | undefined; body?: Node | null }): boolean {
+  e.params ??= new Set(parameterList(fn).map(parameterName));
+  if (e.params.has(name)) return true;
+  if (e.body === undefined) e.body = field(fn, 'body');
+  const body = e.body;
   if (!body) return false;
-  const ids = ctx.index.identifiers([name], body.startIndex, body.endIndex).get(name) ?? [];
+  const ids = identifiersIn(ctx, [name], body.startIndex, body.endIndex).get(name) ?? [];
   return ids.some(isBindingIdentifier);
 }
 
 /** Identifiers read in `expr` (not attribute names, not keyword-argument names): a walk of one small expression. */
 export function readNames(expr: Node): Node[] {
   const out: Node[] = [];
-  const walk = (n: Node): void => {
-    if (n.type === 'identifier') {
-      const p = n.parent;
-      if (p && p.type === 'attribute' && same(field(p, 'attribute'), n)) return;
-      if (p && p.type === 'keyword_argument' && same(field(p, 'name'), n)) return;
+  // `n` of type `t`; `parent` is `n.parent` when known (undefined: ask), with its type.
+  const walk = (n: Node, t: string, parent: Node | null | undefined, parentType: string, parentField: (name: string) => Node | null): void => {
+    if (t === 'identifier') {
+      let p = parent;
+      let pt = parentType;
+      let pf = parentField;
+      if (p === undefined) {
+        p = n.parent;
+        pt = p ? p.type : '';
+        const q = p;
+        pf = (name) => field(q, name);
+      }
+      if (p && pt === 'attribute' && same(pf('attribute'), n)) return;
+      if (p && pt === 'keyword_argument' && same(pf('name'), n)) return;
       out.push(n);
       return;
     }
-    if (n.type === 'lambda' || n.type === 'list_comprehension' || n.type === 'generator_expression' || n.type === 'dictionary_comprehension' || n.type === 'set_comprehension') {
+    if (NAME_SCOPES.has(t)) {
       out.push(n); // scopes of their own: callers treat a non-identifier as "not simple"
       return;
     }
-    for (const c of kids(n)) walk(c);
+    const fields = new Map<string, Node | null>();
+    const own = (name: string): Node | null => {
+      let v = fields.get(name);
+      if (v === undefined) fields.set(name, (v = field(n, name)));
+      return v;
+    };
+    for (const c of n.namedChildren) if (c) walk(c, c.type, n, t, own);
   };
-  walk(expr);
+  walk(expr, expr.type, undefined, '', () => null);
   return out;
 }
+
+const NAME_SCOPES = new Set(['lambda', 'list_comprehension', 'generator_expression', 'dictionary_comprehension', 'set_comprehension']);
 
 /** Text of the first string argument of a call (`"/predict"`), without quotes. */
 function firstStringArg(call: Node | null): string | undefined {
   if (!call) return undefined;
-  const a = positionalArgs(call)[0];
-  if (!a || a.type !== 'string') return undefined;
-  const content = kids(a).find((c) => c.type === 'string_content');
-  return content ? content.text : '';
+  const args = field(call, 'arguments');
+  if (!args) return undefined;
+  for (const a of args.namedChildren) {
+    if (!a) continue;
+    const t = a.type;
+    if (t === 'keyword_argument' || t === 'comment') continue;
+    if (t !== 'string') return undefined;
+    for (const c of a.namedChildren) if (c && c.type === 'string_content') return c.text;
+    return '';
+  }
+  return undefined;
 }
+
+/** Every `def NAME` of the file with its innermost enclosing `def` (cached per analysis and name). */
+const defsByName = new WeakMap<object, Map<string, { fn: Node; scope: Node | null }[]>>();
 
 /** The `def NAME` in scope `scope` (null: module level), by name. */
 function defNamed(ctx: PythonRuleContext, name: string, scope: Node | null): Node | undefined {
+  let byName = defsByName.get(ctx.index);
+  if (!byName) defsByName.set(ctx.index, (byName = new Map()));
+  let defs = byName.get(name);
+  if (!defs) {
+    defs = [];
+    for (const id of ctx.index.named(name)) {
+      const p = id.parent;
+      if (p && p.type === 'function_definition' && same(field(p, 'name'), id)) defs.push({ fn: p, scope: enclosingDef(p) });
+    }
+    byName.set(name, defs);
+  }
+  for (const d of defs) if ((scope === null && d.scope === null) || same(d.scope, scope)) return d.fn;
+  return undefined;
+}
+
+/** A use `NAME.method` of an app's name that may make a handler or a startup hook. */
+type AppNameUse =
+  | { kind: 'decorator'; method: string; call: Node | null; deco: Node; fn: Node; scope: Node | null; path?: { value: string | undefined } }
+  | {
+      kind: 'registration';
+      method: string;
+      call: Node;
+      path?: { value: string | undefined };
+      arg: (name: string) => Node | null;
+      positional: () => Node[];
+    };
+
+/** The uses of `name` as `@name.method(...)` on a function, or `name.<registration>(...)`, in source order. */
+function appNameUses(ctx: PythonRuleContext, name: string): AppNameUse[] {
+  const out: AppNameUse[] = [];
   for (const id of ctx.index.named(name)) {
-    const p = id.parent;
-    if (p && p.type === 'function_definition' && same(field(p, 'name'), id)) {
-      const s = enclosingDef(p);
-      if ((scope === null && s === null) || same(s, scope)) return p;
+    const attr = id.parent;
+    if (!attr || attr.type !== 'attribute' || !same(field(attr, 'object'), id)) continue;
+    const method = field(attr, 'attribute')?.text ?? '';
+    const call = callOfCallee(attr);
+    const deco = (call ?? attr).parent;
+    if (deco && deco.type === 'decorator') {
+      const dd = deco.parent;
+      const fn = dd && dd.type === 'decorated_definition' ? field(dd, 'definition') : null;
+      if (!fn || fn.type !== 'function_definition') continue;
+      out.push({ kind: 'decorator', method, call, deco, fn, scope: enclosingDef(fn) });
+      continue;
+    }
+    if (call && REGISTRATIONS.has(method)) {
+      const args = new Map<string, Node | null>();
+      let pos: Node[] | undefined;
+      out.push({
+        kind: 'registration',
+        method,
+        call,
+        arg: (n) => {
+          let v = args.get(n);
+          if (v === undefined) args.set(n, (v = keywordArg(call, n)));
+          return v;
+        },
+        positional: () => (pos ??= positionalArgs(call)),
+      });
     }
   }
-  return undefined;
+  return out;
 }
 
 const cache = new WeakMap<object, ServingModule>();
@@ -338,9 +468,11 @@ function findServing(ctx: PythonRuleContext): ServingModule {
   const seenCalls = new Set<number>();
   for (const a of anchors) {
     for (const id of ctx.index.named(a)) {
-      const call = callOfCallee(exprOfName(id));
+      const callee = exprOfName(id);
+      const call = callOfCallee(callee);
       if (!call || seenCalls.has(call.id)) continue;
       seenCalls.add(call.id);
+      if (!mayResolveTo(ctx, callee.text, isAppConstructor)) continue;
       const q = ctx.imports.qualifiedName(call);
       const kind = q ? APP_CONSTRUCTORS[q] : undefined;
       if (!kind) continue;
@@ -366,41 +498,38 @@ function findServing(ctx: PythonRuleContext): ServingModule {
     const name = field(fn, 'name')?.text ?? '?';
     handlers.push({ fn, top: topOf(fn), name, framework, app, isAsync: isAsyncDef(fn), registration, label, tritonClass });
   };
+  // The uses `NAME.method` of an app's name are the same for every app of that name (files often
+  // create many apps called `app`): read them from the tree once per name, then match per app.
+  const usesByName = new Map<string, AppNameUse[]>();
   for (const app of apps) {
     if (app.lifespan) startup.push({ fn: app.lifespan, kind: 'lifespan', app });
-    for (const id of ctx.index.named(app.name)) {
-      const attr = id.parent;
-      if (!attr || attr.type !== 'attribute' || !same(field(attr, 'object'), id)) continue;
-      const method = field(attr, 'attribute')?.text ?? '';
-      const call = callOfCallee(attr);
-      const deco = (call ?? attr).parent;
-      if (deco && deco.type === 'decorator') {
-        const dd = deco.parent;
-        const fn = dd && dd.type === 'decorated_definition' ? field(dd, 'definition') : null;
-        if (!fn || fn.type !== 'function_definition') continue;
-        const s = enclosingDef(fn);
-        if (!((s === null && app.scope === null) || same(s, app.scope))) continue;
-        if (ROUTE_METHODS.has(method)) {
-          const path = firstStringArg(call);
-          const label = HTTP_VERBS.has(method) ? `${method.toUpperCase()} ${path ?? ''}`.trim() : method === 'websocket' ? `websocket ${path ?? ''}`.trim() : (path ?? '');
-          addHandler(fn, app.framework, app, deco, label);
-        } else if (method === 'on_event' && firstStringArg(call) === 'startup') {
-          startup.push({ fn, kind: 'on_event', app });
+    let uses = usesByName.get(app.name);
+    if (!uses) usesByName.set(app.name, (uses = appNameUses(ctx, app.name)));
+    for (const u of uses) {
+      if (u.kind === 'decorator') {
+        if (!((u.scope === null && app.scope === null) || same(u.scope, app.scope))) continue;
+        if (ROUTE_METHODS.has(u.method)) {
+          if (seenFns.has(u.fn.id)) continue;
+          const path = (u.path ??= { value: firstStringArg(u.call) }).value;
+          const label = HTTP_VERBS.has(u.method) ? `${u.method.toUpperCase()} ${path ?? ''}`.trim() : u.method === 'websocket' ? `websocket ${path ?? ''}`.trim() : (path ?? '');
+          addHandler(u.fn, app.framework, app, u.deco, label);
+        } else if (u.method === 'on_event' && (u.path ??= { value: firstStringArg(u.call) }).value === 'startup') {
+          startup.push({ fn: u.fn, kind: 'on_event', app });
         }
         continue;
       }
-      if (call && REGISTRATIONS.has(method)) {
-        let target: Node | null | undefined;
-        const pos = positionalArgs(call);
-        if (method === 'add_url_rule') target = keywordArg(call, 'view_func') ?? pos[2];
-        else if (app.framework === 'sanic' && method === 'add_route') target = keywordArg(call, 'handler') ?? pos[0];
-        else target = keywordArg(call, 'endpoint') ?? keywordArg(call, 'route') ?? pos[1];
-        if (!target || target.type !== 'identifier') continue;
-        const fn = defNamed(ctx, target.text, app.scope);
-        if (!fn) continue;
-        const path = firstStringArg(call);
-        addHandler(fn, app.framework, app, call, path ?? '');
-      }
+      const call = u.call;
+      const method = u.method;
+      let target: Node | null | undefined;
+      if (method === 'add_url_rule') target = u.arg('view_func') ?? u.positional()[2];
+      else if (app.framework === 'sanic' && method === 'add_route') target = u.arg('handler') ?? u.positional()[0];
+      else target = u.arg('endpoint') ?? u.arg('route') ?? u.positional()[1];
+      if (!target || target.type !== 'identifier') continue;
+      const fn = defNamed(ctx, target.text, app.scope);
+      if (!fn) continue;
+      if (seenFns.has(fn.id)) continue;
+      const path = (u.path ??= { value: firstStringArg(call) }).value;
+      addHandler(fn, app.framework, app, call, path ?? '');
     }
   }
   // Starlette `Route("/p", endpoint)`.
@@ -479,7 +608,8 @@ const HF_PACKAGES = ['transformers.', 'diffusers.', 'sentence_transformers.', 'p
 const TORCH_MODULE = new Set(['torch.nn.Module', 'torch.nn.modules.module.Module']);
 
 /** What a call creates, if it is a model / tokenizer / pipeline / session creation. */
-export function classifyCreation(ctx: PythonRuleContext, call: Node): Creation | undefined {
+export function classifyCreation(ctx: PythonRuleContext, call: Node, callee?: Node): Creation | undefined {
+  if (callee && !mayBeCreation(ctx, callee.text)) return undefined;
   const q = ctx.imports.qualifiedName(call);
   if (!q) return undefined;
   const direct = DIRECT_CREATIONS[q];
@@ -492,6 +622,44 @@ export function classifyCreation(ctx: PythonRuleContext, call: Node): Creation |
     return { call, kind: 'hf', qualified: q, torchModule };
   }
   return undefined;
+}
+
+const isCreationName = (q: string): boolean => !!DIRECT_CREATIONS[q] || (q.endsWith('.from_pretrained') && HF_PACKAGES.some((p) => q.startsWith(p)));
+const DOTTED_CHAIN = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+const importLocals = new WeakMap<object, Map<string, string[]>>();
+
+/**
+ * Whether a callee written `text` may resolve to a creation: a plain dotted chain resolves only
+ * through an import binding of its first name (as `qualifiedName` does), so when no import of
+ * that name can spell a creation, it is none — without asking the tree.
+ */
+function mayBeCreation(ctx: PythonRuleContext, text: string): boolean {
+  return mayResolveTo(ctx, text, isCreationName);
+}
+
+/**
+ * Whether an expression written `text` may resolve (through the imports, as `qualifiedName`
+ * does) to a name `wanted` accepts: false only when it certainly cannot (a plain dotted chain
+ * whose first name no import binding makes into such a name).
+ */
+export function mayResolveTo(ctx: PythonRuleContext, text: string, wanted: (qualified: string) => boolean): boolean {
+  if (!DOTTED_CHAIN.test(text)) return true;
+  let locals = importLocals.get(ctx.index);
+  if (!locals) {
+    locals = new Map();
+    for (const imp of ctx.imports.imports) {
+      if (!imp.qualified) continue;
+      const l = locals.get(imp.local);
+      if (l) l.push(imp.qualified);
+      else locals.set(imp.local, [imp.qualified]);
+    }
+    importLocals.set(ctx.index, locals);
+  }
+  const dot = text.indexOf('.');
+  const qs = locals.get(dot < 0 ? text : text.slice(0, dot));
+  if (!qs) return false;
+  const rest = dot < 0 ? '' : text.slice(dot);
+  return qs.some((q) => wanted(q + rest));
 }
 
 /** Names a creation call's callee may end in (plus local aliases from the imports). */
@@ -512,10 +680,11 @@ function allCreations(ctx: PythonRuleContext): { start: number; creation: Creati
   const seen = new Set<number>();
   for (const name of creationAnchors(ctx)) {
     for (const id of ctx.index.named(name)) {
-      const call = callOfCallee(exprOfName(id));
+      const callee = exprOfName(id);
+      const call = callOfCallee(callee);
       if (!call || seen.has(call.id)) continue;
       seen.add(call.id);
-      const c = classifyCreation(ctx, call);
+      const c = classifyCreation(ctx, call, callee);
       if (c) hit.push({ start: call.startIndex, creation: c });
     }
   }
@@ -562,8 +731,58 @@ export function loopSpans(ctx: PythonRuleContext): { start: number; end: number 
   return hit;
 }
 
+/**
+ * Spans of the `for` / `while` statements and comprehensions lying within [start, end), found
+ * from the keywords in that range only (what {@link loopSpans} holds there, without the rest of
+ * the file).
+ */
+export function loopSpansIn(ctx: PythonRuleContext, start: number, end: number): { start: number; end: number }[] {
+  const out: { start: number; end: number }[] = [];
+  const src = ctx.source;
+  const kinds: [string, string][] = [
+    ['for', 'for_statement'],
+    ['for', 'for_in_clause'],
+    ['while', 'while_statement'],
+  ];
+  const found = new Map<string, Node[]>();
+  for (const [kw, type] of kinds) {
+    let hits = found.get(kw);
+    if (!hits) {
+      hits = [];
+      for (let p = src.indexOf(kw, start); p >= 0 && p < end; p = src.indexOf(kw, p + 1)) {
+        if (isWordCode(src.charCodeAt(p + kw.length)) || (p > 0 && isWordCode(src.charCodeAt(p - 1)))) continue;
+        const n = ctx.root.descendantForIndex(p, p + kw.length);
+        if (n) hits.push(n);
+      }
+      found.set(kw, hits);
+    }
+    for (const first of hits) {
+      const p = first.startIndex;
+      let n: Node | null = first;
+      let t = n.type;
+      while (n && n.startIndex === p && t !== type) {
+        n = n.parent;
+        t = n ? n.type : '';
+      }
+      if (!n || t !== type || n.startIndex !== p) continue;
+      const loop = type === 'for_in_clause' && n.parent ? n.parent : n;
+      const l = { start: loop.startIndex, end: loop.endIndex };
+      if (l.start >= start && l.end <= end) out.push(l);
+    }
+  }
+  return out;
+}
+
 /** Classes in the file deriving (directly or through other classes of the file) from `torch.nn.Module`. */
 export function torchModuleClasses(ctx: PythonRuleContext): Map<string, Node> {
+  let hit = torchClassCache.get(ctx.index);
+  if (!hit) torchClassCache.set(ctx.index, (hit = findTorchModuleClasses(ctx)));
+  return hit;
+}
+
+const torchClassCache = new WeakMap<object, Map<string, Node>>();
+
+function findTorchModuleClasses(ctx: PythonRuleContext): Map<string, Node> {
   const out = new Map<string, Node>();
   const classOfSuper = (n: Node): Node | null => {
     const args = n.parent;
@@ -619,17 +838,18 @@ export function servingModels(ctx: PythonRuleContext): ServingModel[] {
   }
   const byKey = new Map<string, ServingModel>();
   for (const creation of creations) {
-    const { top, chain } = creationChain(creation.call);
-    const asg = top.parent;
+    const { top, chain, parent: asg } = chainAndParent(creation.call);
     if (!asg || asg.type !== 'assignment' || !same(field(asg, 'right'), top)) continue;
     const left = field(asg, 'left');
     const statement = asg.parent;
     if (!left || !statement || statement.type !== 'expression_statement') continue;
-    const def = enclosingDef(asg);
+    const leftType = left.type;
+    if (leftType !== 'identifier' && leftType !== 'attribute') continue;
+    const def = enclosingDef(statement); // the statement is no def: the same as from `asg`
     let key: string | undefined;
     let tritonClass: Node | undefined;
-    if (left.type === 'identifier' && def === null) key = left.text;
-    else if (left.type === 'attribute' && def) {
+    if (leftType === 'identifier' && def === null) key = left.text;
+    else if (leftType === 'attribute' && def) {
       const obj = field(left, 'object');
       const cls = def.parent?.parent;
       const self = parameterName(parameterList(def)[0] ?? def);
@@ -649,17 +869,24 @@ export function servingModels(ctx: PythonRuleContext): ServingModel[] {
 
 /** The outermost `x.m(...)` chain built on `call` (`torch.load(p).to(d).eval()`), and its method calls. */
 export function creationChain(call: Node): { top: Node; chain: ServingModel['chain'] } {
+  const { top, chain } = chainAndParent(call);
+  return { top, chain };
+}
+
+/** {@link creationChain}, with the chain's parent (`top.parent`, read on the way). */
+function chainAndParent(call: Node): { top: Node; chain: ServingModel['chain']; parent: Node | null } {
   let top = call;
   const chain: ServingModel['chain'] = [];
+  let attr: Node | null;
   for (;;) {
-    const attr = top.parent;
+    attr = top.parent;
     if (!attr || attr.type !== 'attribute' || !same(field(attr, 'object'), top)) break;
     const next = callOfCallee(attr);
     if (!next) break;
     chain.push({ name: field(attr, 'attribute')?.text ?? '', call: next });
     top = next;
   }
-  return { top, chain };
+  return { top, chain, parent: attr };
 }
 
 /** Models created inside a handler's own body and bound to a plain local name. */
@@ -669,7 +896,7 @@ export function handlerLocalModels(ctx: PythonRuleContext, h: Handler): ServingM
   const creations = creationsIn(ctx, body.startIndex, body.endIndex);
   const classes = torchModuleClasses(ctx);
   if (classes.size > 0) {
-    for (const [name, ids] of ctx.index.identifiers(classes.keys(), body.startIndex, body.endIndex)) {
+    for (const [name, ids] of identifiersIn(ctx, classes.keys(), body.startIndex, body.endIndex)) {
       for (const id of ids) {
         const call = callOfCallee(id);
         if (call) creations.push({ call, kind: 'nn-module', qualified: name, torchModule: true, cls: classes.get(name)! });
@@ -678,13 +905,13 @@ export function handlerLocalModels(ctx: PythonRuleContext, h: Handler): ServingM
   }
   const out: ServingModel[] = [];
   for (const creation of creations) {
-    if (inNestedScope(creation.call, h.fn)) continue;
-    const { top, chain } = creationChain(creation.call);
-    const asg = top.parent;
+    // Cheap tests on the statement first, then the climb to the handler.
+    const { top, chain, parent: asg } = chainAndParent(creation.call);
     if (!asg || asg.type !== 'assignment' || !same(field(asg, 'right'), top)) continue;
     const left = field(asg, 'left');
     const statement = asg.parent;
     if (!left || left.type !== 'identifier' || !statement || statement.type !== 'expression_statement') continue;
+    if (inNestedScope(creation.call, h.fn)) continue;
     out.push({ key: left.text, creation, statement, target: left, chain, tritonClass: undefined, scope: h.fn });
   }
   return out;
@@ -703,27 +930,40 @@ export interface ModelUse {
  * (also through a local `m = M`), and `self.m(...)` in a Triton `execute`.
  */
 export function modelUsesIn(ctx: PythonRuleContext, h: Handler, methods: ReadonlySet<string>): ModelUse[] {
+  let byFn = usesCache.get(ctx.index);
+  if (!byFn) usesCache.set(ctx.index, (byFn = new Map()));
+  let all = byFn.get(h.fn.id);
+  if (!all) byFn.set(h.fn.id, (all = allModelUsesIn(ctx, h)));
+  const out: ModelUse[] = [];
+  for (const u of all) if (u.direct || methods.has(u.use.method)) out.push(u.use);
+  return out;
+}
+
+const usesCache = new WeakMap<object, Map<number, { use: ModelUse; direct: boolean }[]>>();
+
+/** Every model use of {@link modelUsesIn} with any method name, in source order (once per handler). */
+function allModelUsesIn(ctx: PythonRuleContext, h: Handler): { use: ModelUse; direct: boolean }[] {
   const body = field(h.fn, 'body');
   if (!body) return [];
   const models = servingModels(ctx);
   const moduleModels = new Map(models.filter((m) => !m.key.startsWith('self.')).map((m) => [m.key, m]));
-  const out: ModelUse[] = [];
+  const out: { use: ModelUse; direct: boolean }[] = [];
   const consider = (expr: Node, model: ServingModel): void => {
     if (inNestedScope(expr, h.fn)) return;
     const direct = callOfCallee(expr);
     if (direct) {
-      out.push({ model, call: direct, method: '' });
+      out.push({ use: { model, call: direct, method: '' }, direct: true });
       return;
     }
     const attr = expr.parent;
     if (attr && attr.type === 'attribute' && same(field(attr, 'object'), expr)) {
       const name = field(attr, 'attribute')?.text ?? '';
       const call = callOfCallee(attr);
-      if (call && methods.has(name)) out.push({ model, call, method: name });
+      if (call) out.push({ use: { model, call, method: name }, direct: false });
     }
   };
   if (moduleModels.size > 0) {
-    const found = ctx.index.identifiers(moduleModels.keys(), body.startIndex, body.endIndex);
+    const found = identifiersIn(ctx, moduleModels.keys(), body.startIndex, body.endIndex);
     const aliases = new Map<string, ServingModel>();
     for (const [name, ids] of found) {
       const model = moduleModels.get(name)!;
@@ -740,7 +980,7 @@ export function modelUsesIn(ctx: PythonRuleContext, h: Handler, methods: Readonl
     }
     // `m = MODEL` in the handler: `m(...)` uses MODEL (when `m` is bound only there).
     if (aliases.size > 0) {
-      for (const [name, ids] of ctx.index.identifiers(aliases.keys(), body.startIndex, body.endIndex)) {
+      for (const [name, ids] of identifiersIn(ctx, aliases.keys(), body.startIndex, body.endIndex)) {
         if (ids.filter(isBindingIdentifier).length !== 1 || moduleModels.has(name)) continue;
         for (const id of ids) if (!isBindingIdentifier(id)) consider(id, aliases.get(name)!);
       }
@@ -750,7 +990,7 @@ export function modelUsesIn(ctx: PythonRuleContext, h: Handler, methods: Readonl
   const locals = new Map<string, ServingModel>();
   for (const m of handlerLocalModels(ctx, h)) if (!moduleModels.has(m.key)) locals.set(m.key, m);
   if (locals.size > 0) {
-    for (const [name, ids] of ctx.index.identifiers(locals.keys(), body.startIndex, body.endIndex)) {
+    for (const [name, ids] of identifiersIn(ctx, locals.keys(), body.startIndex, body.endIndex)) {
       if (ids.filter(isBindingIdentifier).length !== 1) continue;
       for (const id of ids) if (!isBindingIdentifier(id) && id.startIndex > locals.get(name)!.statement.startIndex) consider(id, locals.get(name)!);
     }
@@ -760,7 +1000,7 @@ export function modelUsesIn(ctx: PythonRuleContext, h: Handler, methods: Readonl
     const selfModels = models.filter((m) => m.tritonClass && same(m.tritonClass, h.tritonClass));
     const byAttr = new Map(selfModels.map((m) => [m.key.slice('self.'.length), m]));
     if (byAttr.size > 0 && self) {
-      for (const [name, ids] of ctx.index.identifiers(byAttr.keys(), body.startIndex, body.endIndex)) {
+      for (const [name, ids] of identifiersIn(ctx, byAttr.keys(), body.startIndex, body.endIndex)) {
         for (const id of ids) {
           const attr = id.parent;
           if (!attr || attr.type !== 'attribute' || !same(field(attr, 'attribute'), id) || field(attr, 'object')?.text !== self) continue;
@@ -769,7 +1009,7 @@ export function modelUsesIn(ctx: PythonRuleContext, h: Handler, methods: Readonl
       }
     }
   }
-  return out.sort((a, b) => a.call.startIndex - b.call.startIndex);
+  return out.sort((a, b) => a.use.call.startIndex - b.use.call.startIndex);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -810,12 +1050,33 @@ export function hasMultilineString(text: string): boolean {
   return /"""|'''/.test(text) || /\\\r?\n/.test(text);
 }
 
-const wordCache = new WeakMap<object, Set<string>>();
+const isWordCode = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+const isDigitCode = (c: number): boolean => c >= 48 && c <= 57;
+const WORD = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const wordCache = new WeakMap<object, Map<string, boolean>>();
 
-/** Every identifier-like word of the source (comments and strings included), once per analysis. */
-function words(ctx: PythonRuleContext): Set<string> {
-  let hit = wordCache.get(ctx.index);
-  if (!hit) wordCache.set(ctx.index, (hit = new Set(ctx.source.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? [])));
+/**
+ * Whether `name` (an identifier-like word: a letter or `_`, then letters, digits, `_`) is one of
+ * the source's words — the runs `/[A-Za-z_][A-Za-z0-9_]*\/g` matches, comments and strings
+ * included — found with `indexOf` instead of listing every word of the file.
+ */
+function usesWord(ctx: PythonRuleContext, name: string): boolean {
+  let memo = wordCache.get(ctx.index);
+  if (!memo) wordCache.set(ctx.index, (memo = new Map()));
+  let hit = memo.get(name);
+  if (hit !== undefined) return hit;
+  hit = false;
+  const src = ctx.source;
+  for (let p = WORD.test(name) ? src.indexOf(name) : -1; p >= 0; p = src.indexOf(name, p + 1)) {
+    if (isWordCode(src.charCodeAt(p + name.length))) continue; // the run goes on
+    // A run starts at p unless a letter or `_` of the run before it is glued to it (digits alone do not start one).
+    let q = p - 1;
+    while (q >= 0 && isDigitCode(src.charCodeAt(q))) q--;
+    if (q >= 0 && isWordCode(src.charCodeAt(q))) continue;
+    hit = true;
+    break;
+  }
+  memo.set(name, hit);
   return hit;
 }
 
@@ -824,12 +1085,11 @@ function words(ctx: PythonRuleContext): Set<string> {
  * ...); adds it to `taken`.
  */
 export function freeModuleName(ctx: PythonRuleContext, base: string, taken: Set<string> = new Set()): string {
-  const used = words(ctx);
   let next = nextSuffix.get(taken);
   if (!next) nextSuffix.set(taken, (next = new Map()));
   let i = next.get(base) ?? 2;
   let name = i > 2 ? `${base}_${i}` : base;
-  for (; used.has(name) || taken.has(name) || ctx.imports.moduleBinds(name); i++) name = `${base}_${i}`;
+  for (; usesWord(ctx, name) || taken.has(name) || ctx.imports.moduleBinds(name); i++) name = `${base}_${i}`;
   next.set(base, i);
   taken.add(name);
   return name;

@@ -15,18 +15,7 @@
  */
 import { docsLink, type Finding, type Fix } from '../findings';
 import { rangeOfNode } from '../pyEdit';
-import {
-  addKeywordArgument,
-  fileMentionsGpu,
-  findModelLoads,
-  hasAttention,
-  hasSplat,
-  isHalfDtype,
-  keywordArg,
-  keywordValue,
-  loadRange,
-  runsOnCpu,
-} from '../pyModels';
+import { addKeywordArgument, argsOf, fileMentionsGpu, findModelLoads, hasAttention, isHalfDtype, loadRange, runsOnCpu } from '../pyModels';
 import type { PythonRuleContext, Rule } from '../rule';
 
 export const ATTENTION_IMPLEMENTATION_CODE = 'LAT105';
@@ -38,9 +27,10 @@ export function checkAttentionImplementation(ctx: PythonRuleContext): Finding[] 
   const findings: Finding[] = [];
   for (const load of loads) {
     const args = load.args!;
-    if (keywordArg(args, 'attn_implementation') || hasSplat(args)) continue;
-    if (keywordArg(args, 'config') && ctx.index.named('attn_implementation').length > 0) continue;
-    const half = isHalfDtype(ctx, keywordValue(args, 'torch_dtype')) || isHalfDtype(ctx, keywordValue(args, 'dtype'));
+    const al = argsOf(ctx, args);
+    if (al.keyword('attn_implementation') || al.splat) continue;
+    if (al.keyword('config') && ctx.index.named('attn_implementation').length > 0) continue;
+    const half = isHalfDtype(ctx, al.value('torch_dtype')) || isHalfDtype(ctx, al.value('dtype'));
     const onCpu = load.binding ? runsOnCpu(ctx, load).cpu : !fileMentionsGpu(ctx);
     const flash = ctx.options.flashAttnAvailable;
     const fixFor = (value: string): Fix | undefined => {

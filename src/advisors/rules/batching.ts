@@ -26,6 +26,7 @@
 import type { Node } from '@vscode/tree-sitter-wasm';
 import { docsLink, type Finding, type Fix, type FixImport, type TextEdit } from '../findings';
 import { indentUnit, insertLinesBefore, pythonNameFor, rangeOfNode } from '../pyEdit';
+import { fileScopes, scopeType } from '../pyModels';
 import type { PythonRuleContext } from '../rule';
 import {
   describeHandler,
@@ -37,7 +38,7 @@ import {
   isLocalName,
   keywordArg,
   kids,
-  loopSpans,
+  loopSpansIn,
   type ModelUse,
   modelUsesIn,
   ownsLines,
@@ -69,7 +70,7 @@ function loopsBefore(ctx: PythonRuleContext, body: Node, call: Node): boolean {
   const b1 = body.endIndex;
   const c0 = call.startIndex;
   const c1 = call.endIndex;
-  return loopSpans(ctx).some((l) => l.start >= b0 && l.end <= b1 && (l.start < c0 || (c0 >= l.start && c1 <= l.end)));
+  return loopSpansIn(ctx, b0, b1).some((l) => l.start >= b0 && l.end <= b1 && (l.start < c0 || (c0 >= l.start && c1 <= l.end)));
 }
 
 /** Whether a parameter is annotated as a list, or as a class of this file with a list field. */
@@ -91,9 +92,9 @@ function listClasses(ctx: PythonRuleContext): Set<string> {
   let hit = listClassCache.get(ctx.index);
   if (!hit) {
     hit = new Set();
-    for (const s of ctx.index.scopeNodes()) {
+    for (const s of fileScopes(ctx)) {
       const n = s.node;
-      if (n.type === 'class_definition' && LIST_FIELD.test(field(n, 'body')?.text ?? '')) hit.add(field(n, 'name')?.text ?? '');
+      if (scopeType(s) === 'class_definition' && LIST_FIELD.test(field(n, 'body')?.text ?? '')) hit.add(field(n, 'name')?.text ?? '');
     }
     listClassCache.set(ctx.index, hit);
   }

@@ -52,6 +52,7 @@ import {
   same,
   servingModule,
   inNestedScope,
+  identifiersIn,
 } from '../pyServing';
 
 export const COLD_START_CODE = 'LAT002';
@@ -96,7 +97,7 @@ function chainTop(call: Node): Node {
 function declaredGlobal(ctx: PythonRuleContext, fn: Node, name: string): boolean {
   const body = field(fn, 'body');
   if (!body) return false;
-  const ids = ctx.index.identifiers([name], body.startIndex, body.endIndex).get(name) ?? [];
+  const ids = identifiersIn(ctx, [name], body.startIndex, body.endIndex).get(name) ?? [];
   return ids.some((id) => id.parent?.type === 'global_statement' || id.parent?.type === 'nonlocal_statement');
 }
 
@@ -146,7 +147,7 @@ function pipelineTask(c: Creation): string | undefined {
 function warmUpLine(ctx: PythonRuleContext, h: Handler, c: Creation, local: string, after: Node, ref: string): string | undefined {
   const body = field(h.fn, 'body');
   if (!body) return undefined;
-  const uses = (ctx.index.identifiers([local], after.endIndex, body.endIndex).get(local) ?? []).filter((u) => !inNestedScope(u, h.fn));
+  const uses = (identifiersIn(ctx, [local], after.endIndex, body.endIndex).get(local) ?? []).filter((u) => !inNestedScope(u, h.fn));
   const task = pipelineTask(c);
   for (const u of uses) {
     const p = u.parent;
@@ -267,7 +268,7 @@ function planFix(
     if (!self) return undefined;
     const clsBody = field(h.tritonClass, 'body');
     if (!clsBody) return undefined;
-    const clash = (ctx.index.identifiers([target], clsBody.startIndex, clsBody.endIndex).get(target) ?? []).some(
+    const clash = (identifiersIn(ctx, [target], clsBody.startIndex, clsBody.endIndex).get(target) ?? []).some(
       (id) => id.parent?.type === 'attribute' && same(field(id.parent, 'attribute'), id),
     );
     if (clash) return undefined;

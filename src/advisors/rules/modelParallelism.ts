@@ -18,19 +18,7 @@
 import type { Node } from '@vscode/tree-sitter-wasm';
 import { docsLink, type Finding, type Fix } from '../findings';
 import { rangeOfNode } from '../pyEdit';
-import {
-  addKeywordArgument,
-  findModelLoads,
-  hasSplat,
-  keywordArg,
-  keywordValue,
-  loadRange,
-  modelFacts,
-  modelIdOf,
-  parameterBillions,
-  positionalArgs,
-  stringValue,
-} from '../pyModels';
+import { addKeywordArgument, type ArgList, argsOf, findModelLoads, loadRange, modelFacts, modelIdOf, parameterBillions, stringValue } from '../pyModels';
 import type { PythonRuleContext, Rule } from '../rule';
 
 export const MODEL_PARALLELISM_CODE = 'LAT109';
@@ -52,11 +40,11 @@ function singleDevice(ctx: PythonRuleContext, v: Node): boolean {
 }
 
 /** Bytes per parameter: from quantization arguments, the checkpoint name, or the dtype (16-bit by default). */
-function bytesPerParam(ctx: PythonRuleContext, args: Node | null, modelId: string): number {
+function bytesPerParam(ctx: PythonRuleContext, args: ArgList, modelId: string): number {
   const id = modelId.toLowerCase();
-  if (keywordArg(args, 'load_in_4bit') || keywordArg(args, 'quantization_config') || /awq|gptq|4bit|int4|nf4|bnb|gguf|exl2|w4a16/.test(id)) return 0.5;
-  if (keywordArg(args, 'load_in_8bit') || /8bit|int8|fp8|w8a8/.test(id)) return 1;
-  const dt = keywordValue(args, 'torch_dtype') ?? keywordValue(args, 'dtype');
+  if (args.keyword('load_in_4bit') || args.keyword('quantization_config') || /awq|gptq|4bit|int4|nf4|bnb|gguf|exl2|w4a16/.test(id)) return 0.5;
+  if (args.keyword('load_in_8bit') || /8bit|int8|fp8|w8a8/.test(id)) return 1;
+  const dt = args.value('torch_dtype') ?? args.value('dtype');
   if (dt) {
     const q = ctx.imports.qualifiedName(dt) ?? stringValue(dt) ?? '';
     if (/(^|\.)(float32|float)$/.test(q)) return 4;
@@ -71,15 +59,16 @@ export function checkModelParallelism(ctx: PythonRuleContext): Finding[] {
   for (const load of findModelLoads(ctx)) {
     if (load.source !== 'transformers' || !load.args) continue;
     const args = load.args;
-    if (hasSplat(args) || keywordArg(args, 'tp_plan')) continue;
+    const al = argsOf(ctx, args);
+    if (al.splat || al.keyword('tp_plan')) continue;
     const model = modelIdOf(ctx, load);
     if (!model) continue;
     const billions = parameterBillions(model.id);
     if (billions === undefined) continue;
-    const bytes = bytesPerParam(ctx, args, model.id);
+    const bytes = bytesPerParam(ctx, al, model.id);
     const gb = billions * bytes;
     if (gb < 60) continue;
-    const dm = keywordValue(args, 'device_map');
+    const dm = al.value('device_map');
     const moves = modelFacts(ctx, load).devices.filter((d) => d.node.type === 'call');
     let where: string;
     let related: Node | undefined;
@@ -101,7 +90,7 @@ export function checkModelParallelism(ctx: PythonRuleContext): Finding[] {
       if (edits) fix = { title: 'Shard across the GPUs with device_map="auto" (needs accelerate)', safety: 'unsafe', edits, imports: [] };
     }
     const bits = bytes === 0.5 ? '4-bit' : bytes === 1 ? '8-bit' : bytes === 4 ? 'float32' : '16-bit';
-    const inCall = positionalArgs(args).some((a) => a.id === model.node.id) || keywordValue(args, 'pretrained_model_name_or_path')?.id === model.node.id;
+    const inCall = al.positional.some((a) => a.id === model.node.id) || al.value('pretrained_model_name_or_path')?.id === model.node.id;
     findings.push({
       code: MODEL_PARALLELISM_CODE,
       severity: 'hint',

@@ -50,6 +50,7 @@ import {
   type ServingModel,
   servingModule,
   statementOf,
+  identifiersIn,
 } from '../pyServing';
 
 export const TRAINING_MODE_CODE = 'LAT006';
@@ -121,7 +122,7 @@ function maybeEval(ctx: PythonRuleContext, m: ServingModel): boolean {
   if (m.chain.some((c) => isEvalCall(c.name, c.call))) return true;
   if (m.creation.cls) {
     const cls = m.creation.cls;
-    const hits = ctx.index.identifiers(['eval', 'train'], cls.startIndex, cls.endIndex);
+    const hits = identifiersIn(ctx, ['eval', 'train'], cls.startIndex, cls.endIndex);
     if ([...hits.values()].some((l) => l.length > 0)) return true;
   }
   // The names the model goes by: the key, and module-level names assigned from expressions using it.
@@ -148,7 +149,7 @@ function maybeEval(ctx: PythonRuleContext, m: ServingModel): boolean {
   } else {
     const attr = m.key.slice('self.'.length);
     const cls = m.tritonClass;
-    for (const id of ctx.index.identifiers([attr], cls.startIndex, cls.endIndex).get(attr) ?? []) {
+    for (const id of identifiersIn(ctx, [attr], cls.startIndex, cls.endIndex).get(attr) ?? []) {
       const a = id.parent;
       if (a?.type === 'attribute' && same(field(a, 'attribute'), id) && a.parent?.type === 'argument_list') return true;
     }
@@ -182,7 +183,7 @@ function wrapIsSafe(ctx: PythonRuleContext, h: Handler, stmt: Node): boolean {
   if (!asg || asg.type !== 'assignment') return asg?.type === 'call';
   const left = field(asg, 'left');
   if (!left || left.type !== 'identifier') return false;
-  const uses = ctx.index.identifiers([left.text], stmt.endIndex, body.endIndex).get(left.text) ?? [];
+  const uses = identifiersIn(ctx, [left.text], stmt.endIndex, body.endIndex).get(left.text) ?? [];
   for (const u of uses) {
     const p = u.parent;
     if (!p) return false;
