@@ -186,8 +186,23 @@ const NOISE_METHODS = new Set([
   'warning', 'error', 'exception', 'log', 'set_postfix', 'set_description', 'clear', 'reset', 'empty_cache', 'collect',
 ]);
 
+/**
+ * Whether a call's callee, by the text, cannot resolve to an import: in a valid tree the name
+ * resolved is the first token of the call (after opening parentheses), and only a name some
+ * import binds resolves to one. False when the text cannot tell.
+ */
+function surelyUnimported(ctx: TimingContext, locals: ReadonlySet<string>, call: Node): boolean {
+  const s = ctx.source;
+  let i = call.startIndex;
+  for (let c = s.charCodeAt(i); c === 40 || c === 32 || c === 9; c = s.charCodeAt(++i));
+  const st = i;
+  for (let c = s.charCodeAt(i); (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || (i > st && c >= 48 && c <= 57); c = s.charCodeAt(++i));
+  if (i === st || s.charCodeAt(i) > 127) return false;
+  return !locals.has(s.slice(st, i));
+}
+
 /** Whether the call is bookkeeping rather than the work being timed. */
-function isNoiseCall(ctx: TimingContext, call: Node): boolean {
+function isNoiseCall(ctx: TimingContext, call: Node, locals?: ReadonlySet<string>): boolean {
   const root = rootCall(call);
   const fn = root.childForFieldName('function');
   if (!fn) return true;
@@ -197,6 +212,8 @@ function isNoiseCall(ctx: TimingContext, call: Node): boolean {
     const attr = fn.childForFieldName('attribute')?.text ?? '';
     if (NOISE_METHODS.has(attr)) return true;
   }
+  // A callee whose root name no import binds has no qualified name (skips the lookup).
+  if (locals && surelyUnimported(ctx, locals, root)) return false;
   const q = ctx.imports.qualifiedName(root);
   if (q && (HOST_CLOCKS.has(q) || q.startsWith('time.') || q.startsWith('logging.') || q.startsWith('torch.cuda.') || q.startsWith('gc.'))) return true;
   return false;
@@ -229,18 +246,22 @@ function outerCall(expr: Node | null): Node | null {
   return null;
 }
 
-/** Timed calls of statements: expression statements, and the bodies of `with` and loops. */
-function callsOf(ctx: TimingContext, stmts: readonly Node[], out: Node[], depth = 0): void {
+/**
+ * Timed calls of statements: expression statements, and the bodies of `with` and loops.
+ * `locals`: the names imports bind, when the tree is error-free (lets callees skip resolution).
+ */
+function callsOf(ctx: TimingContext, stmts: readonly Node[], out: Node[], depth = 0, locals?: ReadonlySet<string>, typeOf?: (n: Node) => string): void {
   if (depth > 6) return;
   for (const s of stmts) {
-    if (s.type === 'expression_statement') {
+    const type = typeOf ? typeOf(s) : s.type;
+    if (type === 'expression_statement') {
       for (const e of s.namedChildren) {
         const c = e ? outerCall(e) : null;
-        if (c && !isNoiseCall(ctx, c)) out.push(c);
+        if (c && !isNoiseCall(ctx, c, locals)) out.push(c);
       }
-    } else if (s.type === 'with_statement' || s.type === 'for_statement' || s.type === 'while_statement') {
+    } else if (type === 'with_statement' || type === 'for_statement' || type === 'while_statement') {
       const body = s.childForFieldName('body');
-      if (body) callsOf(ctx, statements(body), out, depth + 1);
+      if (body) callsOf(ctx, statements(body), out, depth + 1, locals, typeOf);
     }
   }
 }
@@ -250,24 +271,35 @@ interface Candidate {
   /** Start of the callee chain (`time.perf_counter()` → at `time`) and end after `)`. */
   start: number;
   end: number;
-  id: Node;
+  /** Start of the identifier (the callee's last name). */
+  at: number;
+  /** The identifier node (absent when {@link plainCall} stands for it). */
+  id?: Node;
   /** The identifier's text. */
   word: string;
   kind: ClockKind;
   /** Verified reading call: a node, null when it is not one, undefined before checking. */
   call?: Node | null;
+  /**
+   * In an error-free tree, for a callee written as a plain dotted chain directly followed by
+   * `()`: the call node spanning exactly that text. Its existence shows the identifier is one,
+   * and it is the call the identifier's callee makes.
+   */
+  plainCall?: Node;
 }
 
 const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t';
 const WORD_OR_DOT = /[\w.]/;
+const CHAIN = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/;
 
 /** Identifiers named like a clock, followed in the text by `()` (no arguments). */
-function hostCandidates(ctx: TimingContext, aliases: Set<string>): Candidate[] {
+function hostCandidates(ctx: TimingContext, aliases: Set<string>, exact: boolean): Candidate[] {
   const s = ctx.source;
   const out: Candidate[] = [];
+  const { startIndex, endIndex } = ctx.root;
   for (const word of new Set([...CLOCK_WORDS, ...aliases])) {
-    for (const id of ctx.index.named(word)) {
-      const at = id.startIndex; // a field; `endIndex` would cross into wasm
+    // The text is checked first; the tree is asked only whether an identifier starts there.
+    for (const at of ctx.index.positions(word, startIndex, endIndex)) {
       let e = at + word.length;
       while (isSpace(s[e])) e++;
       if (s[e] !== '(') continue;
@@ -278,26 +310,35 @@ function hostCandidates(ctx: TimingContext, aliases: Set<string>): Candidate[] {
       if (s[st - 1] === '.') {
         while (st > 0 && WORD_OR_DOT.test(s[st - 1]!)) st--;
       } else if (!aliases.has(word)) continue;
-      out.push({ start: st, end: e + 1, id, word, kind: 'host' });
+      if (exact && e === at + word.length + 1 && CHAIN.test(s.slice(st, at + word.length))) {
+        // `<chain>()` as plain text: one lookup finds the call, which vouches for the identifier.
+        const call = ctx.index.nodeAt(st, e + 1, 'call');
+        if (call) {
+          out.push({ start: st, end: e + 1, at, word, kind: 'host', plainCall: call });
+          continue;
+        }
+      }
+      const id = ctx.index.identifierAt(at, word.length);
+      if (id) out.push({ start: st, end: e + 1, at, id, word, kind: 'host' });
     }
   }
   return out;
 }
 
-const CHAIN = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/;
-
 /**
  * The reading call, or null. The callee is resolved from its text (`t_mod.time` → root `t_mod`
- * looked up at the identifier), so only verified readings cost tree lookups.
+ * looked up at the identifier; for a plain chain, at its start: nothing binds inside a dotted
+ * name), so only verified readings cost tree lookups.
  */
 function verifyHost(ctx: TimingContext, c: Candidate): Node | null {
-  const chain = ctx.source.slice(c.start, c.id.startIndex) + c.word;
+  const chain = ctx.source.slice(c.start, c.at) + c.word;
   if (!CHAIN.test(chain)) return null;
   const dot = chain.indexOf('.');
   const root = dot < 0 ? chain : chain.slice(0, dot);
-  const r = ctx.imports.resolveName(root, c.id);
+  const r = ctx.imports.resolveName(root, c.plainCall ?? c.id!);
   if (r.status !== 'import' || !HOST_CLOCKS.has(r.qualified + (dot < 0 ? '' : chain.slice(dot)))) return null;
-  const fn = dot < 0 ? c.id : c.id.parent;
+  if (c.plainCall) return c.plainCall;
+  const fn = dot < 0 ? c.id : c.id!.parent;
   const call = fn?.parent;
   return call && call.type === 'call' ? call : null;
 }
@@ -376,7 +417,7 @@ function eventCandidates(ctx: TimingContext): Candidate[] {
     if (obj && obj.type === 'subscript') obj = obj.childForFieldName('value');
     if (!obj || !names.has(obj.text)) continue;
     const call = callOf(attr);
-    if (call) out.push({ start: call.startIndex, end: call.endIndex, id, word: 'record', kind: 'event', call });
+    if (call) out.push({ start: call.startIndex, end: call.endIndex, at: id.startIndex, id, word: 'record', kind: 'event', call });
   }
   return out;
 }
@@ -397,8 +438,8 @@ function openerVar(stmt: Node, reading: Node): string | undefined | null {
 
 const SIMPLE_CLOSERS = new Set(['expression_statement', 'return_statement']);
 
-function isSyncStatement(ctx: TimingContext, s: Node): boolean {
-  if (s.type !== 'expression_statement' || s.namedChildCount !== 1) return false;
+function isSyncStatement(ctx: TimingContext, s: Node, type: string = s.type): boolean {
+  if (type !== 'expression_statement' || s.namedChildCount !== 1) return false;
   const c = unparen(s.namedChild(0));
   if (!c || c.type !== 'call') return false;
   const fn = c.childForFieldName('function');
@@ -553,13 +594,20 @@ function sampleAppends(ctx: TimingContext, loop: Node, regions: readonly TimedRe
   return out;
 }
 
+/** The names imports bind to absolute targets (the only names that resolve to an import). */
+function importedNames(ctx: TimingContext): ReadonlySet<string> {
+  return new Set(ctx.imports.imports.filter((i) => i.qualified !== undefined).map((i) => i.local));
+}
+
 /** Readings, timed regions and timing loops of the module (computed once per analysis). */
 export function analyzeTiming(ctx: TimingContext): TimingAnalysis {
   const hit = cache.get(ctx.index);
   if (hit) return hit;
   const aliases = new Set<string>();
   for (const imp of ctx.imports.imports) if (imp.qualified && HOST_CLOCKS.has(imp.qualified)) aliases.add(imp.local);
-  const cands = [...hostCandidates(ctx, aliases), ...eventCandidates(ctx)].sort((x, y) => x.start - y.start);
+  // Text shortcuts are exact for valid code only: with syntax errors, ask the tree everywhere.
+  const exact = !ctx.root.hasError;
+  const cands = [...hostCandidates(ctx, aliases, exact), ...eventCandidates(ctx)].sort((x, y) => x.start - y.start);
   const verify = (c: Candidate): Node | null => {
     if (c.call === undefined) c.call = verifyHost(ctx, c);
     return c.call;
@@ -577,7 +625,20 @@ export function analyzeTiming(ctx: TimingContext): TimingAnalysis {
     return undefined;
   };
 
+  // Statement types are asked several times (comment? closer? loop? timed?): once per node.
+  const types = new Map<number, string>();
+  const typeOf = (n: Node): string => {
+    let t = types.get(n.id);
+    if (t === undefined) types.set(n.id, (t = n.type));
+    return t;
+  };
+  const isLoopNode = (n: Node): boolean => {
+    const t = typeOf(n);
+    return t === 'for_statement' || t === 'while_statement';
+  };
+
   const regions: TimedRegion[] = [];
+  let importLocals: ReadonlySet<string> | undefined;
   for (let ci = 0; ci < cands.length; ci++) {
     const c = cands[ci]!;
     const next = cands[ci + 1];
@@ -591,11 +652,13 @@ export function analyzeTiming(ctx: TimingContext): TimingAnalysis {
     if (!call) continue;
     let statement: Node | null;
     let v: string | undefined | null;
+    /** The statement's parent, when known (a block or the module). */
+    let holder: Node | null = null;
     if (name) {
       // The text reads `name = <reading>`: check it is that assignment statement (not `f(\n t=now())`).
       const asg = call.parent;
       statement = asg?.type === 'assignment' ? asg.parent : null;
-      const holder = statement?.parent;
+      holder = statement?.parent ?? null;
       if (!statement || statement.type !== 'expression_statement' || !holder || (holder.type !== 'block' && holder.type !== 'module')) continue;
       v = name;
     } else {
@@ -608,19 +671,23 @@ export function analyzeTiming(ctx: TimingContext): TimingAnalysis {
     let close: ClockReading | undefined;
     let steps = 0;
     for (let sib = statement.nextNamedSibling; sib && steps < 200; sib = sib.nextNamedSibling, steps++) {
-      if (sib.type === 'comment') continue;
+      const sibType = typeOf(sib);
+      if (sibType === 'comment') continue;
       const r = firstReading(sib.startIndex, sib.endIndex);
       if (r) {
-        if (r.kind === c.kind && SIMPLE_CLOSERS.has(sib.type)) close = { call: r.call!, statement: sib, kind: r.kind };
+        if (r.kind === c.kind && SIMPLE_CLOSERS.has(sibType)) close = { call: r.call!, statement: sib, kind: r.kind };
         break;
       }
       between.push(sib);
     }
     if (!close || between.length === 0) continue;
     const timedCalls: Node[] = [];
-    callsOf(ctx, between, timedCalls);
+    importLocals ??= exact ? importedNames(ctx) : undefined;
+    callsOf(ctx, between, timedCalls, 0, importLocals, typeOf);
     if (timedCalls.length === 0) continue;
-    const region: TimedRegion = { kind: c.kind, open: { call, statement, kind: c.kind }, close, between, timedCalls, fn: enclosingFunction(statement) };
+    // (The statement's parent is a block or the module, never the def itself.)
+    const fn = holder ? enclosingFunction(holder) : enclosingFunction(statement);
+    const region: TimedRegion = { kind: c.kind, open: { call, statement, kind: c.kind }, close, between, timedCalls, fn };
     if (v !== undefined) region.openVar = v;
     regions.push(region);
   }
@@ -629,8 +696,8 @@ export function analyzeTiming(ctx: TimingContext): TimingAnalysis {
   // Whole-loop timing first: a region that brackets a loop times that loop, not an iteration of an outer loop.
   const wholeLoop = new Set<TimedRegion>();
   for (const region of regions) {
-    const loopsBetween = region.between.filter(isLoop);
-    if (loopsBetween.length !== 1 || region.between.some((s) => !isLoop(s) && !isSyncStatement(ctx, s))) continue;
+    const loopsBetween = region.between.filter(isLoopNode);
+    if (loopsBetween.length !== 1 || region.between.some((s) => !isLoopNode(s) && !isSyncStatement(ctx, s, typeOf(s)))) continue;
     const loop = loopsBetween[0]!;
     wholeLoop.add(region);
     if (loops.has(loop.id)) continue;

@@ -33,9 +33,9 @@
  * `import time`, which would rebind `time` for the file's other uses.)
  */
 import type { Node } from '@vscode/tree-sitter-wasm';
-import { docsLink, type Finding, type Fix, type FixImport, type Range } from '../findings';
+import { docsLink, type Finding, type Fix, type FixImport, type Position, type Range } from '../findings';
 import type { PythonImports } from '../pythonImports';
-import { pythonImportInsertion, rangeOfNode } from '../pyEdit';
+import { pythonImportInsertion } from '../pyEdit';
 import { createNodeIndex, type NodeIndex } from '../textIndex';
 
 export const WRONG_CLOCK_CODE = 'LAT001';
@@ -48,45 +48,173 @@ export interface WrongClockContext {
   index?: NodeIndex;
 }
 
+/*
+ * Cost model (every node access crosses into wasm and allocates a wrapper): candidates come
+ * from the text (the words `time` and the names imported as `time.time`); in an error-free
+ * tree, text checks that are exact for valid code drop the spots that cannot matter (a `time`
+ * not after `.` nor before `(` / `)`, an occurrence of a clock variable next to no `-`), and
+ * the usual `<chain>()` reading is fetched as one node. Nodes are identified by offsets where
+ * possible, and what is asked of a node is asked once. With syntax errors every spot goes to
+ * the tree, as the definitions above say.
+ */
 
-function unparen(n: Node | null): Node | null {
-  while (n && n.type === 'parenthesized_expression') {
+const isAsciiWordChar = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+/** Blanks within a line (the lexer's extras other than newlines, comments and continuations). */
+const isBlank = (c: number): boolean => c === 32 || c === 9 || c === 12 || c === 11;
+const LPAREN = 40;
+const RPAREN = 41;
+const MINUS = 45;
+const DOT = 46;
+const EQUALS = 61;
+/** A dotted chain of ASCII identifiers. */
+const CHAIN = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+/** The name of a `def` whose header is plain text (`def name` / `async def name`). */
+const DEF_NAME = /(?:async[ \t]+)?def[ \t]+([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_]|[^\x00-\x7f])/y;
+
+/**
+ * The first character of the token after offset `i` on the same line, or -1 when the text
+ * alone cannot tell (line end, comment, line continuation, non-ASCII, end of text).
+ */
+function nextCode(s: string, i: number): number {
+  while (i < s.length && isBlank(s.charCodeAt(i))) i++;
+  if (i >= s.length) return -1;
+  const c = s.charCodeAt(i);
+  return c === 10 || c === 13 || c === 35 || c === 92 || c > 127 ? -1 : c;
+}
+
+/** The last character of the token before offset `i` on the same line, or -1 when the text alone cannot tell. */
+function prevCode(s: string, i: number): number {
+  i--;
+  while (i >= 0 && isBlank(s.charCodeAt(i))) i--;
+  if (i < 0) return -1;
+  const c = s.charCodeAt(i);
+  return c === 10 || c === 13 || c === 92 || c > 127 ? -1 : c;
+}
+
+/** `n` without parentheses that hold only it (comments aside), and the type of the node reached (asked once). */
+function unparenTyped(n: Node | null): { node: Node | null; type: string | undefined } {
+  let t = n?.type;
+  while (n && t === 'parenthesized_expression') {
     const inner = n.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
-    if (inner.length !== 1) return n;
+    if (inner.length !== 1) return { node: n, type: t };
     n = inner[0]!;
+    t = n.type;
   }
-  return n;
+  return { node: n, type: t };
 }
 
-interface ScopeInfo {
-  /** Node whose subtree is the scope (module, or function_definition / class_definition). */
-  node: Node;
-  /** Readings directly in the scope, in source order. */
-  readings: Node[];
-  /**
-   * Binary `-` directly in the scope with at least one operand that is a reading of the scope
-   * or an identifier named like a candidate clock variable, in pre-order. (The other
-   * subtractions of the scope can never be intervals.)
-   */
-  subtractions: Node[];
-  /** Simple `name = <reading>` assignments directly in the scope, in source order. */
-  assignments: { name: Node; right: Node | null }[];
-}
-
-/** `x` climbed through parentheses that hold only it (the inverse of {@link unparen}), and that node's parent. */
-function upThroughParens(x: Node): { outer: Node; parent: Node | null } {
+/** `x` climbed through parentheses that hold only it (the inverse of {@link unparenTyped}), and that node's parent (with its type). */
+function upThroughParens(x: Node): { outer: Node; parent: Node | null; parentType: string | undefined } {
   let cur = x;
   for (;;) {
     const p = cur.parent;
-    if (p && p.type === 'parenthesized_expression') {
+    const t = p?.type;
+    if (p && t === 'parenthesized_expression') {
       const inner = p.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
       if (inner.length === 1 && inner[0]!.id === cur.id) {
         cur = p;
         continue;
       }
     }
-    return { outer: cur, parent: p };
+    return { outer: cur, parent: p, parentType: t };
   }
+}
+
+/** A clock reading (a call resolving to `time.time` with no arguments). */
+interface Reading {
+  call: Node;
+  id: number;
+  start: number;
+  end: number;
+  /** The callee (`call.function`: `time.time`, `now`, `(time.time)`). */
+  fnStart: number;
+  fnEnd: number;
+}
+
+/** A binary `-`, with its operand fields as far as they were asked for. */
+interface Subtraction {
+  node: Node;
+  id: number;
+  start: number;
+  end?: number;
+  /** The operand fields, undefined until asked for. */
+  left: Node | null | undefined;
+  right: Node | null | undefined;
+}
+
+interface Assignment {
+  /** Start of the identifier assigned. */
+  nameStart: number;
+  name: string;
+  reading: Reading;
+}
+
+/** An operand of a subtraction (through parentheses): what the rule asks of it, asked once. */
+interface Operand {
+  id: number;
+  start: number;
+  /** The identifier's name, when the operand is an identifier (never for a reading). */
+  ident: string | undefined;
+}
+
+interface ScopeInfo {
+  /** Node whose subtree is the scope (module, or function_definition / class_definition). */
+  node: Node;
+  start: number;
+  end: number;
+  /** Readings directly in the scope, in source order. */
+  readings: Reading[];
+  /**
+   * Binary `-` directly in the scope with at least one operand that is a reading of the scope
+   * or an identifier named like a candidate clock variable, in pre-order. (The other
+   * subtractions of the scope can never be intervals.)
+   */
+  subtractions: Subtraction[];
+  /** Simple `name = <reading>` assignments directly in the scope, in source order. */
+  assignments: Assignment[];
+}
+
+/** Occurrences of the candidate clock variables of a scope, by name: offsets, confirmed lazily. */
+interface Occurrences {
+  positions: Map<string, number[]>;
+  /** Whether an identifier named `name` starts at `p` (other than the def's own name). */
+  isIdentifier(name: string, p: number): boolean;
+}
+
+interface Collected {
+  scope: ScopeInfo;
+  readingById: Map<number, Reading>;
+  /** The operands of a subtraction of the scope (cached). */
+  operands: (s: Subtraction) => [Operand | null, Operand | null];
+  occurrences: () => Occurrences;
+}
+
+/**
+ * `NAME` and its start when the text before a call at `start` reads `NAME = ` with NAME the first
+ * thing on its line (the line before not continued onto it). With the call's parent an
+ * assignment, that parent is then `NAME = <call>` (exact for valid code).
+ */
+function assignedNameBefore(s: string, start: number): { nameStart: number; name: string } | undefined {
+  let i = start - 1;
+  while (i >= 0 && isBlank(s.charCodeAt(i))) i--;
+  if (i < 0 || s.charCodeAt(i) !== EQUALS) return undefined;
+  let j = i - 1;
+  while (j >= 0 && isBlank(s.charCodeAt(j))) j--;
+  let k = j;
+  while (k >= 0 && isAsciiWordChar(s.charCodeAt(k))) k--;
+  const nameStart = k + 1;
+  if (nameStart > j) return undefined;
+  const first = s.charCodeAt(nameStart);
+  if (first >= 48 && first <= 57) return undefined;
+  let m = k;
+  while (m >= 0 && isBlank(s.charCodeAt(m))) m--;
+  if (m >= 0) {
+    if (s.charCodeAt(m) !== 10) return undefined;
+    let q = m - 1;
+    if (q >= 0 && s.charCodeAt(q) === 13) q--;
+    if (q >= 0 && s.charCodeAt(q) === 92) return undefined;
+  }
+  return { nameStart, name: s.slice(nameStart, j + 1) };
 }
 
 /**
@@ -97,14 +225,17 @@ function upThroughParens(x: Node): { outer: Node; parent: Node | null } {
  * innermost enclosing def / class (decorators / defaults / superclasses are attributed to the
  * inner scope: they cannot be part of an interval anyway).
  */
-function collectScopes(ctx: WrongClockContext, index: IdentifierIndex): { scope: ScopeInfo; occurrences: () => Map<string, Node[]> }[] {
-  const root = ctx.root;
+function collectScopes(ctx: WrongClockContext, index: NodeIndex): Collected[] {
+  const { root, source } = ctx;
+  // Text shortcuts are exact for valid code only: with syntax errors, ask the tree everywhere.
+  const exact = !root.hasError;
+  const rootStart = root.startIndex;
+  const rootEnd = root.endIndex;
   const timeTimeLocals = new Set(ctx.imports.imports.filter((i) => i.qualified === 'time.time').map((i) => i.local));
-  let defs: ReturnType<IdentifierIndex['scopeNodes']> | undefined;
-  /** Innermost def / class containing `n` (by position), else the root. */
-  const scopeNodeOf = (n: Node): Node => {
+  let defs: ReturnType<NodeIndex['scopeNodes']> | undefined;
+  /** Innermost def / class containing offset `x` (readings and subtractions are never defs themselves), else the root. */
+  const scopeNodeAt = (x: number): Node => {
     defs ??= index.scopeNodes();
-    const x = n.startIndex;
     let lo = 0;
     let hi = defs.length - 1;
     let i = -1;
@@ -115,116 +246,259 @@ function collectScopes(ctx: WrongClockContext, index: IdentifierIndex): { scope:
         lo = mid + 1;
       } else hi = mid - 1;
     }
-    while (i >= 0 && (x >= defs[i]!.end || defs[i]!.node.id === n.id)) i = defs[i]!.parent;
+    while (i >= 0 && x >= defs[i]!.end) i = defs[i]!.parent;
     return i >= 0 ? defs[i]!.node : root;
   };
   const scopes = new Map<number, ScopeInfo>();
   const scopeFor = (node: Node): ScopeInfo => {
     let s = scopes.get(node.id);
-    if (!s) scopes.set(node.id, (s = { node, readings: [], subtractions: [], assignments: [] }));
+    if (!s) {
+      const isRoot = node.id === root.id;
+      scopes.set(node.id, (s = { node, start: isRoot ? rootStart : node.startIndex, end: isRoot ? rootEnd : node.endIndex, readings: [], subtractions: [], assignments: [] }));
+    }
     return s;
   };
-  const subtractionOf = (x: Node, up = upThroughParens(x)): Node | undefined => {
-    const { outer, parent } = up;
-    if (!parent || parent.type !== 'binary_operator' || parent.childForFieldName('operator')?.type !== '-') return undefined;
-    return parent.childForFieldName('left')?.id === outer.id || parent.childForFieldName('right')?.id === outer.id ? parent : undefined;
+  const subtraction = (node: Node, left: Node | null | undefined, right: Node | null | undefined): Subtraction => ({ node, id: node.id, start: node.startIndex, left, right });
+  const subtractionOf = (up: { outer: Node; parent: Node | null; parentType: string | undefined }): Subtraction | undefined => {
+    const { outer, parent, parentType } = up;
+    if (!parent || parentType !== 'binary_operator' || parent.childForFieldName('operator')?.type !== '-') return undefined;
+    const left = parent.childForFieldName('left');
+    if (left?.id === outer.id) return subtraction(parent, left, undefined);
+    const right = parent.childForFieldName('right');
+    if (right?.id === outer.id) return subtraction(parent, left, right);
+    return undefined;
   };
+
+  type Up = { outer: Node; parent: Node | null; parentType: string | undefined };
+  /**
+   * `upThroughParens(x)` for `x` spanning text with `before` / `after` next to it ({@link prevCode}
+   * / {@link nextCode}): parentheses around x would put `(` before it and `)` after it, so when
+   * the text shows either is missing, x's parent is the node to look at.
+   */
+  const upOf = (x: Node, before: number, after: number): Up => {
+    if (exact && ((before !== -1 && before !== LPAREN) || (after !== -1 && after !== RPAREN))) {
+      const parent = x.parent;
+      return { outer: x, parent, parentType: parent?.type };
+    }
+    return upThroughParens(x);
+  };
+  /**
+   * `subtractionOf(up)` for `up` climbed from `x` spanning [start, ...): when x is a direct
+   * operand of a binary operator, the operator is the token after x (x the left operand: the
+   * operator starts where x does) or before it.
+   */
+  const subtractionAt = (x: Node, up: Up, start: number, before: number, after: number): Subtraction | undefined => {
+    const { outer, parent, parentType } = up;
+    if (exact && outer === x && parent && parentType === 'binary_operator') {
+      const isLeft = parent.startIndex === start;
+      const op = isLeft ? after : before;
+      if (op !== -1) return op !== MINUS ? undefined : isLeft ? subtraction(parent, x, undefined) : subtraction(parent, undefined, x);
+    }
+    return subtractionOf(up);
+  };
+
   const seenCalls = new Set<number>();
-  const found = index.identifiers(new Set(['time', ...timeTimeLocals]), root.startIndex, root.endIndex);
-  for (const [name, ids] of found) {
-    for (const id of ids) {
+  const addReading = (call: Node, start: number, end: number, fnStart: number, fnEnd: number): void => {
+    const reading: Reading = { call, id: call.id, start, end, fnStart, fnEnd };
+    const scope = scopeFor(scopeNodeAt(start));
+    scope.readings.push(reading);
+    const before = exact ? prevCode(source, start) : -1;
+    const after = exact ? nextCode(source, end) : -1;
+    // The parent can only be an assignment (`= <reading>`) or a subtraction (`- <reading>`,
+    // `<reading> -`) when the text next to the call says so (or parentheses / a line break leave it open).
+    if (exact && before !== -1 && before !== LPAREN && before !== EQUALS && before !== MINUS && after !== -1 && after !== RPAREN && after !== MINUS) return;
+    const up = upOf(call, before, after);
+    const a = up.parent;
+    if (a && up.parentType === 'assignment') {
+      // After `=` (no parentheses), the call is the right side; `NAME = ` opening a line makes NAME the target.
+      const simple = exact && up.outer === call && before === EQUALS ? assignedNameBefore(source, start) : undefined;
+      if (simple) scope.assignments.push({ ...simple, reading });
+      else if (a.childForFieldName('right')?.id === up.outer.id) {
+        const left = a.childForFieldName('left');
+        if (left?.type === 'identifier') scope.assignments.push({ nameStart: left.startIndex, name: left.text, reading });
+      }
+      return;
+    }
+    const sub = subtractionAt(call, up, start, before, after);
+    if (sub) scope.subtractions.push(sub);
+  };
+
+  for (const name of new Set(['time', ...timeTimeLocals])) {
+    const len = name.length;
+    const isLocal = timeTimeLocals.has(name);
+    for (const p of index.positions(name, rootStart, rootEnd)) {
+      if (exact) {
+        // The callee ends here: the next token is `(` (the arguments) or `)` (parentheses around it).
+        const after = nextCode(source, p + len);
+        if (after !== -1 && after !== LPAREN && after !== RPAREN) continue;
+        // `time` counts as `<x>.time` only after a `.`; a bare name only when imported as `time.time`.
+        const before = prevCode(source, p);
+        if (!isLocal && !(name === 'time' && (before === -1 || before === DOT))) continue;
+        // The usual form, `<chain>()` written plainly: ask for the call node directly.
+        if (source.charCodeAt(p + len) === LPAREN && source.charCodeAt(p + len + 1) === RPAREN) {
+          let cs = p;
+          while (cs > 0) {
+            const c = source.charCodeAt(cs - 1);
+            if (!isAsciiWordChar(c) && c !== DOT) break;
+            cs--;
+          }
+          const fnEnd = p + len;
+          const callEnd = fnEnd + 2;
+          const attr = cs < p;
+          const chain = source.slice(cs, fnEnd);
+          if ((attr ? name === 'time' : isLocal) && !(cs > 0 && source.charCodeAt(cs - 1) > 127) && CHAIN.test(chain)) {
+            const call = index.nodeAt(cs, callEnd, 'call');
+            if (call) {
+              if (seenCalls.has(call.id)) continue;
+              seenCalls.add(call.id);
+              // The callee is a plain dotted chain: its qualified name is its root name's resolution plus the rest.
+              const dot = chain.indexOf('.');
+              const r = ctx.imports.resolveName(dot < 0 ? chain : chain.slice(0, dot), call);
+              if (r.status === 'import' && r.qualified + (dot < 0 ? '' : chain.slice(dot)) === 'time.time') addReading(call, cs, callEnd, cs, fnEnd);
+              continue;
+            }
+          }
+        }
+      }
+      const id = index.identifierAt(p, len);
+      if (!id) continue;
       let fn: Node | null = null;
-      const p = id.parent;
-      if (name === 'time' && p && p.type === 'attribute' && p.childForFieldName('attribute')?.id === id.id) fn = p;
-      else if (timeTimeLocals.has(name)) fn = id;
+      const pa = id.parent;
+      if (name === 'time' && pa && pa.type === 'attribute' && pa.childForFieldName('attribute')?.id === id.id) fn = pa;
+      else if (isLocal) fn = id;
       if (!fn) continue;
-      const { outer, parent: call } = upThroughParens(fn);
-      if (!call || call.type !== 'call' || call.childForFieldName('function')?.id !== outer.id || seenCalls.has(call.id)) continue;
+      const { outer, parent: call, parentType } = upThroughParens(fn);
+      if (!call || parentType !== 'call' || call.childForFieldName('function')?.id !== outer.id || seenCalls.has(call.id)) continue;
       seenCalls.add(call.id);
       const args = call.childForFieldName('arguments');
       if (!(args && args.type === 'argument_list' && args.namedChildCount === 0 && ctx.imports.qualifiedName(call) === 'time.time')) continue;
-      const scope = scopeFor(scopeNodeOf(call));
-      scope.readings.push(call);
-      const up = upThroughParens(call);
-      const a = up.parent;
-      if (a && a.type === 'assignment' && a.childForFieldName('right')?.id === up.outer.id) {
-        const left = a.childForFieldName('left');
-        if (left?.type === 'identifier') scope.assignments.push({ name: left, right: a.childForFieldName('right') });
-      }
-      const sub = subtractionOf(call, up);
-      if (sub) scope.subtractions.push(sub);
+      addReading(call, call.startIndex, call.endIndex, outer.startIndex, outer.endIndex);
     }
   }
-  const byStart = (a: Node, b: Node): number => a.startIndex - b.startIndex || b.endIndex - a.endIndex;
-  const list = [...scopes.values()].sort((a, b) => (a.node.id === root.id ? -1 : b.node.id === root.id ? 1 : byStart(a.node, b.node)));
+
+  const subEnd = (s: Subtraction): number => (s.end ??= s.node.endIndex);
+  const byStart = (a: Subtraction, b: Subtraction): number => a.start - b.start || subEnd(b) - subEnd(a);
+  const list = [...scopes.values()].sort((a, b) => (a.node.id === root.id ? -1 : b.node.id === root.id ? 1 : a.start - b.start || b.end - a.end));
   return list.map((scope) => {
-    scope.readings.sort(byStart);
-    scope.assignments.sort((a, b) => byStart(a.name, b.name));
-    const candidates = new Set(scope.assignments.map((a) => a.name.text));
-    let occ: Map<string, Node[]> | undefined;
-    const occurrences = (): Map<string, Node[]> => {
-      if (!occ) {
-        occ = candidates.size > 0 ? identifiersNamed(scope.node, candidates, index) : new Map<string, Node[]>();
-        const subs = new Map(scope.subtractions.map((s) => [s.id, s]));
-        for (const ids of occ.values()) {
-          for (const id of ids) {
-            const sub = subtractionOf(id);
-            if (sub && !subs.has(sub.id) && scopeNodeOf(sub).id === scope.node.id) subs.set(sub.id, sub);
-          }
-        }
-        scope.subtractions = [...subs.values()].sort(byStart);
+    scope.readings.sort((a, b) => a.start - b.start || b.end - a.end);
+    scope.assignments.sort((a, b) => a.nameStart - b.nameStart);
+    const readingById = new Map(scope.readings.map((r) => [r.id, r]));
+    const operandOf = (raw: Node | null): Operand | null => {
+      if (raw && readingById.has(raw.id)) return { id: raw.id, start: raw.startIndex, ident: undefined };
+      const { node, type } = unparenTyped(raw);
+      if (!node) return null;
+      const id = node.id;
+      return { id, start: node.startIndex, ident: !readingById.has(id) && type === 'identifier' ? node.text : undefined };
+    };
+    const operandCache = new Map<number, [Operand | null, Operand | null]>();
+    const operands = (s: Subtraction): [Operand | null, Operand | null] => {
+      let o = operandCache.get(s.id);
+      if (!o) {
+        const left = s.left !== undefined ? s.left : (s.left = s.node.childForFieldName('left'));
+        const right = s.right !== undefined ? s.right : (s.right = s.node.childForFieldName('right'));
+        operandCache.set(s.id, (o = [operandOf(left), operandOf(right)]));
       }
+      return o;
+    };
+    let occ: Occurrences | undefined;
+    const occurrences = (): Occurrences => {
+      if (occ) return occ;
+      const candidates = new Set(scope.assignments.map((a) => a.name));
+      // The def's own name is bound in the enclosing scope.
+      let own = -1;
+      if (candidates.size > 0 && scope.node.id !== root.id) {
+        let m: RegExpExecArray | null = null;
+        if (exact) {
+          DEF_NAME.lastIndex = scope.start;
+          m = DEF_NAME.exec(source);
+        }
+        if (m) own = scope.start + m[0].length - m[1]!.length;
+        else if (scope.node.type === 'function_definition') own = scope.node.childForFieldName('name')?.startIndex ?? -1;
+      }
+      const positions = new Map<string, number[]>();
+      const subs = new Map<number, Subtraction>();
+      for (const s of scope.subtractions) if (!subs.has(s.id)) subs.set(s.id, s);
+      // Identifiers that are operands of the subtractions found so far lead to those again, and
+      // the targets of the assignments collected have the assignment as parent.
+      const known = new Set<number>();
+      if (candidates.size > 0) {
+        for (const s of subs.values()) for (const o of operands(s)) if (o?.ident !== undefined) known.add(o.start);
+        for (const a of scope.assignments) known.add(a.nameStart);
+      }
+      for (const name of candidates) {
+        const len = name.length;
+        const at = index.positions(name, scope.start, scope.end, candidates.size);
+        positions.set(name, at);
+        for (const p of at) {
+          if (p === own || known.has(p)) continue;
+          const before = exact ? prevCode(source, p) : -1;
+          const after = exact ? nextCode(source, p + len) : -1;
+          // An operand of `-` (maybe in parentheses) has `-`, `(` or `)` next to it.
+          if (exact && after !== -1 && after !== RPAREN && after !== MINUS && before !== -1 && before !== LPAREN && before !== MINUS) continue;
+          const id = index.identifierAt(p, len);
+          if (!id) continue;
+          const up = upOf(id, before, after);
+          if (up.parent && subs.has(up.parent.id)) continue;
+          const sub = subtractionAt(id, up, p, before, after);
+          if (sub && scopeNodeAt(sub.start).id === scope.node.id) subs.set(sub.id, sub);
+        }
+      }
+      scope.subtractions = [...subs.values()].sort(byStart);
+      occ = {
+        positions,
+        isIdentifier: (name, p) => p !== own && index.identifierAt(p, name.length) !== null,
+      };
       return occ;
     };
-    return { scope, occurrences };
+    return { scope, readingById, operands, occurrences };
   });
 }
 
-type IdentifierIndex = NodeIndex;
-
-
-function identifiersNamed(scopeNode: Node, names: Iterable<string>, index: IdentifierIndex): Map<string, Node[]> {
-  const byName = index.identifiers(names, scopeNode.startIndex, scopeNode.endIndex);
-  // The def's own name is bound in the enclosing scope.
-  const own = scopeNode.type === 'function_definition' ? scopeNode.childForFieldName('name') : null;
-  if (own) for (const [k, v] of byName) byName.set(k, v.filter((i) => i.id !== own.id));
-  return byName;
-}
-
 interface Group {
-  readings: Node[];
-  intervals: Node[];
+  readings: Reading[];
+  intervals: Subtraction[];
 }
 
-function analyzeScope({ scope, occurrences: lookup }: { scope: ScopeInfo; occurrences: () => Map<string, Node[]> }): Group[] {
+/** Union-find over string keys. */
+class Components {
+  private readonly up = new Map<string, string>();
+  find(k: string): string {
+    let p = this.up.get(k) ?? k;
+    if (p !== k) {
+      p = this.find(p);
+      this.up.set(k, p);
+    }
+    return p;
+  }
+  union(a: string, b: string): void {
+    this.up.set(this.find(a), this.find(b));
+  }
+}
+
+const operandKey = (o: Operand): string => (o.ident !== undefined ? `v:${o.ident}` : `r:${o.id}`);
+
+function analyzeScope({ scope, readingById, operands, occurrences: lookup }: Collected): Group[] {
   if (scope.readings.length === 0) return [];
-  const readingIds = new Set(scope.readings.map((r) => r.id));
-  const isReading = (n: Node | null): n is Node => !!n && readingIds.has(n.id);
-
-  // Candidate clock variables: names with at least one `name = <reading>`.
-  const candidates = new Set<string>();
-  const assigned = scope.assignments.map((a) => ({ name: a.name, text: a.name.text, right: unparen(a.right) }));
-  for (const a of assigned) if (isReading(a.right)) candidates.add(a.text);
-
-  const operandCache = new Map<number, [Node | null, Node | null]>();
-  const operands = (s: Node): [Node | null, Node | null] => {
-    let o = operandCache.get(s.id);
-    if (!o) operandCache.set(s.id, (o = [unparen(s.childForFieldName('left')), unparen(s.childForFieldName('right'))]));
-    return o;
-  };
-  const isClockOperand = (n: Node | null): boolean => !!n && (readingIds.has(n.id) || (n.type === 'identifier' && candidates.has(n.text)));
-  let intervals: Node[] = [];
   // Occurrences of the candidate names in the scope, looked up once.
   const occurrences = lookup(); // also completes scope.subtractions
+  if (scope.subtractions.length === 0) return [];
 
+  // Candidate clock variables: names with at least one `name = <reading>` (the right side of
+  // every assignment collected is a reading of this scope).
+  const candidates = new Set<string>();
+  const assigned = scope.assignments;
+  for (const a of assigned) candidates.add(a.name);
+  const isClockOperand = (o: Operand | null): boolean => !!o && (readingById.has(o.id) || (o.ident !== undefined && candidates.has(o.ident)));
+
+  let intervals: Subtraction[] = [];
   for (;;) {
     intervals = scope.subtractions.filter((s) => operands(s).every(isClockOperand));
     const allowed = new Set<number>();
-    for (const s of intervals) for (const o of operands(s)) if (o?.type === 'identifier') allowed.add(o.id);
-    for (const a of assigned) if (isReading(a.right)) allowed.add(a.name.id);
+    for (const s of intervals) for (const o of operands(s)) if (o?.ident !== undefined) allowed.add(o.start);
+    for (const a of assigned) allowed.add(a.nameStart);
     let changed = false;
     for (const name of [...candidates]) {
-      if ((occurrences.get(name) ?? []).some((i) => !allowed.has(i.id))) {
+      if ((occurrences.positions.get(name) ?? []).some((p) => !allowed.has(p) && occurrences.isIdentifier(name, p))) {
         candidates.delete(name);
         changed = true;
       }
@@ -234,38 +508,25 @@ function analyzeScope({ scope, occurrences: lookup }: { scope: ScopeInfo; occurr
   if (intervals.length === 0) return [];
 
   // Union-find over readings and clock variables connected through intervals / assignments.
-  const parent = new Map<string, string>();
-  const find = (k: string): string => {
-    let p = parent.get(k) ?? k;
-    if (p !== k) {
-      p = find(p);
-      parent.set(k, p);
-    }
-    return p;
-  };
-  const union = (a: string, b: string): void => {
-    parent.set(find(a), find(b));
-  };
-  const keyOf = (n: Node): string => (n.type === 'identifier' ? `v:${n.text}` : `r:${n.id}`);
+  const uf = new Components();
   const usedVars = new Set<string>();
   for (const s of intervals) {
     const [l, r] = operands(s);
-    union(keyOf(l!), keyOf(r!));
-    union(`i:${s.id}`, keyOf(l!));
-    for (const o of [l, r]) if (o?.type === 'identifier') usedVars.add(o.text);
+    uf.union(operandKey(l!), operandKey(r!));
+    uf.union(`i:${s.id}`, operandKey(l!));
+    for (const o of [l, r]) if (o?.ident !== undefined) usedVars.add(o.ident);
   }
-  const flagged: Node[] = [];
-  for (const s of intervals) for (const o of operands(s)) if (isReading(o)) flagged.push(o);
+  const flagged: Reading[] = [];
+  for (const s of intervals) for (const o of operands(s)) if (o && readingById.has(o.id)) flagged.push(readingById.get(o.id)!);
   for (const a of assigned) {
-    const right = a.right;
-    if (isReading(right) && candidates.has(a.text) && usedVars.has(a.text)) {
-      union(`r:${right.id}`, `v:${a.text}`);
-      flagged.push(right);
+    if (candidates.has(a.name) && usedVars.has(a.name)) {
+      uf.union(`r:${a.reading.id}`, `v:${a.name}`);
+      flagged.push(a.reading);
     }
   }
   const groups = new Map<string, Group>();
   const groupOf = (k: string): Group => {
-    const root = find(k);
+    const root = uf.find(k);
     let g = groups.get(root);
     if (!g) groups.set(root, (g = { readings: [], intervals: [] }));
     return g;
@@ -277,7 +538,7 @@ function analyzeScope({ scope, occurrences: lookup }: { scope: ScopeInfo; occurr
     groupOf(`r:${r.id}`).readings.push(r);
   }
   for (const s of intervals) groupOf(`i:${s.id}`).intervals.push(s);
-  for (const g of groups.values()) g.readings.sort((a, b) => a.startIndex - b.startIndex);
+  for (const g of groups.values()) g.readings.sort((a, b) => a.start - b.start);
   return [...groups.values()].filter((g) => g.readings.length > 0);
 }
 
@@ -306,18 +567,29 @@ function replacementAt(ctx: WrongClockContext, call: Node): Replacement | undefi
   return undefined;
 }
 
-export function checkWrongClock(ctx: WrongClockContext): Finding[] {
-  // A node's range is asked for once per finding that mentions it: compute it once.
-  const ranges = new Map<number, Range>();
-  const rangeOf = (n: Node): Range => {
-    let r = ranges.get(n.id);
-    if (!r) ranges.set(n.id, (r = rangeOfNode(n)));
-    return { start: { ...r.start }, end: { ...r.end } };
+/** Offset → position, as tree-sitter counts them for a JS string (rows end at `\n`, columns in UTF-16 units). */
+function positionsOf(source: string): (offset: number) => Position {
+  const starts = [0];
+  for (let i = source.indexOf('\n'); i >= 0; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo, character: offset - starts[lo]! };
   };
+}
+
+export function checkWrongClock(ctx: WrongClockContext): Finding[] {
   const index = ctx.index ?? createNodeIndex(ctx.root, ctx.source);
   const groups = collectScopes(ctx, index).flatMap(analyzeScope);
   if (groups.length === 0) return [];
-  const firstReading = Math.min(...groups.flatMap((g) => g.readings.map((r) => r.startIndex)));
+  const positionAt = positionsOf(ctx.source);
+  const rangeOf = (start: number, end: number): Range => ({ start: positionAt(start), end: positionAt(end) });
+  const firstReading = Math.min(...groups.flatMap((g) => g.readings.map((r) => r.start)));
   const importEdits = new Map<string, FixImport>();
   const importFor = (statement: string): FixImport => {
     let e = importEdits.get(statement);
@@ -327,28 +599,29 @@ export function checkWrongClock(ctx: WrongClockContext): Finding[] {
 
   const findings: Finding[] = [];
   for (const g of groups) {
-    const reps = g.readings.map((r) => replacementAt(ctx, r));
+    const reps = g.readings.map((r) => replacementAt(ctx, r.call));
     let fix: Fix | undefined;
     if (reps.every((x): x is Replacement => x !== undefined)) {
       const imports = [...new Set(reps.map((x) => x.import).filter((s): s is string => !!s))].map(importFor);
       fix = {
         title: g.readings.length > 1 ? 'Use time.perf_counter() for these readings' : 'Use time.perf_counter()',
         safety: 'safe',
-        edits: g.readings.map((r, i) => ({ range: rangeOf(r.childForFieldName('function')!), newText: reps[i]!.callee })),
+        edits: g.readings.map((r, i) => ({ range: rangeOf(r.fnStart, r.fnEnd), newText: reps[i]!.callee })),
         imports,
       };
     }
+    const intervalRanges = g.intervals.map((s) => ({ start: s.start, end: (s.end ??= s.node.endIndex) }));
     for (const r of g.readings) {
       findings.push({
         code: WRONG_CLOCK_CODE,
         severity: 'warning',
-        range: rangeOf(r),
+        range: rangeOf(r.start, r.end),
         message:
           'time.time() is the wall clock (coarse, can jump); this reading is used to measure elapsed time — use time.perf_counter().',
         docs: docsLink(WRONG_CLOCK_CODE),
         related: [
-          ...g.intervals.map((s) => ({ range: rangeOf(s), message: 'elapsed time computed here' })),
-          ...g.readings.filter((o) => o.id !== r.id).map((o) => ({ range: rangeOf(o), message: 'other clock reading of this interval' })),
+          ...intervalRanges.map((s) => ({ range: rangeOf(s.start, s.end), message: 'elapsed time computed here' })),
+          ...g.readings.filter((o) => o.id !== r.id).map((o) => ({ range: rangeOf(o.start, o.end), message: 'other clock reading of this interval' })),
         ],
         fixes: fix ? [fix] : [],
       });
