@@ -14,8 +14,6 @@ export interface LatencyApi {
   readonly lastResult: ResultsPanel['lastResult'];
   readonly statusBarText: string;
   readonly isRunning: boolean;
-  /** Analyzes a document now and resolves when its Latency diagnostics are set (tests use it). */
-  refreshAdvisors(doc: vscode.TextDocument): Promise<void>;
 }
 
 /** Languages the advisors read; the selector also serves the code-action provider. */
@@ -68,7 +66,6 @@ export function activate(context: vscode.ExtensionContext): LatencyApi {
     get isRunning() {
       return controller.isRunning;
     },
-    refreshAdvisors: (doc) => advisors.refresh(doc),
   };
 }
 

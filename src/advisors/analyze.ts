@@ -6,12 +6,15 @@
  */
 import type { Tree } from '@vscode/tree-sitter-wasm';
 import { detectEol, type Finding, type Severity } from './findings';
+import { advisorLanguageOf } from './languages';
 import { loadParser, parseSync, type AdvisorLanguage } from './parser';
 import { analyzePythonImports } from './pythonImports';
 import { RULES } from './registry';
 import { DEFAULT_RULE_OPTIONS, type Rule, type RuleOptions } from './rule';
 import { analyzeScriptImports } from './scriptImports';
 import { createNodeIndex, PYTHON_IDENTIFIERS, SCRIPT_IDENTIFIERS } from './textIndex';
+
+export { advisorLanguageOf };
 
 export type RuleSetting = 'off' | 'default' | Severity;
 
@@ -30,16 +33,6 @@ export interface Analysis {
   findings: Finding[];
   /** Rules that threw; their findings are missing, the rest are complete. */
   failures: RuleFailure[];
-}
-
-/** The language a VS Code language id / file extension maps to, if advisors cover it. */
-export function advisorLanguageOf(languageIdOrPath: string): AdvisorLanguage | undefined {
-  const k = languageIdOrPath.toLowerCase();
-  if (k === 'python' || /\.pyi?$/.test(k)) return 'python';
-  if (k === 'typescriptreact' || k.endsWith('.tsx')) return 'tsx';
-  if (k === 'typescript' || /\.[cm]?ts$/.test(k)) return 'typescript';
-  if (k === 'javascript' || k === 'javascriptreact' || /\.[cm]?jsx?$/.test(k)) return 'javascript';
-  return undefined;
 }
 
 /** The effective severity of `rule` under `settings`, or undefined when it is off. */

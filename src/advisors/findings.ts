@@ -135,10 +135,10 @@ export function applyFixes(text: string, fixes: readonly Fix[]): string {
 }
 
 /**
- * Applies as many fixes as can go together: fixes whose edits would overlap an already
- * accepted fix are left for a later pass. Returns the new text and how many were applied.
+ * The fixes that can be applied together, in order: a fix whose edits would overlap one
+ * already taken is left for a later pass.
  */
-export function applyCompatibleFixes(text: string, fixes: readonly Fix[]): { text: string; applied: number } {
+export function compatibleFixes(text: string, fixes: readonly Fix[]): Fix[] {
   const accepted: Fix[] = [];
   for (const f of fixes) {
     try {
@@ -148,5 +148,11 @@ export function applyCompatibleFixes(text: string, fixes: readonly Fix[]): { tex
       // overlaps an accepted fix (or is malformed): skip it this pass
     }
   }
+  return accepted;
+}
+
+/** Applies {@link compatibleFixes}; returns the new text and how many fixes went in. */
+export function applyCompatibleFixes(text: string, fixes: readonly Fix[]): { text: string; applied: number } {
+  const accepted = compatibleFixes(text, fixes);
   return { text: applyFixes(text, accepted), applied: accepted.length };
 }

@@ -3,8 +3,7 @@
 // for editor.codeActionsOnSave, which applies safe fixes only.
 
 import * as vscode from 'vscode';
-import { mergeFixEdits, type Finding, type Fix } from '../../advisors/findings';
-import { ruleByCode } from '../../advisors/registry';
+import { compatibleFixes, mergeFixEdits, type Finding, type Fix } from '../../advisors/findings';
 import type { AdvisorDiagnostics } from './diagnostics';
 import { DIAGNOSTIC_SOURCE, diagnosticCode, docsUri, sameFinding, toTextEdit } from './convert';
 
@@ -14,15 +13,7 @@ export const CONFIGURE_RULE_COMMAND = 'latency.advisors.configureRule';
 /** The fixes that can be applied together (in order), as one workspace edit. */
 function editFor(doc: vscode.TextDocument, fixes: readonly Fix[]): { edit: vscode.WorkspaceEdit; count: number } | undefined {
   const text = doc.getText();
-  const accepted: Fix[] = [];
-  for (const f of fixes) {
-    try {
-      mergeFixEdits(text, [...accepted, f]);
-      accepted.push(f);
-    } catch {
-      // overlaps a fix already taken; the user can apply it after this one
-    }
-  }
+  const accepted = compatibleFixes(text, fixes);
   if (accepted.length === 0) return undefined;
   const edit = new vscode.WorkspaceEdit();
   edit.set(doc.uri, mergeFixEdits(text, accepted).map(toTextEdit));
@@ -79,8 +70,7 @@ export class AdvisorCodeActions implements vscode.CodeActionProvider {
       docs.command = { title: docs.title, command: 'markdown.showPreview', arguments: [docsUri(this.extensionUri, code)] };
       docs.diagnostics = [d];
       actions.push(docs);
-      const rule = ruleByCode(code);
-      const off = new vscode.CodeAction(`Turn off ${code}${rule ? ` (${rule.id})` : ''} in workspace settings`, vscode.CodeActionKind.QuickFix);
+      const off = new vscode.CodeAction(`Turn off ${code} in workspace settings`, vscode.CodeActionKind.QuickFix);
       off.command = { title: off.title, command: CONFIGURE_RULE_COMMAND, arguments: [code, 'off'] };
       off.diagnostics = [d];
       actions.push(off);

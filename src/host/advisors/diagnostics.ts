@@ -4,7 +4,8 @@
 // and reparses it incrementally from the edits sent along.
 
 import * as vscode from 'vscode';
-import { advisorLanguageOf, type AdvisorSettings } from '../../advisors/analyze';
+import type { AdvisorSettings } from '../../advisors/analyze';
+import { advisorLanguageOf } from '../../advisors/languages';
 import type { OffsetEdit } from '../../advisors/incremental';
 import type { Finding } from '../../advisors/findings';
 import { declaresFlashAttention } from '../../advisors/workspaceFacts';
@@ -39,9 +40,6 @@ export class AdvisorDiagnostics implements vscode.Disposable {
   private warnedGivenUp = false;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly disposables: vscode.Disposable[] = [];
-  private readonly onDidUpdateEmitter = new vscode.EventEmitter<vscode.Uri>();
-  /** Fires after a document's diagnostics were replaced (tests wait on it). */
-  readonly onDidUpdate = this.onDidUpdateEmitter.event;
   private flashAttention: Promise<boolean> | undefined;
   private reportedIgnored = new Set<string>();
 
@@ -61,7 +59,6 @@ export class AdvisorDiagnostics implements vscode.Disposable {
     };
     this.disposables.push(
       this.collection,
-      this.onDidUpdateEmitter,
       watcher,
       watcher.onDidChange(manifestsChanged),
       watcher.onDidCreate(manifestsChanged),
@@ -85,15 +82,6 @@ export class AdvisorDiagnostics implements vscode.Disposable {
   findingsFor(uri: vscode.Uri, version: number): Finding[] | undefined {
     const s = this.state.get(uri.toString());
     return s && s.version === version ? s.findings : undefined;
-  }
-
-  /** Analyzes `doc` now (no debounce) and resolves when its diagnostics are set. */
-  async refresh(doc: vscode.TextDocument): Promise<void> {
-    const key = doc.uri.toString();
-    const timer = this.timers.get(key);
-    if (timer) clearTimeout(timer);
-    this.timers.delete(key);
-    await this.analyze(doc);
   }
 
   private refreshAll(): void {
@@ -164,10 +152,12 @@ export class AdvisorDiagnostics implements vscode.Disposable {
 
   private async analyze(doc: vscode.TextDocument): Promise<void> {
     if (doc.isClosed || !this.handles(doc)) return;
-    const version = doc.version;
-    const text = doc.getText();
     try {
-      const settings = text.length > MAX_CHARS ? undefined : await this.settingsFor(doc);
+      const found = await this.settingsFor(doc);
+      // Read after the await, so the text and the edits queued for the worker agree.
+      const version = doc.version;
+      const text = doc.getText();
+      const settings = text.length > MAX_CHARS || doc.isClosed ? undefined : found;
       if (!settings) {
         this.state.delete(doc.uri.toString());
         this.dropTree(doc.uri.toString());
@@ -205,8 +195,6 @@ export class AdvisorDiagnostics implements vscode.Disposable {
           if (c === 'Show Log') this.log.show();
         });
       }
-    } finally {
-      this.onDidUpdateEmitter.fire(doc.uri);
     }
   }
 
