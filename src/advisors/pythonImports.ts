@@ -43,7 +43,10 @@
  *   children arrays (a JS binary search per level), stopping at the first node whose text holds
  *   none of `def` / `class` / `lambda` / `for` (every scope opener contains one of them). Nodes
  *   met on the way are cached (type, end, children, fields), so queries in the same statement
- *   or function share the work.
+ *   or function share the work; a descent resumes below the deepest node of the previous one
+ *   that holds the new position (queries come mostly in source order).
+ * - A name referenced in a function-like scope that neither binds it nor declares it global
+ *   resolves the same anywhere in that scope: the answer is cached per (scope, name).
  * - "Does scope S bind `name`, how, where": the occurrences of `name` in S's text range, cut
  *   down first by a text check (an occurrence after or before `.`, or before `(` other than a
  *   `def` / `class` name, can never be a binding, global or parameter; import statements come
@@ -134,6 +137,8 @@ interface Info {
   type: string;
   end: number;
   kids?: Node[];
+  /** Infos of `kids`, filled in as they are met (saves the id lookup on later descents). */
+  kinfo?: (Info | undefined)[];
   fields?: Map<string, number>;
   /** Whether the node's text holds a scope word (so a scope opener may lie inside). */
   words?: boolean;
@@ -281,19 +286,26 @@ export function analyzePythonImports(root: Node, source: string = root.text): Py
       } else hi = mid - 1;
     }
     if (found < 0) return undefined;
-    const c = info(kids[found]!);
+    const kinfo = (x.kinfo ??= []);
+    const c = (kinfo[found] ??= info(kids[found]!));
     return c.end > i ? c : undefined;
   };
+
+  /**
+   * Whether `c` is the body of def / class `x`. In an error-free tree the body is the one child
+   * that is a `block` (the grammar's suite), which saves asking for the field.
+   */
+  const isBody = (x: Info, c: Info): boolean => (treeHasErr ? c.node.id === field(x, 'body') : c.type === 'block');
 
   /** Whether the eager pass never enters child `c` of `x` (nor anything under it). */
   const skips = (x: Info, c: Info): boolean => {
     if (SKIPPED.has(x.type)) return true;
     const id = c.node.id;
     switch (x.type) {
-      case 'function_definition': // (body first: the usual way down, one lookup)
-        return id !== field(x, 'body') && id !== field(x, 'parameters') && id !== field(x, 'return_type');
+      case 'function_definition': // (body first: the usual way down)
+        return !isBody(x, c) && id !== field(x, 'parameters') && id !== field(x, 'return_type');
       case 'class_definition':
-        return id !== field(x, 'body') && id !== field(x, 'superclasses');
+        return !isBody(x, c) && id !== field(x, 'superclasses');
       case 'lambda':
         return id !== field(x, 'body') && id !== field(x, 'parameters');
       case 'as_pattern':
@@ -304,7 +316,7 @@ export function analyzePythonImports(root: Node, source: string = root.text): Py
   };
 
   const opensAt = (x: Info, c: Info): boolean =>
-    (x.type === 'function_definition' || x.type === 'class_definition' || x.type === 'lambda') && c.node.id === field(x, 'body');
+    x.type === 'function_definition' || x.type === 'class_definition' ? isBody(x, c) : x.type === 'lambda' && c.node.id === field(x, 'body');
 
   interface Descent {
     path: Info[];
@@ -332,10 +344,16 @@ export function analyzePythonImports(root: Node, source: string = root.text): Py
 
   /** Root-to-leaf path to source index i. */
   const descend = (i: number): Descent => {
-    const path: Info[] = [rootInfo];
-    for (let c = childAt(rootInfo, i); c; c = childAt(c, i)) path.push(c);
+    // Resume below the deepest node of the last path that holds i (the child holding i is unique).
+    let k = 1;
+    while (k < finger.length && finger[k]!.node.startIndex <= i && i < finger[k]!.end) k++;
+    const path = finger.slice(0, k);
+    for (let c = childAt(path[k - 1]!, i); c; c = childAt(c, i)) path.push(c);
+    finger = path;
     return along(path);
   };
+  /** The last root-to-leaf path `descend` took (queries come mostly in source order). */
+  let finger: Info[] = [rootInfo];
 
   /**
    * Scopes whose region holds source index i, outermost (the module) first: down from the root,
@@ -343,8 +361,17 @@ export function analyzePythonImports(root: Node, source: string = root.text): Py
    * a region the eager pass skips (openers there do not count).
    */
   const scopesAt = (i: number): Scope[] => {
-    const chain: Scope[] = [moduleScope];
-    for (let x: Info | undefined = rootInfo; x; ) {
+    // Resume at the deepest node of the last walk that holds i: the walk down to it, and the
+    // chain built on the way, depend only on the nodes passed (the child holding i is unique).
+    let k = 1;
+    while (k < walk.length && walk[k]!.node.startIndex <= i && i < walk[k]!.end) k++;
+    const from = walk.length === 0 ? rootInfo : walk[k - 1]!;
+    const chain = walkChain.slice(0, walk.length === 0 ? 1 : walkLen[k - 1]!);
+    walk.length = k - 1;
+    walkLen.length = k - 1;
+    for (let x: Info | undefined = from; x; ) {
+      walk.push(x);
+      walkLen.push(chain.length);
       if (COMPREHENSIONS.has(x.type)) chain.push(scopeOf(x));
       if (!hasScopeWord(x) && !(treeHasErr && hasErr(x))) break;
       const c = childAt(x, i);
@@ -352,8 +379,13 @@ export function analyzePythonImports(root: Node, source: string = root.text): Py
       if (opensAt(x, c)) chain.push(scopeOf(x));
       x = c;
     }
+    walkChain = chain;
     return chain;
   };
+  /** The last `scopesAt` walk: nodes passed, chain length on reaching each, and the chain built. */
+  const walk: Info[] = [];
+  const walkLen: number[] = [];
+  let walkChain: Scope[] = [moduleScope];
 
   const scopeOf = (x: Info): Scope => (x.scope ??= { key: x.node.id, kind: scopeKind(x.type), start: x.node.startIndex, end: x.end });
 
@@ -701,10 +733,24 @@ export function analyzePythonImports(root: Node, source: string = root.text): Py
     return fromBindings(bindingsIn(moduleScope, name), before) ?? unbound();
   };
 
+  /**
+   * Answers for a name referenced in a function-like scope that neither binds it nor declares it
+   * global: then the position plays no part (enclosing scopes are read whole), so per (scope, name).
+   */
+  const outerAnswers = new Map<number, Map<string, NameResolution>>();
   const resolveAt = (name: string, i: number): NameResolution => {
     const chain = scopesAt(i);
     const own = chain[chain.length - 1]!;
-    if (namesIn(own, name).global) return resolveModule(name, undefined);
+    const ownNames = namesIn(own, name);
+    if (ownNames.global) return resolveModule(name, undefined);
+    if (own.kind === 'module' || own.kind === 'class' || (!ownNames.nonlocal && bindingsIn(own, name).length > 0)) return resolveIn(chain, name, i);
+    let m = outerAnswers.get(own.key);
+    if (!m) outerAnswers.set(own.key, (m = new Map()));
+    let r = m.get(name);
+    if (!r) m.set(name, (r = resolveIn(chain, name, i)));
+    return { ...r }; // (a fresh object per answer, as before)
+  };
+  const resolveIn = (chain: Scope[], name: string, i: number): NameResolution => {
     let direct = true;
     for (let k = chain.length - 1; k >= 0; k--) {
       const s = chain[k]!;
