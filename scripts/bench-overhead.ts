@@ -173,7 +173,20 @@ function activation(): void {
       registerWebviewPanelSerializer: () => disposable,
     },
     commands: { registerCommand: () => disposable },
-    workspace: {},
+    workspace: {
+      textDocuments: [],
+      createFileSystemWatcher: () => ({ onDidChange: () => disposable, onDidCreate: () => disposable, onDidDelete: () => disposable, dispose() {} }),
+      onDidOpenTextDocument: () => disposable,
+      onDidChangeTextDocument: () => disposable,
+      onDidCloseTextDocument: () => disposable,
+      onDidChangeConfiguration: () => disposable,
+    },
+    languages: {
+      createDiagnosticCollection: () => ({ set() {}, delete() {}, dispose() {} }),
+      registerCodeActionsProvider: () => disposable,
+    },
+    DiagnosticSeverity: { Error: 0, Warning: 1, Information: 2, Hint: 3 },
+    CodeActionKind: { QuickFix: { value: 'quickfix' }, SourceFixAll: { append: (k: string) => ({ value: `source.fixAll.${k}` }) } },
     EventEmitter: class {
       event = () => disposable;
       fire() {}
@@ -181,7 +194,7 @@ function activation(): void {
     },
     StatusBarAlignment: { Left: 1, Right: 2 },
     ExtensionMode: { Production: 1, Development: 2, Test: 3 },
-    Uri: { joinPath: () => ({}) },
+    Uri: { joinPath: () => ({ fsPath: '' }) },
   };
   const load = (Module as unknown as { _load: (req: string, ...rest: unknown[]) => unknown })._load;
   (Module as unknown as { _load: unknown })._load = (req: string, ...rest: unknown[]) => (req === 'vscode' ? stub : load(req, ...rest));
