@@ -27,6 +27,7 @@ import type { Node } from '@vscode/tree-sitter-wasm';
 import { docsLink, type Finding, type Fix } from '../findings';
 import type { Rule, ScriptRuleContext } from '../rule';
 import { boundInFileFast, nearSubtractionOrAssignment, rangeOf, wordOffsets, sameNode, SCRIPT_FUNCTIONS, unparen, upThroughParens } from './scriptShared';
+import { clockGroups, Components, type ClockGroup } from '../clockGroups';
 
 export const SCRIPT_WRONG_CLOCK_CODE = 'LAT001';
 
@@ -95,10 +96,7 @@ interface Candidate {
   occurrences: Node[];
 }
 
-interface Group {
-  readings: Node[];
-  intervals: Node[];
-}
+type Group = ClockGroup<Node, Node>;
 
 function analyze(ctx: ScriptRuleContext, readings: Node[]): Group[] {
   const root = ctx.root;
@@ -179,20 +177,9 @@ function analyze(ctx: ScriptRuleContext, readings: Node[]): Group[] {
   }
   if (intervals.length === 0) return [];
 
-  const parent = new Map<string, string>();
-  const find = (k: string): string => {
-    let p = parent.get(k) ?? k;
-    if (p !== k) {
-      p = find(p);
-      parent.set(k, p);
-    }
-    return p;
-  };
-  const union = (a: string, b: string): void => {
-    const ra = find(a);
-    const rb = find(b);
-    if (ra !== rb) parent.set(ra, rb);
-  };
+  const components = new Components();
+  const find = (k: string): string => components.find(k);
+  const union = (a: string, b: string): void => components.union(a, b);
   const keyOf = (n: Node): string => (n.type === 'identifier' ? `v:${candidateOf(n)!.key}` : `r:${n.id}`);
   const usedVars = new Set<string>();
   const flagged: Node[] = [];
@@ -212,25 +199,7 @@ function analyze(ctx: ScriptRuleContext, readings: Node[]): Group[] {
       flagged.push(src.reading);
     }
   }
-  const groups = new Map<string, Group>();
-  const groupOf = (k: string): Group => {
-    const r = find(k);
-    let g = groups.get(r);
-    if (!g) groups.set(r, (g = { readings: [], intervals: [] }));
-    return g;
-  };
-  const seen = new Set<number>();
-  for (const r of flagged) {
-    if (seen.has(r.id)) continue;
-    seen.add(r.id);
-    groupOf(`r:${r.id}`).readings.push(r);
-  }
-  for (const s of intervals) groupOf(`i:${s.id}`).intervals.push(s);
-  for (const g of groups.values()) {
-    g.readings.sort((a, b) => a.startIndex - b.startIndex);
-    g.intervals.sort((a, b) => a.startIndex - b.startIndex);
-  }
-  return [...groups.values()].filter((g) => g.readings.length > 0);
+  return clockGroups(components, flagged, intervals, (x) => x.startIndex);
 }
 
 function describe(reading: Node): string {

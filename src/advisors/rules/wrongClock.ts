@@ -35,6 +35,7 @@
 import type { Node } from '@vscode/tree-sitter-wasm';
 import { docsLink, type Finding, type Fix, type FixImport, type Position, type Range } from '../findings';
 import type { PythonImports } from '../pythonImports';
+import { clockGroups, Components, type ClockGroup } from '../clockGroups';
 import { pythonImportInsertion } from '../pyEdit';
 import { createNodeIndex, type NodeIndex } from '../textIndex';
 
@@ -454,26 +455,7 @@ function collectScopes(ctx: WrongClockContext, index: NodeIndex): Collected[] {
   });
 }
 
-interface Group {
-  readings: Reading[];
-  intervals: Subtraction[];
-}
-
-/** Union-find over string keys. */
-class Components {
-  private readonly up = new Map<string, string>();
-  find(k: string): string {
-    let p = this.up.get(k) ?? k;
-    if (p !== k) {
-      p = this.find(p);
-      this.up.set(k, p);
-    }
-    return p;
-  }
-  union(a: string, b: string): void {
-    this.up.set(this.find(a), this.find(b));
-  }
-}
+type Group = ClockGroup<Reading, Subtraction>;
 
 const operandKey = (o: Operand): string => (o.ident !== undefined ? `v:${o.ident}` : `r:${o.id}`);
 
@@ -524,22 +506,7 @@ function analyzeScope({ scope, readingById, operands, occurrences: lookup }: Col
       flagged.push(a.reading);
     }
   }
-  const groups = new Map<string, Group>();
-  const groupOf = (k: string): Group => {
-    const root = uf.find(k);
-    let g = groups.get(root);
-    if (!g) groups.set(root, (g = { readings: [], intervals: [] }));
-    return g;
-  };
-  const seen = new Set<number>();
-  for (const r of flagged) {
-    if (seen.has(r.id)) continue;
-    seen.add(r.id);
-    groupOf(`r:${r.id}`).readings.push(r);
-  }
-  for (const s of intervals) groupOf(`i:${s.id}`).intervals.push(s);
-  for (const g of groups.values()) g.readings.sort((a, b) => a.start - b.start);
-  return [...groups.values()].filter((g) => g.readings.length > 0);
+  return clockGroups(uf, flagged, intervals, (x) => x.start);
 }
 
 interface Replacement {
