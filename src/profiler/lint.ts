@@ -2,6 +2,7 @@
 
 import { existsSync, promises as fs } from 'fs';
 import * as path from 'path';
+import { advisorSettingsFromSettingsJson, resolveAdvisorSettings, type ResolvedAdvisorSettings } from '../advisors/advisorConfig';
 import { advisorLanguageOf, analyzeSource, type AdvisorSettings } from '../advisors/analyze';
 import { applyCompatibleFixes, type Finding, type Fix, type Severity } from '../advisors/findings';
 import { atOrAbove, findingLine, findingToJson, summaryLine, type JsonFinding, type LintSummary } from '../advisors/lintReport';
@@ -79,6 +80,25 @@ async function flashAttentionDeclared(cwd: string): Promise<boolean> {
   return declaresFlashAttention(manifests);
 }
 
+/** `latency.advisors.*` from `.vscode/settings.json` in the working folder; a broken file is reported and skipped. */
+async function workspaceAdvisorSettings(io: LintIo): Promise<ResolvedAdvisorSettings> {
+  const file = path.join(io.cwd, '.vscode', 'settings.json');
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    return resolveAdvisorSettings({});
+  }
+  const parsed = advisorSettingsFromSettingsJson(text);
+  if ('error' in parsed) {
+    io.err(`latency: warning: .vscode/settings.json ignored (${parsed.error})\n`);
+    return resolveAdvisorSettings({});
+  }
+  const resolved = resolveAdvisorSettings(parsed.raw);
+  for (const why of resolved.ignored) io.err(`latency: warning: .vscode/settings.json: ${why} (ignored)\n`);
+  return resolved;
+}
+
 function preferredSafeFix(f: Finding): Fix | undefined {
   return f.fixes.find((x) => x.safety === 'safe');
 }
@@ -90,11 +110,20 @@ export async function runLint(args: LintArgs, io: LintIo): Promise<number> {
       throw new LintUsageError(`--rule ${key}: no such rule (codes: ${RULES.map((r) => r.code).join(', ')})`);
     }
   }
-  const flash =
-    args.flashAttention === 'available' ? true : args.flashAttention === 'unavailable' ? false : await flashAttentionDeclared(io.cwd);
+  // The workspace's own settings first, so CI applies what the editor shows; flags win.
+  const fromFile = await workspaceAdvisorSettings(io);
+  for (const key of Object.keys(fromFile.settings.rules ?? {})) {
+    if (!RULES.some((r) => r.code === key || r.id === key)) io.err(`latency: warning: .vscode/settings.json: latency.advisors.rules.${key}: no such rule (ignored)\n`);
+  }
+  const flashSetting = args.flashAttention !== 'auto' ? args.flashAttention : fromFile.flashAttention;
+  const flash = flashSetting === 'available' ? true : flashSetting === 'unavailable' ? false : await flashAttentionDeclared(io.cwd);
   const settings: AdvisorSettings = {
-    rules: args.rules,
-    options: { flashAttnAvailable: flash, ...(args.minSamples !== undefined ? { minSamples: args.minSamples } : {}) },
+    rules: { ...fromFile.settings.rules, ...args.rules },
+    options: {
+      ...fromFile.settings.options,
+      flashAttnAvailable: flash,
+      ...(args.minSamples !== undefined ? { minSamples: args.minSamples } : {}),
+    },
   };
   const problems: string[] = [];
   const files = await collectFiles(args.paths, io.cwd, problems);

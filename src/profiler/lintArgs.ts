@@ -1,6 +1,7 @@
 // Arguments of `latency lint`. Pure apart from util.parseArgs, so it is unit-tested directly.
 
 import { parseArgs } from 'util';
+import { RULE_SETTINGS } from '../advisors/advisorConfig';
 import type { RuleSetting } from '../advisors/analyze';
 import type { Severity } from '../advisors/findings';
 import { parseSeverity } from '../advisors/lintReport';
@@ -10,7 +11,8 @@ export const LINT_USAGE = `Usage:
 
 Checks Python, TypeScript and JavaScript files (directories are searched; node_modules,
 virtual environments and hidden folders are skipped) for latency pitfalls and optimization
-chances. Prints file:line:col CODE message per finding.
+chances. Prints file:line:col CODE message per finding. The latency.advisors.* settings of
+.vscode/settings.json in the current folder apply, as in the editor; these options win.
 
 Options:
       --json                print findings as JSON: [{file, line, column, endLine, endColumn,
@@ -44,7 +46,6 @@ export class LintUsageError extends Error {
   }
 }
 
-const RULE_SETTINGS: readonly string[] = ['off', 'default', 'error', 'warning', 'information', 'hint'];
 
 export function parseLintArgs(argv: readonly string[]): LintArgs {
   let parsed;
@@ -79,7 +80,7 @@ export function parseLintArgs(argv: readonly string[]): LintArgs {
     const key = r.slice(0, eq).trim();
     const raw = r.slice(eq + 1).trim().toLowerCase();
     const setting = raw === 'info' ? 'information' : raw;
-    if (eq <= 0 || !RULE_SETTINGS.includes(setting)) {
+    if (eq <= 0 || !(RULE_SETTINGS as readonly string[]).includes(setting)) {
       throw new LintUsageError(`--rule expects CODE=${RULE_SETTINGS.join('|')}, got "${r}"`);
     }
     rules[key] = setting as RuleSetting;

@@ -120,3 +120,22 @@ test('bad arguments and missing paths exit 2 with a clear message; readable file
   assert.equal(help.status, 0);
   assert.match(help.stdout, /latency lint <path>\.\.\. \[options\]/);
 });
+
+test('.vscode/settings.json applies as in the editor; flags win; a broken file is reported and skipped', () => {
+  const root = project('settings', {
+    'bench.py': WALL,
+    '.vscode/settings.json': '{\n  // as the editor writes it\n  "latency.advisors.rules": { "LAT001": "off", "LAT999": "off" },\n}\n',
+  });
+  const off = lint(['bench.py'], root);
+  assert.equal(off.status, 0, off.stderr);
+  assert.equal(off.stdout, '');
+  assert.match(off.stderr, /latency\.advisors\.rules\.LAT999: no such rule/);
+  const flag = lint(['bench.py', '--rule', 'LAT001=error'], root);
+  assert.equal(flag.status, 1);
+  assert.match(flag.stdout, /LAT001 .*\[error\]/);
+  writeFileSync(join(root, '.vscode', 'settings.json'), '{ "latency.advisors.rules": { "LAT001": ');
+  const broken = lint(['bench.py'], root);
+  assert.equal(broken.status, 1, 'the file is still linted with the defaults');
+  assert.match(broken.stderr, /\.vscode\/settings\.json ignored \(\w+ at line 1\)/);
+  assert.match(broken.stdout, /bench\.py:5:10 LAT001/);
+});

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { advisorLanguageOf, analyzeSource, effectiveSeverity } from '../../../src/advisors/analyze';
 import { mergeRules, RULES } from '../../../src/advisors/registry';
 import type { Rule } from '../../../src/advisors/rule';
+import { advisorSettingsFromSettingsJson, resolveAdvisorSettings } from '../../../src/advisors/advisorConfig';
 import { declaresFlashAttention, isPythonManifest } from '../../../src/advisors/workspaceFacts';
 
 const WALL = 'import time\ndef f(m):\n    t0 = time.time()\n    m()\n    return time.time() - t0\n';
@@ -94,4 +95,20 @@ test('flash-attn is read from dependency manifests, not from comments', () => {
   assert.equal(declaresFlashAttention([{ name: 'pyproject.toml', text: 'dependencies = ["torch", "flash_attn>=2"]' }]), true);
   assert.equal(declaresFlashAttention([{ name: 'requirements.txt', text: 'torch\n# flash-attn needs CUDA 12\n' }]), false);
   assert.equal(declaresFlashAttention([{ name: 'requirements.txt', text: 'flash-attn-helper==1\n' }]), false);
+});
+
+test('advisor settings: validated the same for the editor and the CLI', () => {
+  const ok = resolveAdvisorSettings({ enabled: false, rules: { LAT001: 'off', 'wrong-clock': 'error' }, minSamples: 2000, flashAttention: 'available' });
+  assert.deepEqual(ok, { enabled: false, settings: { rules: { LAT001: 'off', 'wrong-clock': 'error' }, options: { minSamples: 2000 } }, flashAttention: 'available', ignored: [] });
+  const bad = resolveAdvisorSettings({ rules: { LAT001: 'loud' }, minSamples: 0.5, flashAttention: 'yes' });
+  assert.deepEqual(bad.settings, { rules: {}, options: {} });
+  assert.equal(bad.flashAttention, 'auto');
+  assert.equal(bad.ignored.length, 3);
+  assert.deepEqual(resolveAdvisorSettings({ rules: [] }).ignored, ['latency.advisors.rules: expected an object of code → severity']);
+  assert.deepEqual(advisorSettingsFromSettingsJson('// c\n{ "latency.advisors.minSamples": 10, "editor.tabSize": 2, }'), {
+    raw: { enabled: undefined, rules: undefined, minSamples: 10, flashAttention: undefined },
+  });
+  assert.deepEqual(advisorSettingsFromSettingsJson(''), { raw: {} });
+  assert.match((advisorSettingsFromSettingsJson('[1]') as { error: string }).error, /expected an object/);
+  assert.match((advisorSettingsFromSettingsJson('{\n"a": }') as { error: string }).error, /at line 2/);
 });
