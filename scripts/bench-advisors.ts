@@ -188,7 +188,7 @@ function benchFull(source: string): { total: number[]; analysis: number[]; findi
     const b = performance.now();
     const root = tree.rootNode;
     const index = createNodeIndex(root, source, PYTHON_IDENTIFIERS);
-    // Lazy: its cost lands in the rules that ask; the eager scan is timed apart below.
+    // Lazy: its cost lands in the rules that ask (scripts/bench-imports.ts compares it with the eager reference).
     const imports = analyzePythonImports(root, source);
     const c = performance.now();
     const ctx: PythonRuleContext = { language: 'python', source, root, eol: '\n', options: DEFAULT_RULE_OPTIONS, index, imports };
