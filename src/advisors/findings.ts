@@ -74,6 +74,18 @@ export function offsetAt(starts: readonly number[], text: string, pos: Position)
   return off;
 }
 
+/** The position of `offset` (rows end at `\n`; columns in UTF-16 units, as tree-sitter counts them for JS strings). */
+export function positionAt(starts: readonly number[], offset: number): Position {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo, character: offset - starts[lo]! };
+}
+
 /** `\r\n` if the text's first line break is CRLF, else `\n`. */
 export function detectEol(text: string): '\n' | '\r\n' {
   const i = text.indexOf('\n');

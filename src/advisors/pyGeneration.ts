@@ -4,18 +4,10 @@
  * bindings, causal-LM model resolution, and argument removal. Pure: no `vscode`.
  */
 import type { Node } from '@vscode/tree-sitter-wasm';
-import { lineStarts, type TextEdit } from './findings';
+import { lineStarts, positionAt, type TextEdit } from './findings';
 import type { PythonRuleContext } from './rule';
 import type { NodeIndex } from './textIndex';
-
-export function unparen(n: Node | null): Node | null {
-  while (n && n.type === 'parenthesized_expression') {
-    const inner = n.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
-    if (inner.length !== 1) return n;
-    n = inner[0]!;
-  }
-  return n;
-}
+import { unparen } from './nodes';
 
 export function namedKids(n: Node | null): Node[] {
   return n ? n.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment') : [];
@@ -212,15 +204,7 @@ let startsFor: { source: string; starts: number[] } | undefined;
 
 function posOf(source: string, offset: number): { line: number; character: number } {
   if (startsFor?.source !== source) startsFor = { source, starts: lineStarts(source) };
-  const starts = startsFor.starts;
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return { line: lo, character: offset - starts[lo]! };
+  return positionAt(startsFor.starts, offset);
 }
 
 export function rangeOfOffsets(source: string, start: number, end: number): TextEdit['range'] {

@@ -43,7 +43,8 @@ function requiredModule(n: Node | null): string | undefined {
   return unquote(first);
 }
 
-const FUNCTIONS = new Set([
+/** Function-like nodes: each one is a scope boundary for `var`, parameters and `this`. */
+export const SCRIPT_FUNCTIONS: ReadonlySet<string> = new Set([
   'function_declaration',
   'function_expression',
   'function',
@@ -176,7 +177,7 @@ export function analyzeScriptImports(root: Node): ScriptImports {
   /** The id of the function whose scope a binding identifier belongs to (a declared function's name belongs outside it). */
   function nearestFunction(id: Node): number | undefined {
     for (let p = id.parent; p && p.id !== root.id; p = p.parent) {
-      if (!FUNCTIONS.has(p.type)) continue;
+      if (!SCRIPT_FUNCTIONS.has(p.type)) continue;
       if (p.childForFieldName('name')?.id === id.id) continue;
       return p.id;
     }
@@ -185,7 +186,7 @@ export function analyzeScriptImports(root: Node): ScriptImports {
 
   function shadowed(name: string, node: Node): boolean {
     for (let p = node.parent; p && p.id !== root.id; p = p.parent) {
-      if (FUNCTIONS.has(p.type) && functionDeclares(p, name)) return true;
+      if (SCRIPT_FUNCTIONS.has(p.type) && functionDeclares(p, name)) return true;
     }
     return false;
   }

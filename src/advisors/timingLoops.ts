@@ -29,6 +29,7 @@
 import type { Node } from '@vscode/tree-sitter-wasm';
 import type { PythonImports } from './pythonImports';
 import type { NodeIndex } from './textIndex';
+import { unparen } from './nodes';
 
 /** What the finder needs; a `PythonRuleContext` satisfies it. */
 export interface TimingContext {
@@ -104,15 +105,6 @@ export interface TimingAnalysis {
 }
 
 const cache = new WeakMap<object, TimingAnalysis>();
-
-export function unparen(n: Node | null): Node | null {
-  while (n && n.type === 'parenthesized_expression') {
-    const inner = n.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
-    if (inner.length !== 1) return n;
-    n = inner[0]!;
-  }
-  return n;
-}
 
 /** The statement holding `n` (a child of a `block` or the module), or null across a def / class / lambda. */
 export function statementOf(n: Node): Node | null {

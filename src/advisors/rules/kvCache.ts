@@ -15,7 +15,8 @@
  */
 import type { Node } from '@vscode/tree-sitter-wasm';
 import { docsLink, type Finding, type Fix } from '../findings';
-import { causalLmGenerateCalls, causalLms, importsTransformers, removeArgumentEdit, resolveCausalLm, unparen } from '../pyGeneration';
+import { causalLmGenerateCalls, causalLms, importsTransformers, removeArgumentEdit, resolveCausalLm } from '../pyGeneration';
+import { unparen } from '../nodes';
 import { rangeOfNode } from '../pyEdit';
 import type { PythonRuleContext } from '../rule';
 

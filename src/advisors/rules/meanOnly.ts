@@ -22,7 +22,8 @@ import type { Node } from '@vscode/tree-sitter-wasm';
 import { docsLink, type Finding, type Fix } from '../findings';
 import { insertLinesAfter, insertLinesBefore, lineIndent, pythonNameFor, rangeOfNode } from '../pyEdit';
 import type { PythonRuleContext, Rule } from '../rule';
-import { findTimingLoops, loopHeaderEnd, startsLine, statementOf, unparen, type TimingLoop } from '../timingLoops';
+import { findTimingLoops, loopHeaderEnd, startsLine, statementOf, type TimingLoop } from '../timingLoops';
+import { unparen } from '../nodes';
 
 export const MEAN_ONLY_CODE = 'LAT007';
 

@@ -27,7 +27,8 @@ import type { Node } from '@vscode/tree-sitter-wasm';
 import { docsLink, type Finding, type FixImport } from '../findings';
 import { indentUnit, insertLinesBefore, lineIndent, pythonNameFor, rangeOfNode } from '../pyEdit';
 import type { PythonRuleContext, Rule } from '../rule';
-import { analyzeTiming, calleeKey, rootCall, startsLine, unparen, type TimedRegion } from '../timingLoops';
+import { analyzeTiming, calleeKey, rootCall, startsLine, type TimedRegion } from '../timingLoops';
+import { unparen } from '../nodes';
 
 export const MISSING_SYNCHRONIZE_CODE = 'LAT005';
 

@@ -28,8 +28,8 @@ import {
   rangeOfOffsets,
   scopeLookup,
   startsLine,
-  unparen,
 } from '../pyGeneration';
+import { unparen } from '../nodes';
 import { insertLinesAfter, insertLinesBefore, pythonNameFor, rangeOfNode } from '../pyEdit';
 import type { PythonRuleContext } from '../rule';
 

@@ -37,8 +37,8 @@ import {
   positionalArgs,
   scopeLookup,
   startsLine,
-  unparen,
 } from '../pyGeneration';
+import { unparen } from '../nodes';
 import { indentUnit, insertLinesBefore, pythonNameFor, rangeOfNode } from '../pyEdit';
 import type { PythonRuleContext } from '../rule';
 

@@ -40,12 +40,12 @@ import {
   isBindingOccurrence,
   rangeOf,
   sameNode,
-  SCRIPT_FUNCTIONS,
   sessionCreateCalls,
   startsLine,
   topLevelStatement,
   upThroughParens,
 } from './scriptShared';
+import { SCRIPT_FUNCTIONS } from '../scriptImports';
 
 export const SCRIPT_COLD_START_CODE = 'LAT002';
 

@@ -7,31 +7,13 @@ import type { Node } from '@vscode/tree-sitter-wasm';
 import type { Range } from '../findings';
 import { rangeOfNode } from '../pyEdit';
 import type { ScriptRuleContext } from '../rule';
+import { unparen } from '../nodes';
+import { SCRIPT_FUNCTIONS } from '../scriptImports';
 
 export { rangeOfNode };
 
-/** Function-like nodes: each one is a scope boundary for `var`, parameters and `this`. */
-export const SCRIPT_FUNCTIONS: ReadonlySet<string> = new Set([
-  'function_declaration',
-  'function_expression',
-  'function',
-  'arrow_function',
-  'method_definition',
-  'generator_function_declaration',
-  'generator_function',
-]);
 
 export const LOOPS: ReadonlySet<string> = new Set(['for_statement', 'for_in_statement', 'while_statement', 'do_statement']);
-
-/** `(x)` → `x` (any depth). */
-export function unparen(n: Node | null): Node | null {
-  while (n && n.type === 'parenthesized_expression') {
-    const inner = n.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
-    if (inner.length !== 1) return n;
-    n = inner[0]!;
-  }
-  return n;
-}
 
 /** `x` climbed through parentheses holding only it, and the parent of the outermost one. */
 export function upThroughParens(x: Node): { outer: Node; parent: Node | null } {

@@ -46,10 +46,10 @@ import {
   sameNode,
   scriptIndentUnit,
   startsLine,
-  unparen,
   upThroughParens,
   wordChains,
 } from './scriptShared';
+import { unparen } from '../nodes';
 
 export const SCRIPT_NO_WARMUP_CODE = 'LAT003';
 export const SCRIPT_SMALL_SAMPLES_CODE = 'LAT004';

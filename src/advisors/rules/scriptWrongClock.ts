@@ -26,7 +26,9 @@
 import type { Node } from '@vscode/tree-sitter-wasm';
 import { docsLink, type Finding, type Fix } from '../findings';
 import type { Rule, ScriptRuleContext } from '../rule';
-import { boundInFileFast, nearSubtractionOrAssignment, rangeOf, wordOffsets, sameNode, SCRIPT_FUNCTIONS, unparen, upThroughParens } from './scriptShared';
+import { boundInFileFast, nearSubtractionOrAssignment, rangeOf, wordOffsets, sameNode, upThroughParens } from './scriptShared';
+import { SCRIPT_FUNCTIONS } from '../scriptImports';
+import { unparen } from '../nodes';
 import { clockGroups, Components, type ClockGroup } from '../clockGroups';
 
 export const SCRIPT_WRONG_CLOCK_CODE = 'LAT001';

@@ -14,7 +14,8 @@
  */
 import type { Node } from '@vscode/tree-sitter-wasm';
 import { docsLink, type Finding } from '../findings';
-import { argsOf, causalLmGenerateCalls, keywordValue, scopeLookup, unparen } from '../pyGeneration';
+import { argsOf, causalLmGenerateCalls, keywordValue, scopeLookup } from '../pyGeneration';
+import { unparen } from '../nodes';
 import { rangeOfNode } from '../pyEdit';
 import type { PythonRuleContext } from '../rule';
 

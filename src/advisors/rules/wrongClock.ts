@@ -33,7 +33,7 @@
  * `import time`, which would rebind `time` for the file's other uses.)
  */
 import type { Node } from '@vscode/tree-sitter-wasm';
-import { docsLink, type Finding, type Fix, type FixImport, type Position, type Range } from '../findings';
+import { docsLink, lineStarts, positionAt, type Finding, type Fix, type FixImport, type Position, type Range } from '../findings';
 import type { PythonImports } from '../pythonImports';
 import { clockGroups, Components, type ClockGroup } from '../clockGroups';
 import { pythonImportInsertion } from '../pyEdit';
@@ -536,18 +536,8 @@ function replacementAt(ctx: WrongClockContext, call: Node): Replacement | undefi
 
 /** Offset → position, as tree-sitter counts them for a JS string (rows end at `\n`, columns in UTF-16 units). */
 function positionsOf(source: string): (offset: number) => Position {
-  const starts = [0];
-  for (let i = source.indexOf('\n'); i >= 0; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
-  return (offset) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo, character: offset - starts[lo]! };
-  };
+  const starts = lineStarts(source);
+  return (offset) => positionAt(starts, offset);
 }
 
 export function checkWrongClock(ctx: WrongClockContext): Finding[] {
