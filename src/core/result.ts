@@ -25,6 +25,67 @@ export interface Summary {
   throughputPerSec: number;
 }
 
+/** [low, high] in ms. */
+export type Interval = [number, number];
+
+export interface PercentileCIs {
+  p50: Interval | null;
+  p95: Interval | null;
+  p99: Interval | null;
+  p999: Interval | null;
+}
+
+export type PercentileKey = keyof PercentileCIs;
+
+export type StopReason = 'iterations' | 'precision' | 'maxIterations' | 'maxSeconds' | 'cancelled' | 'error';
+
+/** How many measured runs to do: a fixed count (the default) or until the CIs are narrow enough. */
+export interface StoppingRule {
+  mode: 'fixed' | 'adaptive';
+  /** Adaptive: the percentile whose CI must be narrow, besides p50. */
+  targetPercentile: 'p95' | 'p99' | 'p999';
+  /** Adaptive: stop when each CI half-width ÷ its estimate is at most this (0.01 = ±1%). */
+  relativeHalfWidth: number;
+  /** Adaptive caps; in fixed mode `iterations` alone decides. */
+  maxIterations: number;
+  maxSeconds: number;
+}
+
+export interface StoppingOutcome {
+  mode: StoppingRule['mode'];
+  reason: StopReason;
+  /** Relative CI half-widths reached at the end (null where the CI is unbounded). */
+  achieved: { p50: number | null; target: number | null };
+}
+
+/** Where warm-up really ended, found in the timeline of warm-up then measured runs. */
+export interface SteadyState {
+  /** 0-based position in that timeline (the cold first inference excluded) where steady state begins. */
+  index: number;
+  method: string;
+  warmupRuns: number;
+  /** Measured runs that fell inside the transient: max(0, index − warmupRuns). */
+  transientMeasuredRuns: number;
+}
+
+/** Labelled, never dropped: every figure above still includes them. */
+export interface Outliers {
+  method: string;
+  lowFenceMs: number;
+  highFenceMs: number;
+  count: number;
+  /** Indices into samplesMs, ascending. */
+  indices: number[];
+}
+
+export interface Instability {
+  /** 1.4826·MAD ÷ median: the spread of the bulk, which the tail cannot inflate. */
+  robustCv: number;
+  bimodality: { bimodal: boolean; modesMs: number[] };
+  autocorrelation: { lag1: number; threshold: number; pattern: 'none' | 'trend' | 'alternating' };
+  drift: { firstThirdP50Ms: number; lastThirdP50Ms: number; change: number; pValue: number; significant: boolean };
+}
+
 export type ElementType =
   | 'float32' | 'float64' | 'float16'
   | 'int8' | 'int16' | 'int32' | 'int64'
