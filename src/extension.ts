@@ -7,6 +7,7 @@ import { AdvisorDiagnostics } from './host/advisors/diagnostics';
 import { BenchmarkController } from './host/benchmarkCommand';
 import { ResultsPanel } from './host/resultsPanel';
 import { LatencyStatusBar } from './host/statusBar';
+import { TuneSystemCommand } from './host/tuneSystemCommand';
 import { openConfigAt } from './host/workspaceConfig';
 
 export interface LatencyApi {
@@ -14,6 +15,8 @@ export interface LatencyApi {
   readonly lastResult: ResultsPanel['lastResult'];
   readonly statusBarText: string;
   readonly isRunning: boolean;
+  /** "Latency: Tune System…" without its prompts, for tests: writes and opens the scripts. */
+  readonly tuneSystem: TuneSystemCommand;
 }
 
 /** Languages the advisors read; the selector also serves the code-action provider. */
@@ -26,6 +29,7 @@ export function activate(context: vscode.ExtensionContext): LatencyApi {
   const controller = new BenchmarkController(context, log, panel);
   // Advisors only read source text, so they run in restricted mode too; nothing is executed.
   const advisors = new AdvisorDiagnostics(context.extensionUri, log);
+  const tuneSystem = new TuneSystemCommand(context, log);
 
   context.subscriptions.push(
     log,
@@ -53,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): LatencyApi {
       else if (!vscode.workspace.workspaceFolders?.length) void vscode.window.showInformationMessage('Latency: open a folder to give it a benchmark config.');
     }),
     vscode.commands.registerCommand('latency.showLog', () => log.show()),
+    vscode.commands.registerCommand('latency.tuneSystem', () => tuneSystem.run()),
   );
   log.info(`Latency activated (${context.extensionMode === vscode.ExtensionMode.Test ? 'test' : 'normal'} mode)`);
 
@@ -66,6 +71,7 @@ export function activate(context: vscode.ExtensionContext): LatencyApi {
     get isRunning() {
       return controller.isRunning;
     },
+    tuneSystem,
   };
 }
 

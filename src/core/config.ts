@@ -1,7 +1,9 @@
 // Benchmark configuration: defaults, layers (settings, `.vscode/latency.json`, CLI flags) and
 // their validation. Pure: callers read files and settings, this module decides what they mean.
 
-import type { ExecutionMode, GraphOptimizationLevel, SessionConfig } from './result';
+import { DEFAULT_STOPPING } from './adaptiveStop';
+import { parseCpuList } from './procReadings';
+import type { ExecutionMode, GraphOptimizationLevel, SessionConfig, StoppingRule } from './result';
 
 export interface InputOverride {
   /** Concrete shape; a string entry names a symbolic dimension resolved as usual. */
@@ -22,6 +24,11 @@ export interface BenchmarkConfig {
   warmup: number;
   session: SessionConfig;
   inputs: InputsConfig;
+  stopping: StoppingRule;
+  /** A run whose CV exceeds this (a fraction) gets a verdict explaining what the machine can reach. */
+  cvTarget: number;
+  /** CPUs to pin the profiler to before the session is created; null leaves scheduling alone. */
+  cpuAffinity: number[] | null;
 }
 
 /** One source of settings; any key may be absent. */
@@ -34,6 +41,9 @@ export interface ConfigLayer {
     dimensions?: Record<string, number>;
     overrides?: Record<string, InputOverride>;
   };
+  stopping?: Partial<StoppingRule>;
+  cvTarget?: number;
+  cpuAffinity?: number[] | null;
 }
 
 export const DEFAULT_CONFIG: BenchmarkConfig = {
@@ -47,7 +57,14 @@ export const DEFAULT_CONFIG: BenchmarkConfig = {
     executionProviders: ['cpu'],
   },
   inputs: { defaultDimension: 32, dimensions: {}, overrides: {} },
+  stopping: DEFAULT_STOPPING,
+  // The figure common latency guides ask for; the verdict explains what this machine can reach.
+  cvTarget: 0.001,
+  cpuAffinity: null,
 };
+
+export const STOPPING_MODES: readonly StoppingRule['mode'][] = ['fixed', 'adaptive'];
+export const TARGET_PERCENTILES: readonly StoppingRule['targetPercentile'][] = ['p95', 'p99', 'p999'];
 
 export const OPTIMIZATION_LEVELS: readonly GraphOptimizationLevel[] = ['disabled', 'basic', 'extended', 'all'];
 export const EXECUTION_MODES: readonly ExecutionMode[] = ['sequential', 'parallel'];
@@ -77,10 +94,16 @@ export function mergeConfig(...layers: ConfigLayer[]): BenchmarkConfig {
     ...DEFAULT_CONFIG,
     session: { ...DEFAULT_CONFIG.session, executionProviders: [...DEFAULT_CONFIG.session.executionProviders] },
     inputs: { defaultDimension: DEFAULT_CONFIG.inputs.defaultDimension, dimensions: {}, overrides: {} },
+    stopping: { ...DEFAULT_CONFIG.stopping },
   };
   for (const layer of layers) {
     if (layer.iterations !== undefined) out.iterations = layer.iterations;
     if (layer.warmup !== undefined) out.warmup = layer.warmup;
+    if (layer.cvTarget !== undefined) out.cvTarget = layer.cvTarget;
+    if (layer.cpuAffinity !== undefined) out.cpuAffinity = layer.cpuAffinity === null ? null : [...layer.cpuAffinity];
+    for (const [k, v] of Object.entries(layer.stopping ?? {})) {
+      if (v !== undefined) (out.stopping as unknown as Record<string, unknown>)[k] = v;
+    }
     if (layer.session) {
       for (const [k, v] of Object.entries(layer.session)) {
         if (v !== undefined) (out.session as unknown as Record<string, unknown>)[k] = v;
@@ -112,7 +135,7 @@ export function parseConfigLayer(raw: unknown, source: string, allowModels = fal
     issue([], 'expected an object');
     return { layer, issues };
   }
-  const known = new Set(['$schema', 'iterations', 'warmup', 'session', 'inputs', ...(allowModels ? ['models'] : [])]);
+  const known = new Set(['$schema', 'iterations', 'warmup', 'session', 'inputs', 'stopping', 'cvTarget', 'cpuAffinity', ...(allowModels ? ['models'] : [])]);
   for (const key of Object.keys(raw)) if (!known.has(key)) issue([key], `unknown setting "${key}"`);
 
   if (raw.iterations !== undefined) {
@@ -125,7 +148,74 @@ export function parseConfigLayer(raw: unknown, source: string, allowModels = fal
   }
   if (raw.session !== undefined) layer.session = parseSession(raw.session, issue);
   if (raw.inputs !== undefined) layer.inputs = parseInputs(raw.inputs, issue);
+  if (raw.stopping !== undefined) layer.stopping = parseStopping(raw.stopping, issue);
+  if (raw.cvTarget !== undefined) {
+    if (typeof raw.cvTarget === 'number' && raw.cvTarget > 0 && raw.cvTarget < 10) layer.cvTarget = raw.cvTarget;
+    else issue(['cvTarget'], 'must be a fraction > 0, e.g. 0.001 for 0.1%');
+  }
+  if (raw.cpuAffinity !== undefined) {
+    const cpus = parseAffinity(raw.cpuAffinity);
+    if (typeof cpus === 'string') issue(['cpuAffinity'], cpus);
+    else layer.cpuAffinity = cpus;
+  }
   return { layer, issues };
+}
+
+/**
+ * A CPU list as taskset writes it ("2,3" or "0-3,8"), a list of CPU numbers, or "" / null / []
+ * for no pinning. Returns the message on failure.
+ */
+export function parseAffinity(raw: unknown): number[] | null | string {
+  const hint = 'must be CPU numbers like "2,3" or "0-3" (the taskset -c format), or "" for no pinning';
+  if (raw === null || raw === '') return null;
+  if (Array.isArray(raw)) {
+    if (raw.length === 0) return null;
+    if (raw.every((c) => isInt(c, 0))) return [...new Set(raw as number[])].sort((a, b) => a - b);
+    return hint;
+  }
+  if (typeof raw !== 'string') return hint;
+  try {
+    const cpus = parseCpuList(raw.trim());
+    return cpus.length ? cpus : null;
+  } catch {
+    return hint;
+  }
+}
+
+function parseStopping(raw: unknown, issue: IssueFn): Partial<StoppingRule> {
+  const out: Partial<StoppingRule> = {};
+  if (!isObj(raw)) {
+    issue(['stopping'], 'expected an object');
+    return out;
+  }
+  for (const [key, v] of Object.entries(raw)) {
+    const path = ['stopping', key];
+    switch (key) {
+      case 'mode':
+        if (STOPPING_MODES.includes(v as StoppingRule['mode'])) out.mode = v as StoppingRule['mode'];
+        else issue(path, `must be one of ${STOPPING_MODES.join(', ')}`);
+        break;
+      case 'targetPercentile':
+        if (TARGET_PERCENTILES.includes(v as StoppingRule['targetPercentile'])) out.targetPercentile = v as StoppingRule['targetPercentile'];
+        else issue(path, `must be one of ${TARGET_PERCENTILES.join(', ')}`);
+        break;
+      case 'relativeHalfWidth':
+        if (typeof v === 'number' && v > 0 && v < 1) out.relativeHalfWidth = v;
+        else issue(path, 'must be a fraction between 0 and 1, e.g. 0.01 for ±1%');
+        break;
+      case 'maxIterations':
+        if (isInt(v, 1)) out.maxIterations = v;
+        else issue(path, 'must be an integer ≥ 1');
+        break;
+      case 'maxSeconds':
+        if (typeof v === 'number' && v > 0 && Number.isFinite(v)) out.maxSeconds = v;
+        else issue(path, 'must be a number of seconds > 0');
+        break;
+      default:
+        issue(path, `unknown stopping option "${key}"`);
+    }
+  }
+  return out;
 }
 
 type IssueFn = (path: Array<string | number>, message: string) => void;

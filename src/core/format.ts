@@ -14,15 +14,38 @@ const NOT_AVAILABLE = 'n/a';
  * Trailing zeros are kept ("5.00 ms") so columns of figures share one precision.
  */
 export function formatMs(ms: number): string {
+  return formatMsDigits(ms, 3);
+}
+
+// Apart from formatMs so that `values.map(formatMs)` cannot pass the index as a digit count.
+function formatMsDigits(ms: number, digits: number): string {
   if (!Number.isFinite(ms)) return NOT_AVAILABLE;
   if (ms === 0) return '0 ms';
   const sign = ms < 0 ? '-' : '';
   const abs = Math.abs(ms);
-  const rounded = roundSignificant(abs, 3);
-  if (rounded >= 1000) return `${sign}${significant(abs / 1000, 3)} s`;
-  if (rounded >= 0.1) return `${sign}${significant(abs, 3)} ms`;
-  if (rounded >= 0.001) return `${sign}${significant(abs * 1e3, 3)} µs`;
-  return `${sign}${significant(abs * 1e6, 3)} ns`;
+  const rounded = roundSignificant(abs, digits);
+  if (rounded >= 1000) return `${sign}${significant(abs / 1000, digits)} s`;
+  if (rounded >= 0.1) return `${sign}${significant(abs, digits)} ms`;
+  if (rounded >= 0.001) return `${sign}${significant(abs * 1e3, digits)} µs`;
+  return `${sign}${significant(abs * 1e6, digits)} ns`;
+}
+
+const UNIT = / (ns|µs|ms|s)$/;
+
+/**
+ * A confidence interval beside its figure: "[11.9, 13.1]" when both bounds read in the figure's
+ * unit, with units spelled out when a bound crosses into another ("[998 µs, 1.02 ms]"). A narrow
+ * interval gets up to two more digits, so it never reads "[0.139, 0.139]" around 0.139.
+ */
+export function formatInterval(valueMs: number, lowMs: number, highMs: number): string {
+  let parts: string[] = [];
+  for (let digits = 3; digits <= 5; digits++) {
+    parts = [formatMsDigits(valueMs, digits), formatMsDigits(lowMs, digits), formatMsDigits(highMs, digits)];
+    if (lowMs === highMs || (parts[1] !== parts[2] && (lowMs === valueMs || parts[1] !== parts[0]) && (highMs === valueMs || parts[2] !== parts[0]))) break;
+  }
+  const units = parts.map((p) => UNIT.exec(p)?.[1]);
+  if (units.every((u) => u !== undefined && u === units[0])) return `[${parts[1]!.replace(UNIT, '')}, ${parts[2]!.replace(UNIT, '')}]`;
+  return `[${parts[1]}, ${parts[2]}]`;
 }
 
 const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;

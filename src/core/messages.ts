@@ -10,7 +10,12 @@ export interface ProgressView {
   runningP50Ms?: number;
 }
 
-export function progressMessage(p: ProgressView): string {
+/**
+ * In adaptive mode the measured total is only a cap, so the message counts runs without one
+ * (e.g. "1234 runs · p50 2.10 ms (adaptive)") and the bar follows the cap.
+ */
+export function progressMessage(p: ProgressView, adaptive = false): string {
+  if (adaptive && p.phase === 'measure') return `${p.done} runs${p.runningP50Ms !== undefined ? ` · p50 ${formatMs(p.runningP50Ms)}` : ''} (adaptive)`;
   switch (p.phase) {
     case 'loading':
       return 'loading the model…';
@@ -35,6 +40,11 @@ export function progressFraction(p: ProgressView, warmup: number, iterations: nu
 export function statusText(result: BenchmarkResult): string {
   if (!result.summary) return '$(pulse) no runs';
   return `$(pulse) p50 ${formatMs(result.summary.p50Ms)}${result.partial ? ' (partial)' : ''}`;
+}
+
+/** "RUN003 warning, RUN006 warning", or "none": logged with every result, read back by the browser E2E. */
+export function verdictLine(result: BenchmarkResult): string {
+  return result.verdicts.length ? result.verdicts.map((v) => `${v.code} ${v.severity}`).join(', ') : 'none';
 }
 
 export function resultHeadline(result: BenchmarkResult): string {

@@ -56,6 +56,10 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
 <div id="empty-state" class="empty-state" role="status">${a(empty)}</div>
 <main id="app" hidden>
   <header id="header" class="header"></header>
+  <section id="verdicts-card" class="card verdicts-card" aria-labelledby="verdicts-heading">
+    <h2 id="verdicts-heading">Run checks</h2>
+    <div id="verdicts"></div>
+  </section>
   <section class="card" aria-labelledby="summary-heading">
     <h2 id="summary-heading">Summary</h2>
     <div id="summary"></div>
@@ -73,6 +77,11 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
       <p id="timeline-note" class="note"></p>
     </section>
   </div>
+  <section id="telemetry-card" class="card" aria-labelledby="telemetry-heading" hidden>
+    <h2 id="telemetry-heading">Machine during the run</h2>
+    <div id="telemetry" class="telemetry"></div>
+    <p id="telemetry-note" class="note"></p>
+  </section>
   <section class="card" aria-labelledby="details-heading">
     <h2 id="details-heading">Details</h2>
     <div id="details" class="details"></div>

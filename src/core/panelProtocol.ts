@@ -4,9 +4,10 @@
 // a guard below has accepted it.
 
 import { RESULT_SCHEMA_VERSION, type BenchmarkResult } from './result';
+import { SETTING_ID, type VerdictAction } from './verdict';
 
 /** Webview → host. */
-export type WebviewToHostMessage = { type: 'ready' };
+export type WebviewToHostMessage = { type: 'ready' } | { type: 'verdictAction'; action: VerdictAction };
 
 /**
  * Host → webview. Always a full snapshot, never a delta: the webview may have been reloaded
@@ -32,14 +33,24 @@ function isObject(v: unknown): v is Dict {
 // result fails here rather than rendering "null" (summarize never produces them).
 const isNum = (v: unknown): v is number => typeof v === 'number';
 const isStr = (v: unknown): v is string => typeof v === 'string';
+const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
+const isNumOrNull = (v: unknown): v is number | null => v === null || isNum(v);
+const isStrOrNull = (v: unknown): v is string | null => v === null || isStr(v);
 const isNumArray = (v: unknown): v is number[] => Array.isArray(v) && v.every(isNum);
+const isStrArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isStr);
+const isArrayOf = (v: unknown, item: (x: unknown) => boolean): boolean => Array.isArray(v) && v.every(item);
+const isOneOf = <T extends string>(v: unknown, values: readonly T[]): v is T => isStr(v) && (values as readonly string[]).includes(v);
+const isIndex = (v: unknown, length: number): boolean => isNum(v) && Number.isInteger(v) && v >= 0 && v < length;
 
 const SUMMARY_KEYS = [
-  'n', 'p50Ms', 'p90Ms', 'p95Ms', 'p99Ms', 'p999Ms', 'meanMs', 'stdevMs', 'cv', 'minMs', 'maxMs', 'throughputPerSec',
+  'n', 'p50Ms', 'p90Ms', 'p95Ms', 'p99Ms', 'p999Ms', 'meanMs', 'stdevMs', 'cv', 'minMs', 'maxMs', 'throughputPerSec', 'ciLevel',
 ] as const;
+const CI_KEYS = ['p50', 'p95', 'p99', 'p999'] as const;
+
+const isInterval = (v: unknown): boolean => v === null || (Array.isArray(v) && v.length === 2 && v.every(isNum));
 
 function isSummary(v: unknown): boolean {
-  return isObject(v) && SUMMARY_KEYS.every((k) => isNum(v[k]));
+  return isObject(v) && SUMMARY_KEYS.every((k) => isNum(v[k])) && isObject(v.ci) && CI_KEYS.every((k) => isInterval((v.ci as Dict)[k]));
 }
 
 function isFill(v: unknown): boolean {
@@ -58,8 +69,21 @@ function isInputPlan(v: unknown): boolean {
     Array.isArray(v.declaredShape) &&
     v.declaredShape.every((d) => isNum(d) || isStr(d)) &&
     isFill(v.fill) &&
-    Array.isArray(v.notes) &&
-    v.notes.every(isStr)
+    isStrArray(v.notes)
+  );
+}
+
+const STOPPING_MODES = ['fixed', 'adaptive'] as const;
+const STOP_REASONS = ['iterations', 'precision', 'maxIterations', 'maxSeconds', 'cancelled', 'error'] as const;
+
+function isStoppingRule(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    isOneOf(v.mode, STOPPING_MODES) &&
+    isOneOf(v.targetPercentile, ['p95', 'p99', 'p999'] as const) &&
+    isNum(v.relativeHalfWidth) &&
+    isNum(v.maxIterations) &&
+    isNum(v.maxSeconds)
   );
 }
 
@@ -67,15 +91,16 @@ function isRunConfig(v: unknown): boolean {
   if (!isObject(v) || !isNum(v.iterations) || !isNum(v.warmup)) return false;
   const s = v.session;
   return (
+    isStoppingRule(v.stopping) &&
+    isNum(v.cvTarget) &&
+    (v.cpuAffinity === null || isNumArray(v.cpuAffinity)) &&
     isObject(s) &&
     isNum(s.intraOpNumThreads) &&
     isNum(s.interOpNumThreads) &&
     isStr(s.graphOptimizationLevel) &&
     isStr(s.executionMode) &&
-    Array.isArray(s.executionProviders) &&
-    s.executionProviders.every(isStr) &&
-    Array.isArray(v.inputs) &&
-    v.inputs.every(isInputPlan)
+    isStrArray(s.executionProviders) &&
+    isArrayOf(v.inputs, isInputPlan)
   );
 }
 
@@ -86,6 +111,170 @@ function isEnvironment(v: unknown): boolean {
     isNum(v.cpuCores) &&
     isNum(v.totalMemoryBytes)
   );
+}
+
+function isStoppingOutcome(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    isOneOf(v.mode, STOPPING_MODES) &&
+    isOneOf(v.reason, STOP_REASONS) &&
+    isObject(v.achieved) &&
+    isNumOrNull(v.achieved.p50) &&
+    isNumOrNull(v.achieved.target)
+  );
+}
+
+function isSteadyState(v: unknown): boolean {
+  return isObject(v) && isNum(v.index) && v.index >= 0 && isStr(v.method) && isNum(v.warmupRuns) && isNum(v.transientMeasuredRuns);
+}
+
+/** `samples` is how many measured runs there are: every index must name one of them. */
+function isOutliers(v: unknown, samples: number): boolean {
+  return (
+    isObject(v) &&
+    isStr(v.method) &&
+    isNum(v.lowFenceMs) &&
+    isNum(v.highFenceMs) &&
+    isNum(v.count) &&
+    isArrayOf(v.indices, (i) => isIndex(i, samples))
+  );
+}
+
+function isInstability(v: unknown): boolean {
+  if (!isObject(v) || !isNum(v.robustCv)) return false;
+  const { bimodality: b, autocorrelation: a, drift: d } = v;
+  return (
+    isObject(b) &&
+    isBool(b.bimodal) &&
+    isNumArray(b.modesMs) &&
+    isObject(a) &&
+    isNum(a.lag1) &&
+    isNum(a.threshold) &&
+    isOneOf(a.pattern, ['none', 'trend', 'alternating'] as const) &&
+    isObject(d) &&
+    ['firstThirdP50Ms', 'lastThirdP50Ms', 'change', 'pValue'].every((k) => isNum(d[k])) &&
+    isBool(d.significant)
+  );
+}
+
+// The system snapshot is checked for the fields the panel reads, no further: it is read-only
+// diagnostic text, and rejecting a whole result over a field the panel never shows would cost
+// the user their figures for nothing.
+
+function isCore(v: unknown): boolean {
+  return isObject(v) && isStrOrNull(v.governor) && isNumOrNull(v.curMHz) && isNumOrNull(v.maxMHz);
+}
+
+function isBusyProcess(v: unknown): boolean {
+  return isObject(v) && isNum(v.pid) && isStr(v.name) && isNum(v.cpuPercent);
+}
+
+function isCpuState(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    isBool(v.cpufreq) &&
+    isArrayOf(v.cores, isCore) &&
+    isOneOf(v.boost, ['on', 'off', 'unknown'] as const) &&
+    isStrOrNull(v.boostSource) &&
+    isNumArray(v.cpuinfoMHz) &&
+    (v.loadAverage === null || (isNumArray(v.loadAverage) && v.loadAverage.length === 3)) &&
+    isNum(v.logicalCpus) &&
+    (v.affinity === null || isNumArray(v.affinity)) &&
+    isArrayOf(v.busiest, isBusyProcess)
+  );
+}
+
+function isMemoryState(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    isNum(v.totalBytes) &&
+    ['availableBytes', 'swapTotalBytes', 'swapUsedBytes', 'pressureSomeAvg10'].every((k) => isNumOrNull(v[k]))
+  );
+}
+
+const GPU_NUMBERS = [
+  'smClockMHz', 'maxSmClockMHz', 'appSmClockMHz', 'defaultAppSmClockMHz', 'powerDrawW', 'powerLimitW', 'defaultPowerLimitW', 'temperatureC', 'utilizationPct',
+] as const;
+
+function isGpuState(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    isNum(v.index) &&
+    isStr(v.name) &&
+    (v.persistenceMode === null || isOneOf(v.persistenceMode, ['on', 'off'] as const)) &&
+    isStrOrNull(v.pstate) &&
+    GPU_NUMBERS.every((k) => isNumOrNull(v[k])) &&
+    isStrArray(v.clockEventReasons) &&
+    isStrOrNull(v.clockEventMask)
+  );
+}
+
+function isGpuInventory(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    isOneOf(v.status, ['present', 'absent', 'error'] as const) &&
+    (v.message === undefined || isStr(v.message)) &&
+    isArrayOf(v.gpus, isGpuState)
+  );
+}
+
+function isNoiseFloor(v: unknown): boolean {
+  return isObject(v) && isNum(v.cv) && isNum(v.runs) && isNum(v.taskMs);
+}
+
+function isSystemSnapshot(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    isStr(v.takenAt) &&
+    isStr(v.platform) &&
+    isCpuState(v.cpu) &&
+    isMemoryState(v.memory) &&
+    isGpuInventory(v.gpu) &&
+    isNumOrNull(v.openFilesLimit) &&
+    (v.noiseFloor === null || isNoiseFloor(v.noiseFloor))
+  );
+}
+
+function isTelemetryGpu(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    isNum(v.index) &&
+    isNumOrNull(v.smClockMHz) &&
+    isNumOrNull(v.temperatureC) &&
+    isNumOrNull(v.powerW) &&
+    isStrArray(v.clockEventReasons)
+  );
+}
+
+function isTelemetrySample(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    isNum(v.tMs) &&
+    isOneOf(v.phase, ['warmup', 'measure'] as const) &&
+    isNum(v.run) &&
+    isNumOrNull(v.load1) &&
+    isNumOrNull(v.cpuMHz) &&
+    isArrayOf(v.gpus, isTelemetryGpu)
+  );
+}
+
+function isVerdict(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    isStr(v.code) &&
+    isOneOf(v.severity, ['error', 'warning', 'info'] as const) &&
+    isStr(v.title) &&
+    isStr(v.message) &&
+    isStrArray(v.evidence) &&
+    isStr(v.fix) &&
+    (v.actions === undefined || isArrayOf(v.actions, isVerdictAction))
+  );
+}
+
+export function isVerdictAction(v: unknown): v is VerdictAction {
+  if (!isObject(v) || !isStr(v.label)) return false;
+  if (v.kind === 'tuneSystem') return true;
+  return v.kind === 'openSetting' && isStr(v.setting) && SETTING_ID.test(v.setting);
 }
 
 /** Deep enough that the panel can render every field it reads without further checks. */
@@ -103,18 +292,37 @@ export function isBenchmarkResult(v: unknown): v is BenchmarkResult {
     isStr(v.estimator) &&
     isObject(coldStart) &&
     isNum(coldStart.loadMs) &&
-    (coldStart.firstMs === null || isNum(coldStart.firstMs)) &&
-    (coldStart.ratio === null || isNum(coldStart.ratio)) &&
+    isNumOrNull(coldStart.firstMs) &&
+    isNumOrNull(coldStart.ratio) &&
     isNumArray(v.warmupSamplesMs) &&
     isNumArray(v.samplesMs) &&
     isObject(memory) &&
     isNum(memory.peakRssBytes) &&
     isEnvironment(v.environment) &&
-    typeof v.partial === 'boolean' &&
+    isStoppingOutcome(v.stopping) &&
+    (v.steadyState === null || isSteadyState(v.steadyState)) &&
+    (v.outliers === null || isOutliers(v.outliers, v.samplesMs.length)) &&
+    (v.instability === null || isInstability(v.instability)) &&
+    (v.system === null || isSystemSnapshot(v.system)) &&
+    isArrayOf(v.telemetry, isTelemetrySample) &&
+    isArrayOf(v.verdicts, isVerdict) &&
+    isBool(v.partial) &&
     (v.partialReason === undefined || isStr(v.partialReason)) &&
     isStr(v.startedAt) &&
     isStr(v.finishedAt)
   );
+}
+
+/**
+ * Why persisted state is not a PanelState: written by an older build (a schema before this
+ * one), by a newer one (a downgrade), or not results at all. Lets the panel tell the user
+ * whether running the benchmark again will help.
+ */
+export function unrestorableStateReason(v: unknown): 'older' | 'newer' | 'invalid' {
+  const version = isObject(v) && isObject(v.result) ? v.result.schemaVersion : undefined;
+  if (isNum(version) && version < RESULT_SCHEMA_VERSION) return 'older';
+  if (isNum(version) && version > RESULT_SCHEMA_VERSION) return 'newer';
+  return 'invalid';
 }
 
 export function isHostToWebviewMessage(v: unknown): v is HostToWebviewMessage {
@@ -122,7 +330,7 @@ export function isHostToWebviewMessage(v: unknown): v is HostToWebviewMessage {
 }
 
 export function isWebviewToHostMessage(v: unknown): v is WebviewToHostMessage {
-  return isObject(v) && v.type === 'ready';
+  return isObject(v) && (v.type === 'ready' || (v.type === 'verdictAction' && isVerdictAction(v.action)));
 }
 
 export function isPanelState(v: unknown): v is PanelState {

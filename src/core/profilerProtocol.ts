@@ -6,6 +6,7 @@ import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { BenchmarkConfig } from './config';
 import type { RunHeader } from './resultAssembler';
 import type { BenchmarkResult } from './result';
+import type { SystemSnapshot, TelemetrySample } from './system';
 
 export interface RunParams {
   modelPath: string;
@@ -16,6 +17,9 @@ export interface RunParams {
 
 /** client → profiler: run one benchmark; answers the (possibly partial) result. */
 export const RunRequest = new RequestType<RunParams, BenchmarkResult, ProfilerErrorData>('latency/run');
+
+/** client → profiler: read the machine's state (what "Latency: Tune System…" builds its scripts from). */
+export const PreflightRequest = new RequestType<Record<string, never>, SystemSnapshot, ProfilerErrorData>('latency/preflight');
 
 /** profiler → client: the model is loaded and the inputs are planned. */
 export const StartedNotification = new NotificationType<RunHeader>('latency/started');
@@ -36,6 +40,8 @@ export interface ProgressParams {
   /** Measured-phase wall time so far (measure phase only). */
   measuredWallMs?: number;
   peakRssBytes: number;
+  /** Telemetry readings taken since the previous progress. */
+  telemetry?: TelemetrySample[];
 }
 /** profiler → client: periodic progress carrying every new sample. */
 export const ProgressNotification = new NotificationType<ProgressParams>('latency/progress');
@@ -53,6 +59,7 @@ export type ProfilerErrorKind =
   | 'inputSynthesis'
   | 'inputRejected'
   | 'sessionOptions'
+  | 'cpuAffinity'
   | 'internal';
 
 /** Carried in ResponseError.data so the client can offer the right fix. */

@@ -1,8 +1,12 @@
 // The plain-text report the CLI prints. Plain text with no colour codes, so it reads the same
 // in a terminal, a CI log and a pasted bug report; the CLI may add colour on top.
 
-import { formatBytes, formatMs, formatPercent, formatRate, formatRatio } from './format';
-import type { BenchmarkResult, Environment, InputPlan, SessionConfig, Summary } from './result';
+import { formatBytes, formatInterval, formatMs, formatPercent, formatRate, formatRatio } from './format';
+import { minSamplesToBound } from './quantileCI';
+import type { BenchmarkResult, Environment, InputPlan, Interval, SessionConfig, Summary } from './result';
+import type { SystemSnapshot } from './system';
+import { formatCpuList } from './procReadings';
+import type { Verdict } from './verdict';
 
 const INDENT = '  ';
 /** Wide enough for the longest label, "mean ± stdev". */
@@ -12,8 +16,11 @@ const MAX_INPUT_ROWS = 5;
 /** Longer input names are cut so one odd name cannot push the other columns off screen. */
 const MAX_NAME_WIDTH = 28;
 
+const SEVERITY_MARK: Record<Verdict['severity'], string> = { error: 'x', warning: '!', info: 'i' };
+
 /**
- * The benchmark as a short aligned text report (under 30 lines; inputs beyond a few are summarised).
+ * The benchmark as a short aligned text report: about 30 lines of figures (inputs beyond a few
+ * are summarised), then the run checks with their evidence and fixes.
  * Returned without a trailing newline. Text that comes from the model or the machine (names,
  * paths, values, reasons) has control and bidi characters escaped, so it cannot break lines,
  * inject terminal escape sequences or reorder the columns.
@@ -25,12 +32,13 @@ export function renderTextReport(result: BenchmarkResult): string {
   lines.push(`Latency benchmark: ${clean(target.name || target.path)} (${formatBytes(target.sizeBytes)})`);
   if (result.partial) lines.push(partialBanner(result));
   lines.push(row('model', clean(target.path)));
-  lines.push(row('run', `${config.iterations} measured iterations after ${config.warmup} warm-up`));
+  lines.push(row('run', runText(result)));
   lines.push(row('session', sessionText(config.session)));
   lines.push(...inputRows(config.inputs));
   lines.push(row('cold start', coldStartText(result)));
   lines.push(row('machine', machineText(result.environment)));
   lines.push(row('runtime', runtimeText(result.environment)));
+  lines.push(row('system', systemText(result.system, config.cpuAffinity)));
   lines.push('');
 
   if (summary) {
@@ -41,9 +49,60 @@ export function renderTextReport(result: BenchmarkResult): string {
   }
 
   // The estimator only matters where there are percentiles to compare.
-  if (summary) lines.push('', `${INDENT}Percentiles: ${clean(result.estimator)}`);
+  if (summary) {
+    lines.push('', `${INDENT}Percentiles: ${clean(result.estimator)}; [low, high] are distribution-free ${Math.round(summary.ciLevel * 100)}% confidence intervals.`);
+  }
+  lines.push('', ...verdictLines(result.verdicts));
   return lines.join('\n');
 }
+
+function runText(result: BenchmarkResult): string {
+  const { config, stopping } = result;
+  const measured = `${count(result.samplesMs.length)} measured after ${config.warmup} warm-up`;
+  if (config.stopping.mode === 'fixed') return `${config.iterations} measured iterations after ${config.warmup} warm-up`;
+  const rule = config.stopping;
+  const why: Record<typeof stopping.reason, string> = {
+    precision: 'precision reached',
+    maxIterations: `hit the ${count(rule.maxIterations)}-run cap`,
+    maxSeconds: `hit the ${rule.maxSeconds} s cap`,
+    iterations: 'count reached',
+    cancelled: 'cancelled',
+    error: 'stopped by an error',
+  };
+  return `adaptive, ±${formatPercent(rule.relativeHalfWidth)} on p50 and ${rule.targetPercentile}: ${why[stopping.reason]}, ${measured}`;
+}
+
+function systemText(system: SystemSnapshot | null, pinned: number[] | null): string {
+  if (!system) return 'pre-flight readings unavailable';
+  const cpu = system.cpu;
+  const parts: string[] = [];
+  if (!cpu.cpufreq) parts.push('CPU clocks cannot be verified (no cpufreq)');
+  else {
+    const governors = [...new Set(cpu.cores.map((c) => c.governor ?? 'unknown'))].map(clean).join('/');
+    parts.push(`governor ${governors}, boost ${cpu.boost}`);
+  }
+  if (cpu.loadAverage) parts.push(`load ${cpu.loadAverage[0].toFixed(2)}`);
+  if (pinned) parts.push(`pinned to CPUs ${pinned.join(',')}`);
+  if (system.noiseFloor) parts.push(`noise floor CV ${formatPercent(system.noiseFloor.cv)}`);
+  for (const gpu of system.gpu.gpus) {
+    const clock = gpu.smClockMHz !== null && gpu.maxSmClockMHz !== null ? `, SM ${gpu.smClockMHz}/${gpu.maxSmClockMHz} MHz` : '';
+    parts.push(`${clean(gpu.name)}${clock}, persistence ${gpu.persistenceMode ?? 'unknown'}`);
+  }
+  return parts.join('; ');
+}
+
+function verdictLines(verdicts: readonly Verdict[]): string[] {
+  if (verdicts.length === 0) return [`${INDENT}Checks: no problems found with how this run was measured.`];
+  const lines = [`${INDENT}Checks (${verdicts.length}):`];
+  for (const v of verdicts) {
+    lines.push(`${INDENT}${SEVERITY_MARK[v.severity]} ${clean(v.code)} ${v.severity}: ${clean(v.title)}. ${clean(v.message)}`);
+    for (const e of v.evidence) lines.push(`${INDENT}    - ${clean(e)}`);
+    lines.push(`${INDENT}    fix: ${clean(v.fix)}`);
+  }
+  return lines;
+}
+
+const count = (n: number): string => n.toLocaleString('en-US');
 
 function partialBanner(result: BenchmarkResult): string {
   const done = result.summary?.n ?? result.samplesMs.length;
@@ -103,14 +162,15 @@ function runtimeText(env: Environment): string {
 }
 
 function statsTable(s: Summary, result: BenchmarkResult): string[] {
-  const ofConfigured = s.n === result.config.iterations ? '' : ` of ${result.config.iterations}`;
+  // An adaptive run has no planned count to fall short of.
+  const ofConfigured = s.n === result.config.iterations || result.config.stopping.mode === 'adaptive' ? '' : ` of ${result.config.iterations}`;
   return alignedRows([
     ['n', `${s.n}${ofConfigured}`],
-    ['p50', formatMs(s.p50Ms)],
+    ['p50', withCi(s.p50Ms, s.ci.p50, 0.5)],
     ['p90', formatMs(s.p90Ms)],
-    ['p95', formatMs(s.p95Ms)],
-    ['p99', formatMs(s.p99Ms)],
-    ['p99.9', formatMs(s.p999Ms)],
+    ['p95', withCi(s.p95Ms, s.ci.p95, 0.95)],
+    ['p99', withCi(s.p99Ms, s.ci.p99, 0.99)],
+    ['p99.9', withCi(s.p999Ms, s.ci.p999, 0.999)],
     ['mean ± stdev', `${formatMs(s.meanMs)} ± ${formatMs(s.stdevMs)}`],
     ['CV', formatPercent(s.cv)],
     ['min', formatMs(s.minMs)],
@@ -118,6 +178,12 @@ function statsTable(s: Summary, result: BenchmarkResult): string[] {
     ['throughput', formatRate(s.throughputPerSec)],
     ['peak RSS', formatBytes(result.memory.peakRssBytes)],
   ]);
+}
+
+/** "2.10 ms  [2.08, 2.12]", or the figure with the count that would bound it. */
+function withCi(valueMs: number, ci: Interval | null, q: number): string {
+  if (ci) return `${formatMs(valueMs)}  ${formatInterval(valueMs, ci[0], ci[1])}`;
+  return `${formatMs(valueMs)}  (not bounded: needs n ≥ ${count(minSamplesToBound(q))}; this is near the maximum)`;
 }
 
 /**
@@ -180,4 +246,41 @@ function truncate(text: string, width: number): string {
     used += w;
   }
   return `${out}...`;
+}
+
+/** The pre-flight readings on their own (`latency system`): what would make a benchmark here less trustworthy. */
+export function renderSystemReport(system: SystemSnapshot): string {
+  const cpu = system.cpu;
+  const lines = [`System readings (${clean(system.platform)}, ${clean(system.takenAt)})`];
+  if (!cpu.cpufreq) {
+    lines.push(row('CPU clocks', 'cannot be verified: no cpufreq (a VM or container: the host sets the clocks)'));
+  } else {
+    const byGovernor = new Map<string, number[]>();
+    for (const c of cpu.cores) byGovernor.set(c.governor ?? 'unknown', [...(byGovernor.get(c.governor ?? 'unknown') ?? []), c.cpu]);
+    lines.push(row('governor', [...byGovernor].map(([g, cpus]) => `${clean(g)} on CPUs ${cpuList(cpus)}`).join('; ')));
+    lines.push(row('boost', `${cpu.boost}${cpu.boostSource ? ` (${clean(cpu.boostSource)})` : ''}`));
+    const cur = cpu.cores.map((c) => c.curMHz).filter((m): m is number => m !== null);
+    const max = cpu.cores.map((c) => c.maxMHz).filter((m): m is number => m !== null);
+    if (cur.length && max.length) lines.push(row('frequency', `${Math.min(...cur)}–${Math.max(...cur)} MHz now, max ${Math.max(...max)} MHz`));
+  }
+  lines.push(row('CPUs', `${cpu.logicalCpus} logical${cpu.affinity ? `, this process may use ${cpuList(cpu.affinity)}` : ''}`));
+  if (cpu.loadAverage) lines.push(row('load', cpu.loadAverage.map((l) => l.toFixed(2)).join(' ')));
+  if (cpu.busiest.length) lines.push(row('busiest', cpu.busiest.map((p) => `${clean(p.name)} (${p.pid}) ${p.cpuPercent.toFixed(0)}%`).join(', ')));
+  const mem = system.memory;
+  lines.push(row('memory', `${formatBytes(mem.totalBytes)}${mem.availableBytes !== null ? `, ${formatBytes(mem.availableBytes)} available` : ''}${mem.swapUsedBytes ? `, ${formatBytes(mem.swapUsedBytes)} swap in use` : ''}${mem.pressureSomeAvg10 !== null ? `, PSI some ${mem.pressureSomeAvg10}%` : ''}`));
+  if (system.openFilesLimit !== null) lines.push(row('open files', String(system.openFilesLimit)));
+  if (system.noiseFloor) lines.push(row('noise floor', `a fixed ${formatMs(system.noiseFloor.taskMs)} CPU task varies by CV ${formatPercent(system.noiseFloor.cv)} (${system.noiseFloor.runs} runs)`));
+  if (system.gpu.status !== 'present') lines.push(row('GPU', system.gpu.status === 'absent' ? 'none found (no nvidia-smi)' : `nvidia-smi failed: ${clean(system.gpu.message ?? '')}`));
+  for (const g of system.gpu.gpus) {
+    const mhz = (v: number | null) => (v === null ? '?' : String(v));
+    const watts = (v: number | null) => (v === null ? '?' : v.toFixed(0));
+    lines.push(row(`GPU ${g.index}`, `${clean(g.name)}, driver ${clean(g.driver ?? '?')}, persistence ${g.persistenceMode ?? 'unknown'}, ${clean(g.pstate ?? '?')}`));
+    lines.push(row('', `SM ${mhz(g.smClockMHz)}/${mhz(g.maxSmClockMHz)} MHz, application clock ${mhz(g.appSmClockMHz)} (default ${mhz(g.defaultAppSmClockMHz)}), power limit ${watts(g.powerLimitW)}/${watts(g.defaultPowerLimitW)} W, ${g.temperatureC ?? '?'} °C, clock events: ${g.clockEventReasons.map(clean).join(', ') || 'none'}`));
+  }
+  for (const p of system.gpu.processes) lines.push(row('GPU process', `${clean(p.name)} (${p.pid})${p.usedMiB !== null ? ` ${p.usedMiB} MiB` : ''}`));
+  return lines.join('\n');
+}
+
+function cpuList(cpus: readonly number[]): string {
+  return formatCpuList([...cpus]);
 }

@@ -1,7 +1,10 @@
+import type { SystemSnapshot, TelemetrySample } from './system';
+import type { Verdict } from './verdict';
+
 // The benchmark result: the one shape shared by the profiler, the CLI's JSON, the panel and
 // (later) run history. Bump RESULT_SCHEMA_VERSION on any incompatible change.
 
-export const RESULT_SCHEMA_VERSION = 1;
+export const RESULT_SCHEMA_VERSION = 2;
 
 /** Stated wherever percentiles are shown, so figures can be compared with other tools. */
 export const PERCENTILE_ESTIMATOR =
@@ -23,6 +26,12 @@ export interface Summary {
   maxMs: number;
   /** Sequential inferences per second over the measured phase's wall time. */
   throughputPerSec: number;
+  /**
+   * Distribution-free confidence intervals (level `ciLevel`) on the true percentiles, from order
+   * statistics; null where n is too small to bound that percentile at all.
+   */
+  ci: PercentileCIs;
+  ciLevel: number;
 }
 
 /** [low, high] in ms. */
@@ -120,6 +129,11 @@ export interface SessionConfig {
 export interface RunConfig {
   iterations: number;
   warmup: number;
+  stopping: StoppingRule;
+  /** The CV a run must stay under to be called stable (a fraction; 0.001 = 0.1%). */
+  cvTarget: number;
+  /** CPUs the profiler was pinned to; null when not pinned. */
+  cpuAffinity: number[] | null;
   session: SessionConfig;
   inputs: InputPlan[];
 }
@@ -154,6 +168,15 @@ export interface BenchmarkResult {
   samplesMs: number[];
   memory: { peakRssBytes: number };
   environment: Environment;
+  stopping: StoppingOutcome;
+  /** null without enough runs to find it. */
+  steadyState: SteadyState | null;
+  outliers: Outliers | null;
+  instability: Instability | null;
+  /** The pre-flight readings; null when they could not be taken at all. */
+  system: SystemSnapshot | null;
+  telemetry: TelemetrySample[];
+  verdicts: Verdict[];
   /** True when the run did not complete all configured iterations. */
   partial: boolean;
   partialReason?: string;

@@ -2,13 +2,20 @@
 // the extension host feeds it the same events from progress notifications, so when the profiler
 // dies mid-run the host still holds every sample it reported, and the two never disagree.
 
+import { achievedPrecision } from './adaptiveStop';
+import { analyzeInstability } from './instability';
+import { findOutliers } from './outliers';
 import { summarize } from './stats';
+import { detectSteadyState } from './steadyState';
+import type { SystemSnapshot, TelemetrySample } from './system';
+import { computeVerdicts } from './verdicts';
 import {
   PERCENTILE_ESTIMATOR,
   RESULT_SCHEMA_VERSION,
   type BenchmarkResult,
   type Environment,
   type RunConfig,
+  type StopReason,
 } from './result';
 
 export interface RunHeader {
@@ -17,9 +24,13 @@ export interface RunHeader {
   environment: Environment;
   startedAt: string;
   loadMs: number;
+  /** Pre-flight readings; null when they could not be taken. */
+  system: SystemSnapshot | null;
 }
 
 export interface RunEnd {
+  /** Why measuring stopped; derived from partialReason when absent (a dead profiler reports none). */
+  stopReason?: StopReason;
   partialReason?: string;
   peakRssBytes?: number;
   /** Wall time of the measured phase, for throughput; falls back to the sum of samples. */
@@ -32,6 +43,7 @@ export class ResultAssembler {
   private firstMs: number | null = null;
   readonly warmupSamplesMs: number[] = [];
   readonly samplesMs: number[] = [];
+  readonly telemetry: TelemetrySample[] = [];
   private peakRssBytes = 0;
   private measuredWallMs = 0;
 
@@ -56,6 +68,10 @@ export class ResultAssembler {
     if (measuredWallMs !== undefined) this.measuredWallMs = measuredWallMs;
   }
 
+  addTelemetry(samples: readonly TelemetrySample[]): void {
+    this.telemetry.push(...samples);
+  }
+
   notePeakRss(bytes: number): void {
     this.peakRssBytes = Math.max(this.peakRssBytes, bytes);
   }
@@ -67,9 +83,15 @@ export class ResultAssembler {
     if (end.peakRssBytes !== undefined) this.notePeakRss(end.peakRssBytes);
     const wall = end.measuredWallMs ?? (this.measuredWallMs || undefined);
     const summary = summarize(this.samplesMs, wall);
-    const complete = this.samplesMs.length >= h.config.iterations;
+    const stopping = h.config.stopping;
+    const stopReason: StopReason =
+      end.stopReason ??
+      (end.partialReason === undefined ? (stopping.mode === 'fixed' ? 'iterations' : 'maxIterations') : end.partialReason === 'cancelled' ? 'cancelled' : 'error');
+    // An adaptive run that stopped on its own terms is complete whatever its count.
+    const complete =
+      stopping.mode === 'adaptive' ? ['precision', 'maxIterations', 'maxSeconds'].includes(stopReason) : this.samplesMs.length >= h.config.iterations;
     const partial = end.partialReason !== undefined || !complete;
-    const result: BenchmarkResult = {
+    const analysed: Omit<BenchmarkResult, 'verdicts'> = {
       schemaVersion: RESULT_SCHEMA_VERSION,
       target: h.target,
       config: h.config,
@@ -84,14 +106,21 @@ export class ResultAssembler {
       samplesMs: [...this.samplesMs],
       memory: { peakRssBytes: this.peakRssBytes },
       environment: h.environment,
+      stopping: { mode: stopping.mode, reason: stopReason, achieved: achievedPrecision(this.samplesMs, stopping) },
+      steadyState: detectSteadyState(this.warmupSamplesMs, this.samplesMs),
+      outliers: findOutliers(this.samplesMs),
+      instability: analyzeInstability(this.samplesMs),
+      system: h.system,
+      telemetry: [...this.telemetry],
       partial,
       startedAt: h.startedAt,
       finishedAt: end.finishedAt ?? new Date().toISOString(),
     };
     if (partial) {
       const count = (n: number) => n.toLocaleString('en-US');
-      result.partialReason = `${end.partialReason ?? 'stopped early'} after ${count(this.samplesMs.length)} of ${count(h.config.iterations)} measured runs`;
+      const planned = stopping.mode === 'fixed' ? ` of ${count(h.config.iterations)}` : '';
+      analysed.partialReason = `${end.partialReason ?? 'stopped early'} after ${count(this.samplesMs.length)}${planned} measured runs`;
     }
-    return result;
+    return { ...analysed, verdicts: computeVerdicts(analysed) };
   }
 }

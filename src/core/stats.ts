@@ -1,6 +1,7 @@
 // Latency statistics. Pure: shared by the profiler, the CLI and the webview bundle, so no
 // Node built-ins and no `vscode` here.
 
+import { CI_LEVEL, percentileCIs } from './quantileCI';
 import type { Summary } from './result';
 
 /**
@@ -86,6 +87,8 @@ export function summarize(samplesMs: readonly number[], wallMs?: number): Summar
     minMs: sorted[0]!,
     maxMs: sorted[n - 1]!,
     throughputPerSec,
+    ci: percentileCIs(sorted),
+    ciLevel: CI_LEVEL,
   };
 }
 

@@ -4,7 +4,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { ConfigError, formatIssue } from '../core/config';
-import { progressFraction, progressMessage, resultHeadline } from '../core/messages';
+import { progressFraction, progressMessage, resultHeadline, verdictLine } from '../core/messages';
 import type { BenchmarkResult } from '../core/result';
 import { runInProfiler, type ProfilerOutcome } from '../profiler/client';
 import { pickModel, rememberModel } from './modelPicker';
@@ -53,7 +53,8 @@ export class BenchmarkController implements vscode.Disposable {
     await rememberModel(this.context.workspaceState, model);
 
     const name = path.basename(model.fsPath);
-    this.log.info(`benchmark ${model.fsPath}: ${config.iterations} runs after ${config.warmup} warm-up`, config.session);
+    const runs = config.stopping.mode === 'adaptive' ? `adaptive runs (±${config.stopping.relativeHalfWidth * 100}% on p50 and ${config.stopping.targetPercentile})` : `${config.iterations} runs`;
+    this.log.info(`benchmark ${model.fsPath}: ${runs} after ${config.warmup} warm-up`, config.session);
     const source = new vscode.CancellationTokenSource();
     this.setRunning(source);
     try {
@@ -70,8 +71,9 @@ export class BenchmarkController implements vscode.Disposable {
             cancellation: source.token,
             log: (level, message) => this.log[level](message),
             onProgress: (p) => {
-              const percent = Math.round(progressFraction(p, config.warmup, config.iterations) * 100);
-              progress.report({ message: progressMessage(p), increment: Math.max(0, percent - reported) });
+              const adaptive = config.stopping.mode === 'adaptive';
+              const percent = Math.round(progressFraction(p, config.warmup, adaptive ? config.stopping.maxIterations : config.iterations) * 100);
+              progress.report({ message: progressMessage(p, adaptive), increment: Math.max(0, percent - reported) });
               reported = Math.max(reported, percent);
             },
           });
@@ -127,6 +129,7 @@ export class BenchmarkController implements vscode.Disposable {
 
   private showResult(result: BenchmarkResult): void {
     this.log.info(resultHeadline(result));
+    this.log.info(`run checks: ${verdictLine(result)}`);
     this.panel.show(result);
   }
 
@@ -138,12 +141,15 @@ export class BenchmarkController implements vscode.Disposable {
     const inputName = 'inputName' in data ? data.inputName : undefined;
     if ((data.kind === 'inputRejected' || data.kind === 'inputSynthesis') && folder) actions.push('Open Config');
     if (data.kind === 'crashed') actions.push('Run Again');
+    if (data.kind === 'cpuAffinity') actions.push('Open Settings');
     actions.push('Show Log');
     const hint = 'hint' in data && data.hint ? ` ${data.hint}` : '';
     const choice = await vscode.window.showErrorMessage(`Latency: ${firstLine(outcome.message)}${kept}${data.kind === 'crashed' ? '' : hint}`, ...actions);
     if (choice === 'Open Config' && folder) {
       const input = inputName ? { name: inputName, ...('inputShape' in data && data.inputShape ? { shape: data.inputShape } : {}) } : undefined;
       await openConfigAt(folder, ['inputs'], input);
+    } else if (choice === 'Open Settings') {
+      await vscode.commands.executeCommand('workbench.action.openSettings', 'latency.cpuAffinity');
     } else if (choice === 'Run Again') {
       await vscode.commands.executeCommand('latency.runBenchmark', model);
     } else if (choice === 'Show Log') {

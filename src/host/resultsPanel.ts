@@ -12,6 +12,7 @@ import {
   type HostToWebviewMessage,
 } from '../core/panelProtocol';
 import type { BenchmarkResult } from '../core/result';
+import type { VerdictAction } from '../core/verdict';
 
 export class ResultsPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
@@ -105,6 +106,10 @@ export class ResultsPanel implements vscode.Disposable {
           this.log.warn(`Ignored an unexpected message from the results panel: ${safeJson(msg)}`);
           return;
         }
+        if (msg.type === 'verdictAction') {
+          void this.runVerdictAction(msg.action);
+          return;
+        }
         // 'ready' arrives again every time the webview reloads (e.g. after being hidden).
         this.webviewReady = true;
         this.postLatest();
@@ -133,6 +138,13 @@ export class ResultsPanel implements vscode.Disposable {
       },
       (err: unknown) => this.log.error(`Could not send results to the panel: ${String(err)}`),
     );
+  }
+
+  /** The guard already limited actions to Tune System and latency.* settings; nothing else runs. */
+  private async runVerdictAction(action: VerdictAction): Promise<void> {
+    this.log.info(`results panel: ${action.kind === 'tuneSystem' ? 'Tune System' : `open setting ${action.setting}`}`);
+    if (action.kind === 'tuneSystem') await vscode.commands.executeCommand('latency.tuneSystem');
+    else await vscode.commands.executeCommand('workbench.action.openSettings', action.setting);
   }
 
   private releasePanel(): void {

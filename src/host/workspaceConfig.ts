@@ -42,6 +42,15 @@ function settingsLayer(scope: vscode.Uri): { layer: ConfigLayer; issues: ConfigE
       dimensions: c.get('inputs.dimensions'),
       overrides: c.get('inputs.overrides'),
     },
+    stopping: {
+      mode: c.get('stopping.mode'),
+      targetPercentile: c.get('stopping.targetPercentile'),
+      relativeHalfWidth: c.get('stopping.relativeHalfWidth'),
+      maxIterations: c.get('stopping.maxIterations'),
+      maxSeconds: c.get('stopping.maxSeconds'),
+    },
+    cvTarget: c.get('cvTarget'),
+    cpuAffinity: c.get('cpuAffinity'),
   };
   return parseConfigLayer(JSON.parse(JSON.stringify(raw)), 'settings (latency.*)');
 }

@@ -9,7 +9,10 @@ import { formatMs } from '../core/format';
 import { renderTextReport } from '../core/report';
 import { median } from '../core/stats';
 import { BenchmarkError } from './benchmarkError';
-import { USAGE, UsageError, parseCli, type BenchArgs } from './cliArgs';
+import { USAGE, UsageError, parseCli, type BenchArgs, type SystemArgs } from './cliArgs';
+import { takePreflight } from './preflight';
+import { buildTuneScripts } from '../core/tuneScript';
+import { renderSystemReport } from '../core/report';
 import { runOnnxBenchmark } from './onnxBenchmark';
 import { LINT_EXIT, runLint } from './lint';
 import { LINT_USAGE, LintUsageError } from './lintArgs';
@@ -52,7 +55,27 @@ async function main(argv: string[]): Promise<number> {
       throw err;
     }
   }
+  if (args.command === 'system') return system(args);
   return bench(args);
+}
+
+/** Reads the machine; with --scripts, writes the tuning and restore scripts for review (never runs them). */
+async function system(args: SystemArgs): Promise<number> {
+  const snapshot = await takePreflight();
+  if (args.json) process.stdout.write(`${JSON.stringify(snapshot, null, 2)}\n`);
+  else process.stdout.write(`${renderSystemReport(snapshot)}\n`);
+  if (args.scriptsDir !== undefined) {
+    const scripts = buildTuneScripts(snapshot, args.cpus ? { cpus: args.cpus } : {});
+    await fs.mkdir(args.scriptsDir, { recursive: true });
+    const tune = path.join(args.scriptsDir, 'latency-tune.sh');
+    const restore = path.join(args.scriptsDir, 'latency-restore.sh');
+    await writeAtomically(tune, scripts.tune);
+    await writeAtomically(restore, scripts.restore);
+    await Promise.all([fs.chmod(tune, 0o755), fs.chmod(restore, 0o755)]);
+    for (const note of scripts.notes) process.stderr.write(`note: ${note}\n`);
+    process.stderr.write(`wrote ${tune} and ${restore}: review them, then run with bash -x (they use sudo where needed)\n`);
+  }
+  return EXIT.ok;
 }
 
 async function bench(args: BenchArgs): Promise<number> {

@@ -2,13 +2,15 @@
 // so it is unit-tested without running anything.
 
 import { parseArgs } from 'util';
-import { EXECUTION_MODES, OPTIMIZATION_LEVELS, type ConfigLayer, type InputOverride } from '../core/config';
-import type { ExecutionMode, GraphOptimizationLevel } from '../core/result';
+import { EXECUTION_MODES, OPTIMIZATION_LEVELS, TARGET_PERCENTILES, parseAffinity, type ConfigLayer, type InputOverride } from '../core/config';
+import type { ExecutionMode, GraphOptimizationLevel, StoppingRule } from '../core/result';
 import { LintUsageError, parseLintArgs, type LintArgs } from './lintArgs';
 
 export const USAGE = `Usage:
   latency bench <model.onnx> [options]
   latency lint <path>... [--json] [--fix] [--fail-on LEVEL]   (latency lint --help for more)
+  latency system [--json] [--scripts DIR]   the pre-flight readings; --scripts writes
+                                            latency-tune.sh and latency-restore.sh to review
 
 Bench options:
   -n, --iterations N        measured runs (default 1000)
@@ -23,6 +25,13 @@ Bench options:
       --opt-level L         graph optimization: ${OPTIMIZATION_LEVELS.join(' | ')}
       --execution-mode M    ${EXECUTION_MODES.join(' | ')}
       --ep LIST             execution providers in order, e.g. cuda,cpu
+      --adaptive            stop when the p50 and target-percentile CIs are within --precision
+      --precision P         adaptive target half-width, e.g. 1% or 0.01 (default 1%)
+      --target-percentile Q p95 | p99 | p999 (default p99)
+      --max-iterations N    adaptive cap on measured runs (default 100000)
+      --max-time S          adaptive cap in seconds (default 60)
+      --cv-target P         CV a stable run stays under, e.g. 0.1% (default 0.1%)
+      --cpus LIST           pin the benchmark to CPUs, e.g. 2,3 or 0-3 (uses taskset)
       --config FILE         a latency.json (default: .vscode/latency.json if present)
       --json FILE           write the full result as JSON (- for stdout)
   -q, --quiet               no progress line
@@ -40,7 +49,14 @@ export interface BenchArgs {
   quiet: boolean;
 }
 
-export type CliCommand = BenchArgs | LintArgs | { command: 'help' } | { command: 'lint-help' } | { command: 'version' };
+export interface SystemArgs {
+  command: 'system';
+  json: boolean;
+  scriptsDir?: string;
+  cpus?: number[];
+}
+
+export type CliCommand = BenchArgs | LintArgs | SystemArgs | { command: 'help' } | { command: 'lint-help' } | { command: 'version' };
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -60,6 +76,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
       throw err;
     }
   }
+  if (argv[0] === 'system') return parseSystemArgs(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({
@@ -79,6 +96,13 @@ export function parseCli(argv: readonly string[]): CliCommand {
         'opt-level': { type: 'string' },
         'execution-mode': { type: 'string' },
         ep: { type: 'string' },
+        adaptive: { type: 'boolean' },
+        precision: { type: 'string' },
+        'target-percentile': { type: 'string' },
+        'max-iterations': { type: 'string' },
+        'max-time': { type: 'string' },
+        'cv-target': { type: 'string' },
+        cpus: { type: 'string' },
         config: { type: 'string' },
         json: { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
@@ -101,6 +125,24 @@ export function parseCli(argv: readonly string[]): CliCommand {
   const layer: ConfigLayer = {};
   if (v.iterations !== undefined) layer.iterations = int('--iterations', v.iterations, 1);
   if (v.warmup !== undefined) layer.warmup = int('--warmup', v.warmup, 0);
+
+  const stopping: NonNullable<ConfigLayer['stopping']> = {};
+  if (v.adaptive) stopping.mode = 'adaptive';
+  if (v.precision !== undefined) stopping.relativeHalfWidth = fraction('--precision', v.precision, 1);
+  if (v['target-percentile'] !== undefined) stopping.targetPercentile = oneOf('--target-percentile', v['target-percentile'], TARGET_PERCENTILES) as StoppingRule['targetPercentile'];
+  if (v['max-iterations'] !== undefined) stopping.maxIterations = int('--max-iterations', v['max-iterations'], 1);
+  if (v['max-time'] !== undefined) {
+    const s = Number(v['max-time'].replace(/s$/, ''));
+    if (!(s > 0 && Number.isFinite(s))) throw new UsageError(`--max-time expects seconds > 0, got "${v['max-time']}"`);
+    stopping.maxSeconds = s;
+  }
+  if (Object.keys(stopping).length) layer.stopping = stopping;
+  if (v['cv-target'] !== undefined) layer.cvTarget = fraction('--cv-target', v['cv-target'], 10);
+  if (v.cpus !== undefined) {
+    const cpus = parseAffinity(v.cpus);
+    if (typeof cpus === 'string') throw new UsageError(`--cpus ${cpus.replace(/^must be/, 'expects')}`);
+    layer.cpuAffinity = cpus;
+  }
 
   const session: NonNullable<ConfigLayer['session']> = {};
   if (v.threads !== undefined) session.intraOpNumThreads = int('--threads', v.threads, 0);
@@ -155,9 +197,40 @@ export function parseCli(argv: readonly string[]): CliCommand {
   };
 }
 
+function parseSystemArgs(argv: readonly string[]): SystemArgs | { command: 'help' } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      options: { json: { type: 'boolean' }, scripts: { type: 'string' }, cpus: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) return { command: 'help' };
+  const out: SystemArgs = { command: 'system', json: v.json ?? false };
+  if (v.scripts !== undefined) out.scriptsDir = v.scripts;
+  if (v.cpus !== undefined) {
+    const cpus = parseAffinity(v.cpus);
+    if (typeof cpus === 'string') throw new UsageError(`--cpus ${cpus.replace(/^must be/, 'expects')}`);
+    if (cpus) out.cpus = cpus;
+  }
+  return out;
+}
+
 function int(flag: string, raw: string, min: number): number {
   if (!/^\d+$/.test(raw) || Number(raw) < min) throw new UsageError(`${flag} expects an integer ≥ ${min}, got "${raw}"`);
   return Number(raw);
+}
+
+/** "1%" or "0.01"; must be > 0 and < max. */
+function fraction(flag: string, raw: string, max: number): number {
+  const m = /^(\d+(?:\.\d+)?|\.\d+)(%?)$/.exec(raw.trim());
+  const value = m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
+  if (!(value > 0 && value < max)) throw new UsageError(`${flag} expects a fraction like 1% or 0.01, got "${raw}"`);
+  return value;
 }
 
 function oneOf(flag: string, raw: string, allowed: readonly string[]): string {

@@ -14,6 +14,7 @@ import type { BenchmarkConfig } from '../core/config';
 import {
   ColdStartNotification,
   LogNotification,
+  PreflightRequest,
   ProgressNotification,
   RunRequest,
   StartedNotification,
@@ -23,6 +24,7 @@ import {
 import { ResultAssembler, type RunHeader } from '../core/resultAssembler';
 import type { BenchmarkResult } from '../core/result';
 import { median } from '../core/stats';
+import type { SystemSnapshot } from '../core/system';
 
 export interface CancellationLike {
   readonly isCancellationRequested: boolean;
@@ -96,6 +98,7 @@ export function runInProfiler(opts: ProfilerRunOptions): Promise<ProfilerOutcome
     connection.onNotification(ColdStartNotification, ({ firstMs }) => assembler.coldStart(firstMs));
     connection.onNotification(ProgressNotification, (p) => {
       assembler.notePeakRss(p.peakRssBytes);
+      if (p.telemetry) assembler.addTelemetry(p.telemetry);
       if (p.phase === 'warmup') assembler.addWarmup(p.newSamplesMs);
       else assembler.addMeasured(p.newSamplesMs, p.measuredWallMs);
       opts.onProgress?.({
@@ -182,4 +185,38 @@ export function runInProfiler(opts: ProfilerRunOptions): Promise<ProfilerOutcome
 
 function withResult(result: BenchmarkResult | undefined): { result?: BenchmarkResult } {
   return result ? { result } : {};
+}
+
+/**
+ * The machine's state as the profiler reads it, from a short-lived profiler process: the
+ * readings (files under /sys and /proc, nvidia-smi) stay out of the extension host.
+ */
+export function readSystemInProfiler(profilerScript: string, timeoutMs = 15000): Promise<SystemSnapshot> {
+  return new Promise<SystemSnapshot>((resolve, reject) => {
+    const child = fork(profilerScript, [], {
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      execArgv: [],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-STDERR_TAIL_BYTES)));
+    const connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
+    connection.listen();
+    let done = false;
+    const end = (fn: () => void) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      connection.dispose();
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      fn();
+    };
+    const timer = setTimeout(() => end(() => reject(new Error(`reading the system took longer than ${timeoutMs / 1000} s`))), timeoutMs);
+    child.on('error', (err) => end(() => reject(new Error(`Could not start the profiler process: ${err.message}`))));
+    child.on('exit', (code, signal) => end(() => reject(new Error(`The profiler process ${signal ? `was killed (${signal})` : `exited with code ${code}`} while reading the system.${stderr.trim() ? `\n${stderr.trim()}` : ''}`))));
+    connection.sendRequest(PreflightRequest, {}).then(
+      (snapshot) => end(() => resolve(snapshot)),
+      (err: unknown) => end(() => reject(err instanceof Error ? err : new Error(String(err)))),
+    );
+  });
 }

@@ -7,6 +7,7 @@ import {
   ColdStartNotification,
   LogNotification,
   PROFILER_ERROR_CODE,
+  PreflightRequest,
   ProgressNotification,
   RunRequest,
   StartedNotification,
@@ -14,6 +15,7 @@ import {
 } from '../core/profilerProtocol';
 import { BenchmarkError } from './benchmarkError';
 import { runOnnxBenchmark } from './onnxBenchmark';
+import { takePreflight } from './preflight';
 
 if (!process.send) {
   process.stderr.write('The Latency profiler must be started with an IPC channel (child_process.fork). For the CLI, run dist/cli.js.\n');
@@ -38,6 +40,14 @@ connection.onRequest(RunRequest, async (params, token: CancellationToken) => {
     if (err instanceof BenchmarkError) return new ResponseError<ProfilerErrorData>(PROFILER_ERROR_CODE, err.message, err.data);
     const message = err instanceof Error ? err.message : String(err);
     return new ResponseError<ProfilerErrorData>(PROFILER_ERROR_CODE, message, { kind: 'internal' });
+  }
+});
+
+connection.onRequest(PreflightRequest, async () => {
+  try {
+    return await takePreflight();
+  } catch (err) {
+    return new ResponseError<ProfilerErrorData>(PROFILER_ERROR_CODE, err instanceof Error ? err.message : String(err), { kind: 'internal' });
   }
 });
 

@@ -8,12 +8,17 @@ import type * as Ort from 'onnxruntime-node';
 import type { BenchmarkConfig } from '../core/config';
 import { InputSynthesisError, generateData, planInputs, type InputMetadata } from '../core/inputSynthesis';
 import type { ProgressParams } from '../core/profilerProtocol';
+import { AdaptiveStopper } from '../core/adaptiveStop';
 import { ResultAssembler, type RunHeader } from '../core/resultAssembler';
-import type { BenchmarkResult, InputPlan, RunConfig } from '../core/result';
+import type { BenchmarkResult, InputPlan, RunConfig, StopReason } from '../core/result';
+import type { SystemSnapshot } from '../core/system';
+import { pinToCpus } from './affinity';
 import { BenchmarkError } from './benchmarkError';
 import { collectEnvironment } from './environment';
 import { explainRejection } from './rejection';
 import { loadOrt, toSessionOptions } from './ort';
+import { takePreflight } from './preflight';
+import { TelemetrySampler } from './telemetry';
 import { timedLoop } from './timedLoop';
 
 export interface BenchmarkEvents {
@@ -30,6 +35,9 @@ export interface BenchmarkOptions {
   progressIntervalMs?: number;
 }
 
+/** Telemetry is read between runs at most this often: a few readings even in a short run. */
+const TELEMETRY_INTERVAL_MS = 500;
+
 const hrMs = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e6;
 const peakRss = (): number => process.resourceUsage().maxRSS * 1024;
 
@@ -37,8 +45,27 @@ export async function runOnnxBenchmark(opts: BenchmarkOptions, events: Benchmark
   const { config } = opts;
   const modelPath = path.resolve(opts.modelPath);
   const sizeBytes = await checkModelFile(modelPath);
-  const ort = loadOrt();
   const log = events.log ?? (() => undefined);
+  // Before onnxruntime exists in this process: its thread pools are created with the session and
+  // inherit the affinity the process has then.
+  if (config.cpuAffinity) {
+    const pinned = pinToCpus(config.cpuAffinity);
+    if (!pinned.ok) {
+      throw new BenchmarkError(`Could not pin the benchmark to CPUs ${config.cpuAffinity.join(',')}: ${pinned.message}`, {
+        kind: 'cpuAffinity',
+        hint: 'Clear latency.cpuAffinity (or drop --cpus), or name CPUs this machine has.',
+      });
+    }
+    log('info', `pinned to CPUs ${pinned.affinity.join(',')}`);
+  }
+  // Read before the model loads, so the load average and the noise floor are the machine's, not ours.
+  let system: SystemSnapshot | null = null;
+  try {
+    system = await takePreflight();
+  } catch (err) {
+    log('warn', `pre-flight readings failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const ort = loadOrt();
   const environmentPromise = collectEnvironment(ort);
 
   let session: Ort.InferenceSession;
@@ -64,7 +91,15 @@ export async function runOnnxBenchmark(opts: BenchmarkOptions, events: Benchmark
       throw err;
     }
     const feeds = makeFeeds(ort, plans);
-    const runConfig: RunConfig = { iterations: config.iterations, warmup: config.warmup, session: config.session, inputs: plans };
+    const runConfig: RunConfig = {
+      iterations: config.iterations,
+      warmup: config.warmup,
+      stopping: config.stopping,
+      cvTarget: config.cvTarget,
+      cpuAffinity: config.cpuAffinity,
+      session: config.session,
+      inputs: plans,
+    };
     const assembler = new ResultAssembler();
     const header: RunHeader = {
       target: { kind: 'onnx', path: modelPath, name: path.basename(modelPath), sizeBytes },
@@ -72,51 +107,80 @@ export async function runOnnxBenchmark(opts: BenchmarkOptions, events: Benchmark
       environment: await environmentPromise,
       startedAt,
       loadMs,
+      system,
     };
     assembler.start(header);
     events.onStarted?.(header);
-
-    const firstStart = process.hrtime.bigint();
+    const where = { phase: 'warmup' as 'warmup' | 'measure', run: 0 };
+    const telemetry = new TelemetrySampler({ intervalMs: TELEMETRY_INTERVAL_MS, gpuPresent: system?.gpu.status === 'present', where, mode: 'polled' });
+    telemetry.start();
     try {
-      await session.run(feeds);
-    } catch (err) {
-      throw await explainRejection(ort, session, plans, feeds, err);
-    }
-    const firstMs = hrMs(firstStart);
-    assembler.coldStart(firstMs);
-    events.onColdStart?.(firstMs);
+      const firstStart = process.hrtime.bigint();
+      try {
+        await session.run(feeds);
+      } catch (err) {
+        throw await explainRejection(ort, session, plans, feeds, err);
+      }
+      const firstMs = hrMs(firstStart);
+      assembler.coldStart(firstMs);
+      events.onColdStart?.(firstMs);
 
-    const phases = [
-      { phase: 'warmup' as const, total: config.warmup },
-      { phase: 'measure' as const, total: config.iterations },
-    ];
-    let cancelled = false;
-    for (const { phase, total } of phases) {
-      if (cancelled) break;
-      const samples = phase === 'warmup' ? assembler.warmupSamplesMs : assembler.samplesMs;
-      const phaseStart = process.hrtime.bigint();
-      const completed = await timedLoop(() => session.run(feeds), {
-        total,
-        flushIntervalMs: opts.progressIntervalMs ?? 200,
-        isCancelled: () => events.isCancelled(),
-        onFlush: (newSamplesMs) => {
-          if (phase === 'warmup') assembler.addWarmup(newSamplesMs);
-          else assembler.addMeasured(newSamplesMs, hrMs(phaseStart));
-          events.onProgress?.({
-            phase,
-            done: samples.length,
-            total,
-            newSamplesMs,
-            ...(phase === 'measure' ? { measuredWallMs: hrMs(phaseStart) } : {}),
-            peakRssBytes: peakRss(),
-          });
-        },
+      const stopper = new AdaptiveStopper(config.stopping, config.iterations);
+      const adaptive = config.stopping.mode === 'adaptive';
+      const phases = [
+        { phase: 'warmup' as const, total: config.warmup },
+        { phase: 'measure' as const, total: adaptive ? config.stopping.maxIterations : config.iterations },
+      ];
+      let stopReason: StopReason | undefined;
+      for (const { phase, total } of phases) {
+        if (stopReason === 'cancelled') break;
+        const samples = phase === 'warmup' ? assembler.warmupSamplesMs : assembler.samplesMs;
+        const phaseStart = process.hrtime.bigint();
+        where.phase = phase;
+        where.run = 0;
+        // A reading as measuring begins, so drift in a short run can still be set against what moved.
+        if (phase === 'measure') telemetry.sampleIfDue(true);
+        const completed = await timedLoop(() => session.run(feeds), {
+          total,
+          flushIntervalMs: opts.progressIntervalMs ?? 200,
+          counter: where,
+          isCancelled: () => events.isCancelled() || (stopReason !== undefined && stopReason !== 'cancelled'),
+          onFlush: (newSamplesMs) => {
+            telemetry.sampleIfDue();
+            if (phase === 'warmup') assembler.addWarmup(newSamplesMs);
+            else assembler.addMeasured(newSamplesMs, hrMs(phaseStart));
+            const newTelemetry = telemetry.drain();
+            assembler.addTelemetry(newTelemetry);
+            events.onProgress?.({
+              phase,
+              done: samples.length,
+              total,
+              newSamplesMs,
+              ...(phase === 'measure' ? { measuredWallMs: hrMs(phaseStart) } : {}),
+              peakRssBytes: peakRss(),
+              ...(newTelemetry.length ? { telemetry: newTelemetry } : {}),
+            });
+            if (phase === 'measure' && adaptive && stopReason === undefined && stopper.shouldCheck(samples.length, hrMs(phaseStart))) {
+              const verdict = stopper.check(samples, hrMs(phaseStart));
+              if (verdict.stop) stopReason = verdict.reason;
+            }
+          },
+        });
+        if (!completed && events.isCancelled()) stopReason = 'cancelled';
+      }
+      if (stopReason === undefined) stopReason = adaptive ? 'maxIterations' : 'iterations';
+      assembler.addTelemetry(await telemetry.stop());
+      const result = assembler.finish({
+        peakRssBytes: peakRss(),
+        stopReason,
+        ...(stopReason === 'cancelled' ? { partialReason: 'cancelled' } : {}),
       });
-      cancelled = !completed;
+      // finish() only returns undefined before start(), which happened above.
+      return result as BenchmarkResult;
+    } finally {
+      // Idempotent: also reached when an inference throws, so the nvidia-smi child never outlives the run.
+      await telemetry.stop();
     }
-    const result = assembler.finish({ peakRssBytes: peakRss(), ...(cancelled ? { partialReason: 'cancelled' } : {}) });
-    // finish() only returns undefined before start(), which happened above.
-    return result as BenchmarkResult;
   } finally {
     await session.release().catch(() => undefined);
   }

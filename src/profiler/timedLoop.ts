@@ -8,6 +8,8 @@ export interface TimedLoopOptions {
   flushIntervalMs: number;
   isCancelled(): boolean;
   onFlush(newSamplesMs: number[]): void;
+  /** Its `run` is set to the number of completed runs after each one, for telemetry to read. */
+  counter?: { run: number };
 }
 
 /** Runs `runOnce` up to `total` times, timing each call alone; returns false when cancelled. */
@@ -26,6 +28,7 @@ export async function timedLoop(runOnce: () => Promise<unknown>, opts: TimedLoop
     // The end stamp doubles as the flush clock: no third clock read per iteration.
     const end = process.hrtime.bigint();
     pending.push(Number(end - start) / 1e6);
+    if (opts.counter) opts.counter.run = i + 1;
     if (end - lastFlush >= intervalNs) {
       opts.onFlush(pending);
       pending = [];

@@ -104,6 +104,8 @@ interface Marker {
   /** Short name drawn beside the plot ("p50"); the legend carries the value. */
   label: string;
   color: string;
+  /** Line dash; [5, 4] unless given, so lines of one colour can still be told apart. */
+  dash?: number[];
 }
 
 interface LabelRect {
@@ -131,34 +133,66 @@ function spreadLabels(wanted: number[], sizes: number[], lo: number, hi: number,
   return c;
 }
 
+interface MarkerSource {
+  markers: Marker[];
+  theme: ChartTheme;
+  /**
+   * The axis range the markers' values are drawn over, when the caller knows it in advance.
+   * The label band is sized before the scale has its pixels, so this is what lets an 'x' band
+   * tell that two labels would collide and give the second a row of its own, instead of
+   * pushing it away from its line.
+   */
+  range?: [number, number];
+}
+
+/** Row per label, in input order: each label on the first row where it clears the one before. */
+function assignRows(wanted: number[], widths: number[], lo: number, hi: number, gap: number, maxRows: number): number[] {
+  const order = wanted.map((px, i) => ({ px, i })).sort((a, b) => a.px - b.px || a.i - b.i);
+  const rowEnds: number[] = [];
+  const rows = new Array<number>(wanted.length).fill(0);
+  for (const { px, i } of order) {
+    const w = widths[i]!;
+    const left = Math.min(Math.max(px - w / 2, lo), hi - w);
+    let row = rowEnds.findIndex((end) => end + gap <= left);
+    if (row < 0) row = Math.min(rowEnds.length, maxRows - 1);
+    rows[i] = row;
+    rowEnds[row] = Math.max(rowEnds[row] ?? -Infinity, left + w);
+  }
+  return rows;
+}
+
 /**
  * Dashed lines at the markers' values across the plot (drawn over the data, which they cover
  * only as a thin line), with their labels in a band of their own: above the plot for a
  * vertical line ('x' markers), right of it for a horizontal one ('y' markers). The band is a
  * chart.js layout box, so the plot area shrinks to make room and no label ever covers data.
+ * An 'x' band given a range stacks labels that would collide into rows (at most three).
  *
- * The label rectangles drawn last are written to the canvas as data-marker-labels, and the plot
- * area as data-plot-area (JSON), for tests.
+ * The label rectangles drawn last are written to the canvas as `labelsKey` (data-marker-labels
+ * unless told otherwise, so two bands on one chart keep apart), and the plot area as
+ * data-plot-area (JSON), for tests.
  */
-function markerPlugin(axis: 'x' | 'y', get: () => { markers: Marker[]; theme: ChartTheme }): Plugin {
+function markerPlugin(axis: 'x' | 'y', get: () => MarkerSource, labelsKey = 'markerLabels'): Plugin {
   const labelFont = (theme: ChartTheme) => {
     const size = Math.max(10, theme.fontSize - 1);
     return { size, css: `600 ${size}px ${theme.fontFamily}` };
   };
   let band: (LayoutItem & { options: object }) | undefined;
+  /** Row of each marker's label, from the last update(); always 0 for a 'y' band. */
+  let rowOf: number[] = [];
 
   return {
-    id: `latencyMarkers-${axis}`,
+    id: `latencyMarkers-${axis}-${labelsKey}`,
     start(chart) {
       const pad = 4;
       const measure = () => {
-        const { markers, theme } = get();
+        const { markers, theme, range } = get();
         const f = labelFont(theme);
         chart.ctx.save();
         chart.ctx.font = f.css;
         const widths = markers.map((m) => chart.ctx.measureText(m.label).width);
         chart.ctx.restore();
-        return { markers, f, widths };
+        return { markers, f, widths, range };
       };
       band = {
         position: axis === 'x' ? 'top' : 'right',
@@ -174,11 +208,21 @@ function markerPlugin(axis: 'x' | 'y', get: () => { markers: Marker[]; theme: Ch
         bottom: 0,
         isHorizontal: () => axis === 'x',
         update(width, height) {
-          const { markers, f, widths } = measure();
+          const { markers, f, widths, range } = measure();
           if (axis === 'x') {
+            rowOf = markers.map(() => 0);
+            if (range && range[1] > range[0] && markers.length > 1) {
+              // The plot will be narrower than the band by the y axis; a tenth is a fair guess,
+              // and draw() still keeps labels in a row from overprinting if it is off.
+              const plot = width * 0.9;
+              const wanted = markers.map((m) => width - plot + ((m.value - range[0]) / (range[1] - range[0])) * plot);
+              rowOf = assignRows(wanted, widths, 0, width, 8, 3);
+            }
+            const rows = markers.length > 0 ? Math.max(...rowOf) + 1 : 0;
             this.width = width;
-            this.height = markers.length > 0 ? f.size + 2 * pad : 0;
+            this.height = rows > 0 ? rows * (f.size + pad) + pad : 0;
           } else {
+            rowOf = markers.map(() => 0);
             this.width = markers.length > 0 ? Math.max(...widths) + 2 * pad : 0;
             this.height = height;
           }
@@ -190,31 +234,35 @@ function markerPlugin(axis: 'x' | 'y', get: () => { markers: Marker[]; theme: Ch
           const rects: LabelRect[] = [];
           if (scale && markers.length > 0) {
             const placed = markers
-              .map((m, i) => ({ m, i, w: widths[i]!, px: scale.getPixelForValue(m.value) }))
+              .map((m, i) => ({ m, i, w: widths[i]!, px: scale.getPixelForValue(m.value), row: rowOf[i] ?? 0 }))
               .filter((p) => Number.isFinite(p.px) && (axis === 'x' ? p.px >= area.left - 0.5 && p.px <= area.right + 0.5 : p.px >= area.top - 0.5 && p.px <= area.bottom + 0.5))
               // Ties (p50 = p99) keep the markers' order along the axis: p99 right of, or above, p50.
               .sort((a, b) => a.px - b.px || (axis === 'x' ? a.i - b.i : b.i - a.i));
             const size = (p: { w: number }) => (axis === 'x' ? p.w : f.size);
-            const centres = axis === 'x'
-              ? spreadLabels(placed.map((p) => p.px), placed.map(size), this.left, this.right, 8)
-              : spreadLabels(placed.map((p) => p.px), placed.map(size), area.top, area.bottom, 2);
             const ctx = chart.ctx;
             ctx.save();
             ctx.font = f.css;
             ctx.textBaseline = 'middle';
-            placed.forEach((p, i) => {
-              const c = centres[i]!;
-              const rect = axis === 'x'
-                ? { left: c - p.w / 2, right: c + p.w / 2, top: this.top + pad, bottom: this.top + pad + f.size }
-                : { left: this.left + pad, right: this.left + pad + p.w, top: c - f.size / 2, bottom: c + f.size / 2 };
-              ctx.fillStyle = p.m.color;
-              ctx.fillText(p.m.label, rect.left, (rect.top + rect.bottom) / 2);
-              rects.push({ label: p.m.label, ...rect });
-            });
+            for (const row of [...new Set(placed.map((p) => p.row))]) {
+              const inRow = placed.filter((p) => p.row === row);
+              const centres = axis === 'x'
+                ? spreadLabels(inRow.map((p) => p.px), inRow.map(size), this.left, this.right, 8)
+                : spreadLabels(inRow.map((p) => p.px), inRow.map(size), area.top, area.bottom, 2);
+              const top = this.top + pad + row * (f.size + pad);
+              inRow.forEach((p, i) => {
+                const c = centres[i]!;
+                const rect = axis === 'x'
+                  ? { left: c - p.w / 2, right: c + p.w / 2, top, bottom: top + f.size }
+                  : { left: this.left + pad, right: this.left + pad + p.w, top: c - f.size / 2, bottom: c + f.size / 2 };
+                ctx.fillStyle = p.m.color;
+                ctx.fillText(p.m.label, rect.left, (rect.top + rect.bottom) / 2);
+                rects.push({ label: p.m.label, ...rect });
+              });
+            }
             ctx.restore();
           }
           const canvas = chart.canvas;
-          canvas.dataset.markerLabels = JSON.stringify(rects.map((r) => ({ ...r, left: Math.round(r.left), top: Math.round(r.top), right: Math.round(r.right), bottom: Math.round(r.bottom) })));
+          canvas.dataset[labelsKey] = JSON.stringify(rects.map((r) => ({ ...r, left: Math.round(r.left), top: Math.round(r.top), right: Math.round(r.right), bottom: Math.round(r.bottom) })));
           canvas.dataset.plotArea = JSON.stringify({ left: Math.round(area.left), top: Math.round(area.top), right: Math.round(area.right), bottom: Math.round(area.bottom) });
         },
       };
@@ -237,7 +285,7 @@ function markerPlugin(axis: 'x' | 'y', get: () => { markers: Marker[]; theme: Ch
         if (!Number.isFinite(px) || !inside) continue;
         ctx.strokeStyle = m.color;
         ctx.lineWidth = 1.5;
-        ctx.setLineDash([5, 4]);
+        ctx.setLineDash(m.dash ?? [5, 4]);
         ctx.beginPath();
         if (axis === 'x') {
           ctx.moveTo(px, area.top);
@@ -260,9 +308,9 @@ function markerLegendItem(m: Marker, theme: ChartTheme, text: string): LegendIte
 // ---------------------------------------------------------------------------------------------
 // Axes and options shared by both charts.
 
-type AxisOptions = Record<string, unknown>;
+export type AxisOptions = Record<string, unknown>;
 
-function axisBase(theme: ChartTheme, title: string): AxisOptions {
+export function axisBase(theme: ChartTheme, title: string): AxisOptions {
   const font = { family: theme.fontFamily, size: theme.fontSize - 1 };
   return {
     type: 'linear',
@@ -310,7 +358,7 @@ function latencyAxis(theme: ChartTheme, title: string, log: boolean, min: number
   };
 }
 
-function baseOptions(theme: ChartTheme, x: AxisOptions, y: AxisOptions): ChartOptions<'bar' | 'line'> {
+export function baseOptions(theme: ChartTheme, x: AxisOptions, y: AxisOptions): ChartOptions<'bar' | 'line'> {
   const font = { family: theme.fontFamily, size: theme.fontSize - 1 };
   return {
     responsive: true,
@@ -544,9 +592,23 @@ function timelineCap(values: number[], first: number | null): number | undefined
   return undefined;
 }
 
+/** "MSER-5 (batch medians, …)" → "MSER-5". */
+function shortMethod(method: string): string {
+  return method.split(' (')[0]!.trim() || method;
+}
+
+/** Where the timeline draws things, so the telemetry charts below it can share its x axis. */
+export function timelineX(result: BenchmarkResult): { warmStart: number; measuredStart: number; end: number } {
+  // Iteration 0 is the cold first inference, then warm-up, then measured runs.
+  const warm = result.warmupSamplesMs.length;
+  return { warmStart: 1, measuredStart: warm + 1, end: warm + result.samplesMs.length };
+}
+
 export class TimelineChart {
   private chart: Chart<'line', TimelinePoint[]> | undefined;
   private markers: Marker[] = [];
+  private phaseMarkers: Marker[] = [];
+  private range: [number, number] = [0, 1];
   private theme: ChartTheme | undefined;
 
   constructor(
@@ -560,6 +622,7 @@ export class TimelineChart {
     const measured = result.samplesMs;
     const first = result.coldStart.firstMs;
     const summary = result.summary;
+    const xs = timelineX(result);
 
     // Every plotted value, the cold first inference included, decides the axis.
     let vMin = Infinity;
@@ -572,15 +635,35 @@ export class TimelineChart {
 
     const cap = log ? undefined : timelineCap([...warm, ...measured], first);
     const point = (x: number, y: number): TimelinePoint => (cap !== undefined && y > cap ? { x, y: cap, offScale: y } : { x, y });
-    // Iteration 0 is the cold first inference, then warm-up, then measured runs.
     const firstPoint = first === null ? undefined : point(0, first);
-    const warmPoints = warm.map((y, i) => point(i + 1, y));
-    const measuredPoints = measured.map((y, i) => point(warm.length + 1 + i, y));
-    const pinned = [...warmPoints, ...measuredPoints].filter((p) => p.offScale !== undefined).length;
+    const warmPoints = warm.map((y, i) => point(xs.warmStart + i, y));
+    const allMeasured = measured.map((y, i) => point(xs.measuredStart + i, y));
+    const pinned = [...warmPoints, ...allMeasured].filter((p) => p.offScale !== undefined).length;
+    // Outliers get a series of their own, drawn apart from (not on top of) the other measured
+    // runs; they are still measured runs and every figure includes them.
+    const outlierSet = new Set(result.outliers?.indices ?? []);
+    const measuredPoints = allMeasured.filter((_, i) => !outlierSet.has(i));
+    const outlierPoints = allMeasured.filter((_, i) => outlierSet.has(i));
 
     const p50: Marker | undefined = summary ? { value: summary.p50Ms, label: 'p50', color: theme.accent } : undefined;
     const p99: Marker | undefined = summary ? { value: summary.p99Ms, label: 'p99', color: theme.alert } : undefined;
     this.markers = p50 && p99 ? [p50, p99] : [];
+
+    // Phase boundaries sit between two iterations, so a line never hides a point. The
+    // configured end of warm-up is only drawn where it differs from the detected steady state:
+    // a steady state right of it means measured runs were still warming up.
+    const steady = result.steadyState;
+    // The method's name alone ("MSER-5"): its parameters are in the note, and would make the
+    // label too long to sit above its line.
+    const steadyLabel = steady ? `steady state (${shortMethod(steady.method)})` : '';
+    const steadyAt = steady ? steady.index + xs.warmStart - 0.5 : undefined;
+    const warmupEnd = steady ? steady.warmupRuns + xs.warmStart - 0.5 : undefined;
+    this.phaseMarkers = [];
+    if (steady && steadyAt !== undefined && warmupEnd !== undefined) {
+      this.phaseMarkers.push({ value: steadyAt, label: steadyLabel, color: theme.foreground, dash: [2, 3] });
+      if (steady.index !== steady.warmupRuns) this.phaseMarkers.push({ value: warmupEnd, label: 'configured warm-up end', color: theme.secondary, dash: [6, 3] });
+    }
+    this.range = [0, Math.max(1, xs.end)];
 
     const radius = measured.length + warm.length > 5000 ? 1 : 1.75;
     const offScale = (ctx: { raw: unknown }) => (ctx.raw as TimelinePoint | undefined)?.offScale !== undefined;
@@ -598,6 +681,8 @@ export class TimelineChart {
       // Room for the points at the axis ends (and off-scale markers), which would otherwise be cut in half.
       clip: 6,
     });
+    const outlierCount = result.outliers?.count ?? outlierPoints.length;
+    const outlierLabel = `outliers (${formatCount(outlierCount)}, labelled, not dropped)`;
     const data = {
       datasets: [
         samples('Warm-up', warmPoints, theme.secondary),
@@ -614,13 +699,27 @@ export class TimelineChart {
           parsing: false as const,
           clip: 8,
         },
+        {
+          // A different shape as well as a different colour, so they stand out without colour.
+          label: outlierLabel,
+          data: outlierPoints,
+          borderColor: theme.outlier,
+          backgroundColor: theme.outlier,
+          pointStyle: (ctx: { raw: unknown }) => (offScale(ctx) ? ('triangle' as const) : ('crossRot' as const)),
+          pointRadius: 4,
+          pointHoverRadius: 5,
+          pointBorderWidth: 2,
+          showLine: false,
+          parsing: false as const,
+          clip: 6,
+        },
       ],
     };
 
     // The x axis ends at the last iteration but labels only round steps (0, 200, … 1,000),
     // not the odd end value.
     const xBase = axisBase(theme, 'Iteration (0 = first inference)');
-    const x = { ...xBase, min: 0, max: warm.length + measured.length, ticks: { ...(xBase.ticks as object), maxTicksLimit: 10, precision: 0, includeBounds: false, maxRotation: 0 } };
+    const x = { ...xBase, min: 0, max: xs.end, ticks: { ...(xBase.ticks as object), maxTicksLimit: 10, precision: 0, includeBounds: false, maxRotation: 0 } };
     let y: AxisOptions;
     if (log) {
       // A little room beyond the extremes (6% of the decades shown, each side), as `grace` gives a linear axis.
@@ -643,10 +742,14 @@ export class TimelineChart {
     options.plugins!.legend!.labels!.generateLabels = (chart) => [
       ...Chart.defaults.plugins.legend.labels
         .generateLabels(chart)
-        // No entry for a series with nothing in it (no warm-up configured, no first inference).
+        // No entry for a series with nothing in it (no warm-up configured, no first inference, no outliers).
         .filter((item) => (chart.data.datasets[item.datasetIndex ?? -1]?.data.length ?? 0) > 0)
         // The sample series' pointStyle is scriptable (▲ when off scale); the legend shows the usual one.
-        .map((item) => ({ ...item, lineWidth: 0, fontColor: theme.foreground, ...(item.datasetIndex === 2 ? {} : { pointStyle: 'circle' as const }) })),
+        .map((item) => {
+          if (item.datasetIndex === 2) return { ...item, lineWidth: 0, fontColor: theme.foreground };
+          if (item.datasetIndex === 3) return { ...item, lineWidth: 2, pointStyle: 'crossRot' as const, fontColor: theme.foreground };
+          return { ...item, lineWidth: 0, fontColor: theme.foreground, pointStyle: 'circle' as const };
+        }),
       ...(summary && p50 && p99
         ? [markerLegendItem(p50, theme, `p50 ${formatMs(summary.p50Ms)}`), markerLegendItem(p99, theme, `p99 ${formatMs(summary.p99Ms)}`)]
         : []),
@@ -658,7 +761,7 @@ export class TimelineChart {
       },
       label: (item) => {
         const raw = item.raw as TimelinePoint;
-        const label = item.dataset.label ?? '';
+        const label = item.datasetIndex === 3 ? 'Outlier (labelled, not dropped)' : (item.dataset.label ?? '');
         return ` ${label}: ${formatMs(raw.offScale ?? raw.y)}${raw.offScale === undefined ? '' : ' (off scale)'}`;
       },
     };
@@ -672,16 +775,31 @@ export class TimelineChart {
         type: 'line',
         data,
         options,
-        plugins: [markerPlugin('y', () => ({ markers: this.markers, theme: this.theme ?? theme }))],
+        plugins: [
+          markerPlugin('y', () => ({ markers: this.markers, theme: this.theme ?? theme })),
+          markerPlugin('x', () => ({ markers: this.phaseMarkers, theme: this.theme ?? theme, range: this.range }), 'phaseLabels'),
+        ],
       });
     }
     this.canvas.dataset.yScale = log ? 'logarithmic' : 'linear';
     this.canvas.dataset.offScale = String(pinned + (firstPoint?.offScale === undefined ? 0 : 1));
+    this.canvas.dataset.outliersCharted = String(outlierPoints.length);
+    this.canvas.dataset.phaseMarkers = JSON.stringify(this.phaseMarkers.map((m) => ({ label: m.label, x: m.value })));
+    this.canvas.dataset.legend = JSON.stringify(this.chart.legend?.legendItems?.map((i) => i.text) ?? []);
 
     const ratio = result.coldStart.ratio;
     let text = first === null ? 'The first inference did not complete.' : `Iteration 0 is the cold first inference: ${formatMs(first)}`;
     if (first !== null && ratio !== null && Number.isFinite(ratio)) text += ` (${formatRatio(ratio)} p50)`;
     if (first !== null) text += '.';
+    if (steady) {
+      const at = formatCount(steady.index + xs.warmStart);
+      if (steady.index > steady.warmupRuns) {
+        text += ` Steady state (${steady.method}) begins at iteration ${at}, after the configured warm-up of ${formatCount(steady.warmupRuns)} runs: ${formatCount(steady.transientMeasuredRuns)} measured ${steady.transientMeasuredRuns === 1 ? 'run was' : 'runs were'} still warming up.`;
+      } else {
+        text += ` Steady state (${steady.method}) begins at iteration ${at}, within the ${formatCount(steady.warmupRuns)} warm-up runs.`;
+      }
+    }
+    if (outlierPoints.length > 0) text += ` ✕ marks outliers: labelled, not dropped; every figure includes them.`;
     const pinnedWhat = [
       ...(firstPoint?.offScale !== undefined ? ['the first inference'] : []),
       ...(pinned > 0 ? [`${formatCount(pinned)} ${pinned === 1 ? 'run' : 'runs'}`] : []),

@@ -1,8 +1,10 @@
-// The panel's header: what was measured, and a banner when the figures cover fewer runs than
-// were configured, so a partial result is never mistaken for a complete one.
+// The panel's header: what was measured, how the run ended when it chose its own length, and a
+// banner when the figures cover fewer runs than were configured, so a partial result is never
+// mistaken for a complete one.
 
 import { formatBytes } from '../core/format';
 import type { BenchmarkResult } from '../core/result';
+import { describeStopReason } from './details';
 import { formatCount, formatTimestamp, h } from './dom';
 
 export function renderHeader(container: HTMLElement, result: BenchmarkResult): void {
@@ -17,7 +19,13 @@ export function renderHeader(container: HTMLElement, result: BenchmarkResult): v
     h(
       'p',
       { className: 'meta' },
-      [formatBytes(target.sizeBytes), runs, `finished ${formatTimestamp(result.finishedAt)}`].join(' · '),
+      [
+        formatBytes(target.sizeBytes),
+        runs,
+        // A fixed count needs no explanation; an adaptive run's length is itself a finding.
+        ...(result.stopping.mode === 'adaptive' ? [`adaptive stop: ${describeStopReason(result.stopping.reason)}`] : []),
+        `finished ${formatTimestamp(result.finishedAt)}`,
+      ].join(' · '),
     ),
     ...(banner ? [banner] : []),
   );

@@ -17,6 +17,8 @@ export interface ChartTheme {
   alert: string;
   /** The p50 marker. */
   accent: string;
+  /** Labelled outliers on the timeline, and the GPU clock in telemetry: apart from the four above. */
+  outlier: string;
   hoverBackground: string;
   hoverForeground: string;
   hoverBorder: string;
@@ -35,10 +37,10 @@ function themeKind(): ChartTheme['kind'] {
 
 // VS Code's own defaults, for when the panel is opened outside it or a theme omits a colour.
 const FALLBACKS: Record<ChartTheme['kind'], Record<string, string>> = {
-  dark: { fg: '#cccccc', muted: '#9d9d9d', border: '#2b2b2b', bg: '#1f1f1f', blue: '#3794ff', orange: '#d18616', red: '#f14c4c', green: '#89d185' },
-  light: { fg: '#3b3b3b', muted: '#717171', border: '#e5e5e5', bg: '#ffffff', blue: '#1a85ff', orange: '#d18616', red: '#e51400', green: '#388a34' },
-  'high-contrast': { fg: '#ffffff', muted: '#ffffff', border: '#6fc3df', bg: '#000000', blue: '#3794ff', orange: '#d18616', red: '#f14c4c', green: '#89d185' },
-  'high-contrast-light': { fg: '#292929', muted: '#292929', border: '#0f4a85', bg: '#ffffff', blue: '#0f4a85', orange: '#b5200d', red: '#b5200d', green: '#374e06' },
+  dark: { fg: '#cccccc', muted: '#9d9d9d', border: '#2b2b2b', bg: '#1f1f1f', blue: '#3794ff', orange: '#d18616', red: '#f14c4c', green: '#89d185', purple: '#b180d7' },
+  light: { fg: '#3b3b3b', muted: '#717171', border: '#e5e5e5', bg: '#ffffff', blue: '#1a85ff', orange: '#d18616', red: '#e51400', green: '#388a34', purple: '#652d90' },
+  'high-contrast': { fg: '#ffffff', muted: '#ffffff', border: '#6fc3df', bg: '#000000', blue: '#3794ff', orange: '#d18616', red: '#f14c4c', green: '#89d185', purple: '#b180d7' },
+  'high-contrast-light': { fg: '#292929', muted: '#292929', border: '#0f4a85', bg: '#ffffff', blue: '#0f4a85', orange: '#b5200d', red: '#b5200d', green: '#374e06', purple: '#652d90' },
 };
 
 export function readTheme(): ChartTheme {
@@ -57,6 +59,7 @@ export function readTheme(): ChartTheme {
     secondary: v('--vscode-charts-orange', fb.orange!),
     alert: v('--vscode-charts-red', fb.red!),
     accent: v('--vscode-charts-green', fb.green!),
+    outlier: v('--vscode-charts-purple', fb.purple!),
     hoverBackground: v('--vscode-editorHoverWidget-background', fb.bg!),
     hoverForeground: v('--vscode-editorHoverWidget-foreground', foreground),
     hoverBorder: v('--vscode-editorHoverWidget-border', fb.border!),

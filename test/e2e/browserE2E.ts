@@ -149,6 +149,18 @@ export async function runBrowserE2E(opts: BrowserE2EOptions): Promise<BrowserE2E
       return `n ${figures.n}, p50 ${figures.p50}, p99 ${figures.p99} (as logged: p99 ${completed!.p99})`;
     });
 
+    await checks.run('the panel lists the run checks the extension logged, RUN002 among them (40 runs cannot bound p95)', async () => {
+      const logged = (/\[info\] run checks: (.+)$/m.exec(extensionLog())?.[1] ?? '').split(', ').filter((c) => c !== 'none');
+      if (!logged.some((c) => c.startsWith('RUN002 '))) throw new Error(`the extension logged run checks ${JSON.stringify(logged)}, without RUN002`);
+      const cards = panelFrame(page!).locator('[data-code]');
+      await cards.nth(logged.length - 1).waitFor({ state: 'visible', timeout: 10_000 });
+      const shown = await cards.evaluateAll((els) => els.map((e) => `${e.getAttribute('data-code')} ${e.getAttribute('data-severity')}`));
+      if (JSON.stringify(shown) !== JSON.stringify(logged)) throw new Error(`the panel shows ${JSON.stringify(shown)}, the extension logged ${JSON.stringify(logged)}`);
+      const run002 = ((await panelFrame(page!).locator('[data-code="RUN002"]').first().textContent()) ?? '').replace(/\s+/g, ' ');
+      if (!/needs at least 72/.test(run002)) throw new Error(`RUN002 reads "${run002.slice(0, 200)}"`);
+      return `${shown.join(', ')}; RUN002: "${run002.slice(0, 90)}…"`;
+    });
+
     await checks.run('the status bar shows the p50', async () => {
       return waitForStatusBar(page!, `p50 ${completed!.p50}`);
     });
@@ -261,6 +273,24 @@ export async function runBrowserE2E(opts: BrowserE2EOptions): Promise<BrowserE2E
       return `menu: ${listed.join(' | ')}; saved file uses perf_counter; no warning squiggles left`;
     });
     timings['advisor quick fix'] = Math.round(performance.now() - t);
+
+    // Last, since it moves focus into the webview and then to the Settings editor.
+    await checks.run('a run check\'s fix button opens the Settings editor at its setting (RUN006 → latency.cvTarget)', async () => {
+      await page!.locator('.statusbar-item').filter({ hasText: /p50/ }).first().click();
+      const card = panelFrame(page!).locator('[data-code="RUN006"]').first();
+      await card.waitFor({ state: 'visible', timeout: 10_000 });
+      // A note (info) starts folded: open it as a user would.
+      if ((await card.locator('details[open]').count()) === 0) await card.locator('summary').click();
+      const button = card.locator('.verdict-action').filter({ hasText: 'Open latency.cvTarget' }).first();
+      await button.waitFor({ state: 'visible', timeout: 10_000 });
+      await button.click();
+      const editor = page!.locator('.settings-editor');
+      await editor.first().waitFor({ state: 'visible', timeout: 10_000 });
+      const query = ((await editor.locator('.suggest-input-container').first().textContent()) ?? '').trim();
+      if (!query.includes('latency.cvTarget')) throw new Error(`the Settings editor searches for "${query}"`);
+      await editor.locator('.setting-item-label').filter({ hasText: /^Cv Target$/i }).first().waitFor({ state: 'visible', timeout: 10_000 });
+      return `searching "${query.replace(/^Search settings/, '')}", showing the CV target setting`;
+    });
     if (error) throw new Error(error);
   } catch (err) {
     error ??= err instanceof Error ? err.message : String(err);

@@ -31,7 +31,7 @@ test('bench prints the table and writes a JSON result with every documented fiel
   }
   assert.equal(json.summary?.n, 150);
   assert.equal(json.samplesMs.length, 150);
-  assert.equal(json.schemaVersion, 1);
+  assert.equal(json.schemaVersion, 2);
   assert.equal(json.partial, false);
   assert.equal(json.target.name, 'lenet5.onnx');
   assert.deepEqual(json.config.inputs[0]?.shape, [2, 1, 28, 28]);
@@ -39,9 +39,71 @@ test('bench prints the table and writes a JSON result with every documented fiel
   assert.ok(json.coldStart.loadMs > 0 && (json.coldStart.firstMs ?? 0) > 0);
   assert.ok(json.memory.peakRssBytes > 0);
   for (const key of ['os', 'cpu', 'node', 'onnxruntime']) assert.ok((json.environment as unknown as Record<string, string>)[key], key);
-  // The table shows the same p50 as the JSON.
-  const p50 = /^\s+p50\s+(\S+ \S+)$/m.exec(r.stdout)?.[1];
+  // The table shows the same p50 as the JSON, with its interval.
+  const p50 = /^\s+p50\s+(\S+ \S+)  \[/m.exec(r.stdout)?.[1];
   assert.ok(p50, r.stdout);
+
+  // The rigor fields: CIs (null where 150 runs cannot bound the percentile), stopping, steady
+  // state, outliers, pre-flight, telemetry and verdicts.
+  const ci = json.summary!.ci;
+  assert.ok(ci.p50 && ci.p50[0] <= json.summary!.p50Ms && json.summary!.p50Ms <= ci.p50[1], JSON.stringify(ci));
+  assert.ok(ci.p95, '150 runs bound p95 (72 needed)');
+  assert.equal(ci.p99, null, '150 runs cannot bound p99 (368 needed)');
+  assert.equal(ci.p999, null);
+  assert.match(r.stdout, /p99\s+\S+ \S+\s+\(not bounded: needs n ≥ 368/);
+  assert.deepEqual(json.stopping.mode, 'fixed');
+  assert.equal(json.stopping.reason, 'iterations');
+  assert.ok(json.steadyState && json.steadyState.warmupRuns === 5 && json.steadyState.method.startsWith('MSER-5'), JSON.stringify(json.steadyState));
+  assert.ok(json.outliers && Array.isArray(json.outliers.indices) && json.outliers.count === json.outliers.indices.length);
+  assert.ok(json.system && json.system.cpu.logicalCpus > 0 && json.system.noiseFloor && json.system.noiseFloor.cv > 0);
+  assert.ok(json.telemetry.length >= 2, 'a reading at the start and one at the end at least');
+  assert.ok(json.telemetry.every((t) => t.tMs >= 0 && (t.phase === 'warmup' || t.phase === 'measure')));
+  const codes = json.verdicts.map((v) => v.code);
+  assert.ok(codes.includes('RUN002'), `RUN002 for p99 among ${codes.join(', ')}`);
+  if (!json.system.cpu.cpufreq) assert.ok(codes.includes('RUN003'), 'no cpufreq is "cannot verify", never silence');
+  assert.match(r.stdout, /Checks \(\d+\):\n {2}[x!i] RUN/);
+});
+
+test('--adaptive stops on precision or a cap and says which; --cpus pins the run', () => {
+  const r = cli(['bench', lenet, '--adaptive', '--precision', '5%', '--target-percentile', 'p95', '--max-time', '4', '--threads', '1', '--cpus', '0', '-w', '10', '--json', '-']);
+  assert.equal(r.status, 0, r.stderr);
+  const json = JSON.parse(r.stdout) as BenchmarkResult;
+  assert.equal(json.stopping.mode, 'adaptive');
+  assert.ok(['precision', 'maxSeconds', 'maxIterations'].includes(json.stopping.reason), json.stopping.reason);
+  assert.equal(json.partial, false, 'an adaptive run that stopped on its own terms is complete');
+  if (json.stopping.reason === 'precision') {
+    assert.ok(json.stopping.achieved.p50! <= 0.05 && json.stopping.achieved.target! <= 0.05, JSON.stringify(json.stopping));
+  }
+  assert.ok(json.samplesMs.length >= 72, 'never stops before p95 can be bounded');
+  assert.deepEqual(json.config.cpuAffinity, [0]);
+  assert.deepEqual(json.system?.cpu.affinity, [0], 'the pre-flight, taken after pinning, sees the pinned set');
+  assert.match(r.stderr, /adaptive, ±5\.0% on p50 and p95: /);
+});
+
+test('--cpus naming a CPU the machine lacks fails clearly, before any model is loaded', () => {
+  const r = cli(['bench', lenet, '--cpus', '4095', '-n', '5']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /Could not pin the benchmark to CPUs 4095/);
+  assert.match(r.stderr, /hint: Clear latency.cpuAffinity/);
+});
+
+test('latency system prints the pre-flight readings, and --scripts writes tune and restore scripts without running them', () => {
+  const text = cli(['system']);
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /^System readings \(/);
+  assert.match(text.stdout, /noise floor\s+a fixed \S+ ms CPU task varies by CV/);
+  const json = cli(['system', '--json']);
+  const snapshot = JSON.parse(json.stdout) as { cpu: { cpufreq: boolean }; gpu: { status: string } };
+  assert.equal(typeof snapshot.cpu.cpufreq, 'boolean');
+  const scripts = join(dir, 'scripts');
+  const r = cli(['system', '--scripts', scripts]);
+  assert.equal(r.status, 0, r.stderr);
+  for (const name of ['latency-tune.sh', 'latency-restore.sh']) {
+    const body = readFileSync(join(scripts, name), 'utf8');
+    assert.match(body, /^#!\/usr\/bin\/env bash\n/);
+    assert.equal(spawnSync('bash', ['-n', join(scripts, name)]).status, 0, `${name} parses`);
+  }
+  assert.match(r.stderr, /review them, then run with bash -x/);
 });
 
 test('--json - writes JSON to stdout and the table to stderr', () => {
@@ -91,7 +153,8 @@ test('Ctrl-C keeps the runs done so far: exit 130 with a partial JSON result', a
   const child = spawn(process.execPath, [distFile('cli.js'), 'bench', slowModel(dir), '-n', '100000', '-w', '0', '-t', '1', '--json', out], { cwd: ROOT });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  await new Promise((r) => setTimeout(r, 2500));
+  // Past the pre-flight readings (about 0.6 s) and the model load, into the measured runs.
+  await new Promise((r) => setTimeout(r, 4500));
   child.kill('SIGINT');
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   assert.equal(code, 130, stderr);

@@ -8,17 +8,32 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { formatMs, formatRatio } from '../../src/core/format';
+import { formatMs, formatPercent, formatRatio } from '../../src/core/format';
 import { mulberry32 } from '../../src/core/random';
 import { escapeHtml, panelCsp, renderPanelHtml } from '../../src/core/panelHtml';
-import { isPanelState, type PanelState } from '../../src/core/panelProtocol';
+import { isPanelState, isWebviewToHostMessage, type PanelState } from '../../src/core/panelProtocol';
 import { renderTextReport } from '../../src/core/report';
-import { PERCENTILE_ESTIMATOR, RESULT_SCHEMA_VERSION, type BenchmarkResult } from '../../src/core/result';
+import { analyzeInstability } from '../../src/core/instability';
+import { findOutliers } from '../../src/core/outliers';
+import { CI_LEVEL, percentileCIs } from '../../src/core/quantileCI';
+import {
+  PERCENTILE_ESTIMATOR,
+  RESULT_SCHEMA_VERSION,
+  type BenchmarkResult,
+  type Interval,
+  type SteadyState,
+  type Summary,
+} from '../../src/core/result';
 import { percentile, summarize } from '../../src/core/stats';
+import { detectSteadyState } from '../../src/core/steadyState';
+import type { SystemSnapshot, TelemetrySample } from '../../src/core/system';
+import type { Verdict } from '../../src/core/verdict';
 import {
   HIGH_CONTRAST_LIGHT,
+  LIGHT_MODERN,
   ROOT,
   WebviewHarness,
+  reloadWithState,
   sendSnapshot,
   until,
   waitFor,
@@ -31,14 +46,104 @@ const EVIL = '<img src=x onerror="window.__pwned=1">';
 
 // ---------------------------------------------------------------------------------------------
 // A realistic result: 1000 measured runs from a seeded PRNG, log-normal around 2.1 ms with a
-// slow drift and a few GC-like spikes, after a warm-up that starts slow and settles.
+// slow drift and a few GC-like spikes, after a warm-up that starts slow and settles; taken on a
+// bare-metal box with one GPU, read every 25 runs while it ran.
 
 // Other shapes: 'narrow' has no spikes and a mild cold start (every value within a factor of
 // three, so linear axes); 'heavy-tail' is what real CPU runs look like, 987 of 1000 runs between
 // 0.13 and 0.7 ms and the slowest 1.3% at 4–11 ms, so p99 is in the tail (and the axes log).
 type Profile = 'default' | 'narrow' | 'heavy-tail';
 
-function makeResult(overrides: { iterations?: number; measured?: number; name?: string; path?: string; seed?: number; profile?: Profile } = {}): BenchmarkResult {
+interface ResultOptions {
+  iterations?: number;
+  measured?: number;
+  name?: string;
+  path?: string;
+  seed?: number;
+  profile?: Profile;
+  /** Timeline index where steady state begins; null for none found. Detected by MSER-5 unless given. */
+  steadyIndex?: number | null;
+  verdicts?: Verdict[];
+  /** Telemetry readings to take, spread over the run (default: one every 25 runs). */
+  telemetry?: number;
+  /** 'vm': no cpufreq, no GPU; null: no pre-flight readings at all. */
+  system?: 'bare-metal' | 'vm' | null;
+}
+
+const DEFAULT_VERDICTS: Verdict[] = [
+  {
+    code: 'RUN021',
+    severity: 'info',
+    title: 'p99.9 not bounded',
+    message: 'With 1,000 measured runs there are too few beyond p99.9 to bound it: the p99.9 shown is close to the slowest run.',
+    evidence: ['n = 1,000; a 95% interval on p99.9 needs at least 3,688 runs'],
+    fix: 'Set "stopping": { "mode": "adaptive", "targetPercentile": "p999" } or at least 3,700 iterations.',
+  },
+  {
+    code: 'SYS004',
+    severity: 'warning',
+    title: 'Busy machine',
+    message: 'Another process was using a CPU before the run; it competes with the model for cores and cache, which widens the tail.',
+    evidence: ['code (pid 2211) at 38.5% of a CPU', 'load average 1.42 on 16 CPUs'],
+    fix: 'Close other applications, or pin the benchmark with "cpuAffinity" to CPUs nothing else uses.',
+  },
+];
+
+/** Pre-flight readings modelled on a 16-CPU workstation with one H100, or a 2-CPU cloud VM. */
+function makeSystem(kind: 'bare-metal' | 'vm'): SystemSnapshot {
+  const vm = kind === 'vm';
+  return {
+    takenAt: '2025-11-26T10:38:11.000Z',
+    platform: 'linux',
+    cpu: {
+      cpufreq: !vm,
+      cores: vm ? [] : Array.from({ length: 16 }, (_, cpu) => ({ cpu, governor: cpu < 12 ? 'performance' : 'powersave', curMHz: 3400 + 25 * (cpu % 4), maxMHz: 3500, scalingMinMHz: 1500, scalingMaxMHz: 3500 })),
+      boost: vm ? 'unknown' : 'on',
+      boostSource: vm ? null : 'cpufreq/boost',
+      cpuinfoMHz: Array.from({ length: vm ? 2 : 16 }, () => 2450),
+      loadAverage: vm ? [0.08, 0.11, 0.09] : [1.42, 0.98, 0.75],
+      logicalCpus: vm ? 2 : 16,
+      affinity: vm ? [0, 1] : Array.from({ length: 16 }, (_, i) => i),
+      busiest: vm ? [] : [{ pid: 2211, name: 'code', cpuPercent: 38.5 }, { pid: 901, name: 'chrome', cpuPercent: 4.1 }],
+    },
+    memory: { totalBytes: vm ? 8_589_934_592 : 68_719_476_736, availableBytes: vm ? 6_012_954_214 : 51_539_607_552, swapTotalBytes: vm ? 0 : 2_147_483_648, swapUsedBytes: 0, pressureSomeAvg10: vm ? null : 0 },
+    gpu: vm
+      ? { status: 'absent', gpus: [], processes: [] }
+      : {
+          status: 'present',
+          gpus: [{
+            index: 0, name: 'NVIDIA H100 80GB HBM3', uuid: 'GPU-5e1c', driver: '550.54.15', persistenceMode: 'on', pstate: 'P0',
+            smClockMHz: 1980, maxSmClockMHz: 1980, memClockMHz: 2619, maxMemClockMHz: 2619, appSmClockMHz: 1755, defaultAppSmClockMHz: 1755,
+            powerDrawW: 118.4, powerLimitW: 700, defaultPowerLimitW: 700, maxPowerLimitW: 700, temperatureC: 36, utilizationPct: 0,
+            memoryUsedMiB: 1, memoryTotalMiB: 81559, clockEventReasons: ['idle'], clockEventMask: '0x0000000000000001',
+          }],
+          processes: [],
+        },
+    openFilesLimit: 1_048_576,
+    noiseFloor: { cv: vm ? 0.021 : 0.0042, runs: 30, taskMs: 1.02 },
+  };
+}
+
+/** `count` readings spread evenly over warm-up then measured runs: clocks steady, the GPU warming up. */
+function makeTelemetry(count: number, warmRuns: number, measuredRuns: number, withGpu: boolean): TelemetrySample[] {
+  const total = warmRuns + measuredRuns;
+  return Array.from({ length: count }, (_, i) => {
+    const done = count === 1 ? 0 : Math.round((i * total) / (count - 1));
+    const warm = done <= warmRuns;
+    return {
+      tMs: Math.round(done * 2.2),
+      phase: warm ? ('warmup' as const) : ('measure' as const),
+      run: warm ? done : done - warmRuns,
+      load1: Math.round((1.4 + 0.4 * Math.sin(i / 3)) * 100) / 100,
+      cpuMHz: 3420 - (i > count * 0.6 ? 180 : 0),
+      gpus: withGpu
+        ? [{ index: 0, smClockMHz: i > count * 0.8 ? 1755 : 1980, temperatureC: 36 + Math.round(22 * (1 - Math.exp(-i / 8))), powerW: 120 + 2 * i, clockEventReasons: i > count * 0.8 ? ['sw_thermal_slowdown'] : ['none'] }]
+        : [],
+    };
+  });
+}
+
+function makeResult(overrides: ResultOptions = {}): BenchmarkResult {
   const rand = mulberry32(overrides.seed ?? 42);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   const iterations = overrides.iterations ?? 1000;
@@ -53,15 +158,35 @@ function makeResult(overrides: { iterations?: number; measured?: number; name?: 
     const spike = profile === 'default' && rand() < 0.004 ? 6 + 14 * rand() : 0;
     return 2.1 * Math.exp(0.08 * gauss()) + 0.00018 * i + spike;
   });
-  const summary = summarize(samplesMs, samplesMs.reduce((a, b) => a + b, 0) * 1.04);
+  const summary = summaryWithCIs(samplesMs, samplesMs.reduce((a, b) => a + b, 0) * 1.04);
   const firstMs = heavy ? 8.88 : profile === 'narrow' ? 4.2 : 38.6;
   const name = overrides.name ?? 'bert-tiny-int8.onnx';
+  const partial = measured < iterations;
+
+  const detected = detectSteadyState(warmupSamplesMs, samplesMs);
+  const steadyState: SteadyState | null =
+    overrides.steadyIndex === undefined
+      ? detected
+      : overrides.steadyIndex === null
+        ? null
+        : {
+            index: overrides.steadyIndex,
+            method: detected?.method ?? 'MSER-5',
+            warmupRuns: warmupSamplesMs.length,
+            transientMeasuredRuns: Math.max(0, overrides.steadyIndex - warmupSamplesMs.length),
+          };
+  const systemKind = overrides.system === undefined ? 'bare-metal' : overrides.system;
+  const relative = (ci: Interval | null, estimate: number) => (ci === null ? null : (ci[1] - ci[0]) / 2 / estimate);
+
   return {
     schemaVersion: RESULT_SCHEMA_VERSION,
     target: { kind: 'onnx', path: overrides.path ?? `/home/dev/models/${name}`, name, sizeBytes: 17_563_648 },
     config: {
       iterations,
       warmup: 50,
+      stopping: { mode: 'fixed', targetPercentile: 'p99', relativeHalfWidth: 0.01, maxIterations: 100_000, maxSeconds: 600 },
+      cvTarget: 0.05,
+      cpuAffinity: null,
       session: { intraOpNumThreads: 1, interOpNumThreads: 0, graphOptimizationLevel: 'all', executionMode: 'sequential', executionProviders: ['cpu'] },
       inputs: [
         { name: 'input_ids', type: 'int64', shape: [1, 128], declaredShape: ['batch', 'sequence'], fill: { kind: 'random', low: 0, high: 30522, seed: 1 }, notes: ['batch → 1', 'sequence → 128 (override)'] },
@@ -78,11 +203,38 @@ function makeResult(overrides: { iterations?: number; measured?: number; name?: 
       os: 'Linux 6.8.0', arch: 'x64', cpu: 'AMD EPYC 7B13', cpuCores: 16, totalMemoryBytes: 68_719_476_736,
       node: 'v20.19.0', onnxruntime: '1.30.0', hostname: 'devbox',
     },
-    partial: measured < iterations,
-    ...(measured < iterations ? { partialReason: `cancelled after ${measured} of ${iterations} runs` } : {}),
+    stopping: {
+      mode: 'fixed',
+      reason: partial ? 'cancelled' : 'iterations',
+      achieved: { p50: summary ? relative(summary.ci.p50, summary.p50Ms) : null, target: summary ? relative(summary.ci.p99, summary.p99Ms) : null },
+    },
+    steadyState,
+    outliers: findOutliers(samplesMs),
+    instability: analyzeInstability(samplesMs),
+    system: systemKind === null ? null : makeSystem(systemKind),
+    telemetry: makeTelemetry(overrides.telemetry ?? Math.floor((warmupSamplesMs.length + measured) / 25) + 1, warmupSamplesMs.length, measured, systemKind === 'bare-metal'),
+    verdicts: overrides.verdicts ?? DEFAULT_VERDICTS,
+    partial,
+    ...(partial ? { partialReason: `cancelled after ${measured} of ${iterations} runs` } : {}),
     startedAt: '2025-11-26T10:38:12.000Z',
     finishedAt: '2025-11-26T10:38:15.400Z',
   };
+}
+
+/** summarize, with the percentile CIs filled in if summarize does not (yet) add them itself. */
+function summaryWithCIs(samplesMs: number[], wallMs: number): Summary | null {
+  const base = summarize(samplesMs, wallMs);
+  if (!base) return null;
+  const sorted = samplesMs.slice().sort((a, b) => a - b);
+  return { ...base, ci: base.ci ?? percentileCIs(sorted), ciLevel: base.ciLevel ?? CI_LEVEL };
+}
+
+/** What an older build persisted: schema 1, none of the run checks or readings. */
+function makeV1Result(): Record<string, unknown> {
+  const { stopping: _s, steadyState: _ss, outliers: _o, instability: _i, system: _sys, telemetry: _t, verdicts: _v, ...rest } = makeResult();
+  const { ci: _ci, ciLevel: _cl, ...summary } = rest.summary!;
+  const { stopping: _cs, cvTarget: _cv, cpuAffinity: _ca, ...config } = rest.config;
+  return { ...rest, schemaVersion: 1, summary, config };
 }
 
 const HC_LIGHT_BLUE: [number, number, number] = [0x0f, 0x4a, 0x85];
@@ -239,6 +391,24 @@ describe('results panel webview in Chromium', () => {
       assert.equal(await page.locator('#partial-banner').count(), 0, 'a complete run has no partial banner');
       assert.equal(await page.locator('#estimator').textContent(), `Percentile estimator: ${PERCENTILE_ESTIMATOR}.`);
       assert.match((await page.locator('#details').textContent()) ?? '', /input_ids.*\[1, 128\].*\[batch, sequence\].*random in \[0, 30522\)/);
+      // The run checks come first on the page, above the summary.
+      assert.deepEqual(await page.locator('#verdicts [data-severity]').evaluateAll((els) => els.map((e) => e.getAttribute('data-severity'))), ['warning', 'info']);
+      const order = await page.evaluate(() => {
+        const ids = ['header', 'verdicts', 'summary', 'timeline-chart', 'telemetry', 'details'];
+        return ids.map((id) => (document.getElementById(id) as unknown as { getBoundingClientRect(): { top: number } }).getBoundingClientRect().top);
+      });
+      assert.deepEqual(order, order.slice().sort((a, b) => a - b), `sections in reading order: ${order.join(', ')}`);
+      assert.equal(await page.locator('#telemetry-card').isHidden(), false, 'telemetry was recorded, so it is shown');
+      assert.equal(await stat(page, 'sys-governor'), 'performance ×12, powersave ×4');
+      const inst = result.instability!;
+      assert.equal(await stat(page, 'robust-cv'), formatPercent(inst.robustCv));
+      assert.equal(await stat(page, 'drift-p50'), `${formatMs(inst.drift.firstThirdP50Ms)} → ${formatMs(inst.drift.lastThirdP50Ms)}`);
+      assert.match((await stat(page, 'drift')) ?? '', /^[+-]?\d+\.\d% \(p [<=] [\d.]+\)$/);
+      assert.match((await stat(page, 'autocorr')) ?? '', /^[+-]?\d\.\d\d \((independent|trend|alternating)\)$/);
+      assert.equal(await stat(page, 'outliers'), `${result.outliers!.count} labelled`);
+      assert.equal(await stat(page, 'stopping-reason'), 'configured iterations done');
+      assert.match((await stat(page, 'stopping-precision')) ?? '', /^p50 ±\d+\.\d% · p99 ±\d+\.\d%$/);
+      assert.match((await page.locator('[data-stat="sys-gpus"]').textContent()) ?? '', /NVIDIA H100 80GB HBM3.*1,980 \/ 1,980 MHz.*700 \/ 700 W.*idle/);
 
       // Both charts drew something substantial.
       for (const id of ['histogram-chart', 'timeline-chart']) {
@@ -262,6 +432,7 @@ describe('results panel webview in Chromium', () => {
 
       mkdirSync(join(ROOT, '.test-artifacts'), { recursive: true });
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      await page.locator('section:has(#summary)').screenshot({ path: join(ROOT, '.test-artifacts', 'webview-panel-summary.png') });
 
       // Theme switch: the charts are redrawn in the new theme's colours.
       const before = await canvasPixels(page, 'histogram-chart', HC_LIGHT_BLUE);
@@ -358,10 +529,18 @@ describe('results panel webview in Chromium', () => {
       const result = makeResult({ name: EVIL, path: `/tmp/${EVIL}/model.onnx` });
       result.config.inputs[0]!.name = EVIL;
       result.config.inputs[0]!.notes = [EVIL];
+      result.system!.cpu.busiest[0]!.name = EVIL;
+      result.system!.gpu.gpus[0]!.name = EVIL;
+      result.system!.gpu.gpus[0]!.clockEventReasons = [EVIL];
+      result.system!.cpu.cores[0]!.governor = EVIL;
+      result.steadyState = { index: 60, method: EVIL, warmupRuns: 50, transientMeasuredRuns: 10 };
       await sendSnapshot(page, result);
       await until(page, () => document.querySelector('.model-name') !== null, 'the header');
       assert.equal(await page.locator('.model-name').textContent(), EVIL);
       assert.equal(await page.locator('.model-path').textContent(), `/tmp/${EVIL}/model.onnx`);
+      assert.ok(((await page.locator('[data-stat="sys-busiest"]').textContent()) ?? '').includes(EVIL), 'a process name is text');
+      assert.ok(((await page.locator('[data-stat="sys-gpus"]').textContent()) ?? '').includes(`0: ${EVIL}`), 'a GPU name is text');
+      assert.match((await page.locator('#timeline-note').textContent()) ?? '', /Steady state \(<img/);
       assert.equal(await page.locator('#details img, #header img, img').count(), 0, 'no element was created from a name');
       assert.equal(await page.evaluate(() => window.__pwned), undefined);
       await assertClean(probe);
@@ -398,6 +577,283 @@ describe('results panel webview in Chromium', () => {
       assert.equal(await page.locator('#histogram-note').textContent(), 'No measured runs to chart.');
       assert.ok((await canvasPixels(page, 'timeline-chart')).painted > 500, 'warm-up is still charted');
       await page.screenshot({ path: join(ROOT, '.test-artifacts', 'webview-panel-no-summary.png'), fullPage: true });
+      await assertClean(probe);
+    } finally {
+      await probe.context.close();
+    }
+  });
+
+  test('percentile CIs: bracketed beside their estimate, "not bounded" where n is too small', async () => {
+    const probe = await harness.openPanel();
+    const { page } = probe;
+    try {
+      const result = makeResult();
+      const s = result.summary!;
+      assert.ok(s.ci.p50 && s.ci.p99, 'n = 1000 bounds p50 and p99');
+      await sendSnapshot(page, result);
+      await until(page, () => document.querySelector('[data-stat="p50-ci"]') !== null, 'the percentile table');
+      // The default data sits in milliseconds, so the bracket leaves the unit to the estimate.
+      const bare = (ms: number) => formatMs(ms).replace(/ ms$/, '');
+      for (const key of ['p50', 'p95', 'p99'] as const) {
+        const ci = s.ci[key]!;
+        assert.equal(await stat(page, `${key}-ci`), `[${bare(ci[0])}, ${bare(ci[1])}]`, `${key} CI`);
+        const title = (await page.locator(`[data-stat="${key}-ci"]`).getAttribute('title')) ?? '';
+        assert.match(title, /95% confidence interval/);
+        assert.match(title, /distribution-free/);
+      }
+      assert.equal(await stat(page, 'p50'), formatMs(s.p50Ms), 'the estimate keeps its own cell');
+      assert.equal(await stat(page, 'p90-ci'), '', 'no interval is computed for p90');
+      // p99.9 needs 3,688 runs at 95%: at 1000 it is unbounded, and so is it shown.
+      assert.equal(s.ci.p999, null);
+      assert.equal(await stat(page, 'p999-ci'), 'not bounded (n too small)');
+
+      // n = 100: p50 still bounded, p99.9 not; its "estimate" is really the maximum, so dimmed.
+      const small = makeResult({ iterations: 100 });
+      assert.equal(small.summary!.ci.p999, null);
+      await sendSnapshot(page, small);
+      await waitFor('n = 100 to render', async () => (await stat(page, 'n')) === '100');
+      assert.equal(await stat(page, 'p999-ci'), 'not bounded (n too small)');
+      assert.match((await stat(page, 'p50-ci')) ?? '', /^\[\d+\.\d+, \d+\.\d+\]$/);
+      assert.match((await page.locator('[data-stat="p999"]').getAttribute('class')) ?? '', /\bdim\b/);
+      assert.match((await page.locator('[data-stat="p999"]').getAttribute('title')) ?? '', /close to the maximum/);
+      assert.doesNotMatch((await page.locator('[data-stat="p50"]').getAttribute('class')) ?? '', /\bdim\b/);
+
+      // Adaptive stopping: the rule, why it stopped and the precision reached, in details and header.
+      const adaptive = makeResult({ iterations: 1800, seed: 5 });
+      adaptive.config.stopping = { ...adaptive.config.stopping, mode: 'adaptive', relativeHalfWidth: 0.02 };
+      adaptive.stopping = { ...adaptive.stopping, mode: 'adaptive', reason: 'precision' };
+      await sendSnapshot(page, adaptive);
+      await waitFor('the adaptive run', async () => (await stat(page, 'n')) === '1,800');
+      assert.equal(await stat(page, 'stopping-mode'), 'adaptive: p50 and p99 CIs within ±2.0%');
+      assert.equal(await stat(page, 'stopping-reason'), 'target precision reached');
+      const p50hw = adaptive.stopping.achieved.p50!;
+      assert.match((await stat(page, 'stopping-precision')) ?? '', new RegExp(`^p50 ±${(p50hw * 100).toFixed(1)}% · p99 ±`));
+      assert.match((await page.locator('.meta').textContent()) ?? '', /adaptive stop: target precision reached/);
+      await assertClean(probe);
+    } finally {
+      await probe.context.close();
+    }
+  });
+
+  test('run checks: errors first, with evidence and fix; hostile text stays text', async () => {
+    const probe = await harness.openPanel();
+    const { page } = probe;
+    try {
+      const verdicts: Verdict[] = [
+        { code: 'RUN021', severity: 'info', title: 'p99.9 not bounded', message: 'Too few runs.', evidence: ['n = 1,000'], fix: 'Run longer.' },
+        { code: EVIL, severity: 'error', title: EVIL, message: EVIL, evidence: [EVIL, 'governor powersave on 16 of 16 CPUs'], fix: EVIL },
+        { code: 'RUN003', severity: 'warning', title: 'Warm-up too short', message: 'Measured runs were still warming up.', evidence: ['steady state at run 212 of the timeline; warm-up was 50'], fix: 'Set "warmup": 250.' },
+        { code: 'SYS001', severity: 'error', title: 'CPU governor not performance', message: 'Clocks may change under the model.', evidence: [], fix: 'Run Latency: Tune System…' },
+      ];
+      await sendSnapshot(page, makeResult({ verdicts }));
+      await until(page, () => document.querySelector('#verdicts [data-severity]') !== null, 'the run checks');
+      const items = page.locator('#verdicts li.verdict');
+      assert.deepEqual(await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-severity'))), ['error', 'error', 'warning', 'info'], 'errors first, the profiler’s order within a severity');
+      assert.deepEqual(await items.locator('.severity').allTextContents(), ['✕Error', '✕Error', '▲Warning', 'iInfo'], 'severity in words, not colour alone');
+      assert.equal(await page.locator('.verdicts-count').textContent(), '2 errors · 1 warning · 1 note');
+      assert.deepEqual(await items.evaluateAll((els) => els.map((e) => e.querySelector('details[open]') !== null)), [true, true, true, false], 'notes start folded to their title');
+      await items.nth(3).locator('summary').click();
+      assert.equal(await items.nth(3).locator('details[open]').count(), 1, 'and open on a click');
+
+      const evil = items.nth(0);
+      assert.equal(await evil.locator('.verdict-code').textContent(), EVIL);
+      assert.equal(await evil.locator('.verdict-title').textContent(), EVIL);
+      assert.equal(await evil.locator('.verdict-message').textContent(), EVIL);
+      assert.deepEqual(await evil.locator('.verdict-evidence li').allTextContents(), [EVIL, 'governor powersave on 16 of 16 CPUs']);
+      assert.equal(await evil.locator('.verdict-fix').textContent(), `Fix: ${EVIL}`);
+      assert.equal(await page.locator('img').count(), 0, 'no element was created from a verdict');
+      assert.equal(await page.evaluate(() => window.__pwned), undefined);
+
+      const warn = items.nth(2);
+      assert.equal(await warn.getAttribute('data-code'), 'RUN003');
+      assert.deepEqual(await warn.locator('.verdict-evidence li').allTextContents(), ['steady state at run 212 of the timeline; warm-up was 50']);
+      assert.equal(await warn.locator('.verdict-fix').textContent(), 'Fix: Set "warmup": 250.');
+      assert.equal(await items.nth(1).locator('.verdict-evidence').count(), 0, 'no empty evidence list');
+      await page.screenshot({ path: join(ROOT, '.test-artifacts', 'webview-panel-verdicts.png'), fullPage: true });
+
+      // Fix buttons post the action to the host, which checks it before acting (panelProtocol).
+      await sendSnapshot(
+        page,
+        makeResult({
+          verdicts: [
+            {
+              code: 'RUN007', severity: 'warning', title: 'Warm-up too short', message: 'Still settling.', evidence: [], fix: 'Set latency.warmup to 400.',
+              actions: [{ kind: 'openSetting', label: 'Open latency.warmup', setting: 'latency.warmup' }, { kind: 'tuneSystem', label: EVIL }],
+            },
+          ],
+        }),
+      );
+      await until(page, () => document.querySelector('.verdict-action + .verdict-action') !== null, 'the fix buttons');
+      const buttons = page.locator('.verdict-action');
+      assert.deepEqual(await buttons.allTextContents(), ['Open latency.warmup', EVIL], 'labels are text');
+      await buttons.nth(0).click();
+      await buttons.nth(1).click();
+      const actions = await page.evaluate(() => window.__posted.filter((m) => m.type === 'verdictAction'));
+      assert.deepEqual(actions, [
+        { type: 'verdictAction', action: { kind: 'openSetting', label: 'Open latency.warmup', setting: 'latency.warmup' } },
+        { type: 'verdictAction', action: { kind: 'tuneSystem', label: EVIL } },
+      ]);
+      assert.ok(actions.every((m) => isWebviewToHostMessage(m)), 'and the host would accept them');
+
+      await sendSnapshot(page, makeResult({ verdicts: [] }));
+      await until(page, () => document.querySelector('[data-verdicts="none"]') !== null, 'the all-clear line');
+      assert.equal(await page.locator('[data-verdicts="none"]').textContent(), '✓No problems found with how this run was measured.');
+      assert.equal(await page.locator('#verdicts li').count(), 0);
+      await assertClean(probe);
+    } finally {
+      await probe.context.close();
+    }
+  });
+
+  test('timeline: steady-state and warm-up markers, outliers as a series of their own', async () => {
+    const probe = await harness.openPanel();
+    const { page } = probe;
+    try {
+      const timeline = async () => {
+        const data = await page.evaluate(() => ({ ...document.getElementById('timeline-chart')!.dataset }));
+        return {
+          markers: JSON.parse(data.phaseMarkers ?? '[]') as Array<{ label: string; x: number }>,
+          labels: JSON.parse(data.phaseLabels ?? '[]') as Array<Rect & { label: string }>,
+          plotArea: JSON.parse(data.plotArea ?? 'null') as Rect,
+          legend: JSON.parse(data.legend ?? '[]') as string[],
+          outliers: Number(data.outliersCharted),
+        };
+      };
+
+      // Steady state well after the configured 50 warm-up runs: a too-short warm-up, visible.
+      const late = makeResult({ steadyIndex: 212 });
+      const outliers = late.outliers!;
+      assert.ok(outliers.count > 0 && outliers.indices.length === outliers.count, 'the generated data has outliers');
+      await sendSnapshot(page, late);
+      await until(page, () => (document.getElementById('timeline-chart')!.dataset.phaseMarkers ?? '[]') !== '[]', 'the phase markers');
+      let t = await timeline();
+      // Iteration 0 is the cold first inference, so timeline index i is drawn at x = i + 1 and
+      // each boundary half a run before the first run past it.
+      assert.deepEqual(t.markers, [
+        { label: 'steady state (MSER-5)', x: 212.5 },
+        { label: 'configured warm-up end', x: 50.5 },
+      ]);
+      assert.deepEqual(t.labels.map((l) => l.label).sort(), ['configured warm-up end', 'steady state (MSER-5)'], 'both labelled');
+      for (const l of t.labels) assert.ok(l.bottom <= t.plotArea.top && l.left >= 0, `${l.label} above the plot: ${JSON.stringify(l)} vs ${JSON.stringify(t.plotArea)}`);
+      const [a, b] = t.labels as unknown as [Rect, Rect];
+      assert.ok(!(a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom), 'phase labels do not overprint each other');
+      assert.ok(t.legend.includes(`outliers (${outliers.count}, labelled, not dropped)`), t.legend.join(' | '));
+      assert.equal(t.outliers, outliers.indices.length, 'every outlier is drawn in its own series');
+      assert.match((await page.locator('#timeline-note').textContent()) ?? '', /begins at iteration 213, after the configured warm-up of 50 runs: 162 measured runs were still warming up/);
+      assert.equal(await stat(page, 'steady'), 'iteration 213, after warm-up');
+      // The p50/p99 labels keep their band right of the plot.
+      assertLabelsOffData(await chartState(page, 'timeline-chart'), 'right', 'timeline with phase markers');
+      await page.screenshot({ path: join(ROOT, '.test-artifacts', 'webview-panel-late-steady-state.png'), fullPage: true });
+
+      // Steady state exactly where warm-up ended: one line, no "configured" marker.
+      await sendSnapshot(page, makeResult({ steadyIndex: 50, seed: 7 }));
+      await waitFor('one phase marker', async () => (await timeline()).markers.length === 1);
+      t = await timeline();
+      assert.deepEqual(t.markers, [{ label: 'steady state (MSER-5)', x: 50.5 }]);
+
+      // None found: no markers, no labels, and no band taking room from the plot.
+      await sendSnapshot(page, makeResult({ steadyIndex: null, profile: 'narrow' }));
+      await waitFor('no phase markers', async () => (await timeline()).markers.length === 0);
+      t = await timeline();
+      assert.deepEqual(t.labels, []);
+      assert.ok(!t.legend.some((l) => l.startsWith('outliers')), 'no outlier entry without outliers');
+      await assertClean(probe);
+    } finally {
+      await probe.context.close();
+    }
+  });
+
+  test('telemetry: hidden when empty, a table for one reading, small charts for more', async () => {
+    const probe = await harness.openPanel();
+    const { page } = probe;
+    try {
+      const metrics = () => page.locator('#telemetry canvas[data-metric]').evaluateAll((els) => els.map((e) => e.getAttribute('data-metric')));
+
+      await sendSnapshot(page, makeResult({ telemetry: 0 }));
+      await until(page, () => document.querySelector('[data-stat="p50"]') !== null, 'the summary');
+      assert.equal(await page.locator('#telemetry-card').isHidden(), true, 'no readings, no section');
+
+      await sendSnapshot(page, makeResult({ telemetry: 1 }));
+      await until(page, () => document.querySelector('[data-stat="tel-cpu-mhz"]') !== null, 'the one-reading table');
+      assert.equal(await page.locator('#telemetry-card').isHidden(), false);
+      assert.equal(await stat(page, 'tel-cpu-mhz'), '3,420 MHz');
+      assert.equal(await stat(page, 'tel-gpu0-temp'), '36 °C');
+      assert.deepEqual(await metrics(), [], 'one reading is no line');
+
+      const result = makeResult();
+      await sendSnapshot(page, result);
+      await waitFor('the telemetry charts', async () => (await metrics()).length === 4);
+      assert.deepEqual(await metrics(), ['cpu-mhz', 'load1', 'gpu-sm', 'gpu-temp']);
+      assert.equal(await page.locator('[data-stat="tel-cpu-mhz"]').count(), 0, 'the table made way for the charts');
+      for (const id of ['cpu-mhz', 'gpu-temp']) {
+        const points = await page.locator(`canvas[data-metric="${id}"]`).getAttribute('data-points');
+        assert.equal(points, String(result.telemetry.length), `${id}: every reading charted`);
+        const painted = await page.locator(`canvas[data-metric="${id}"]`).evaluate((c) => {
+          const canvas = c as unknown as PageCanvas;
+          const copy = document.createElement('canvas');
+          copy.width = canvas.width;
+          copy.height = canvas.height;
+          const ctx = copy.getContext('2d', { willReadFrequently: true })!;
+          ctx.drawImage(canvas, 0, 0);
+          const d = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+          let n = 0;
+          for (let i = 3; i < d.length; i += 4) if (d[i]! > 0) n++;
+          return n;
+        });
+        assert.ok(painted > 1000, `${id} is drawn (${painted} px)`);
+      }
+      assert.match((await page.locator('#telemetry-note').textContent()) ?? '', /GPU 0: sw_thermal_slowdown \(\d+ of \d+ readings\)/);
+
+      // A VM: no GPU readings, so no GPU charts, and the governor cannot be verified.
+      await sendSnapshot(page, makeResult({ system: 'vm' }));
+      await waitFor('CPU-only telemetry', async () => (await metrics()).length === 2);
+      assert.deepEqual(await metrics(), ['cpu-mhz', 'load1']);
+      assert.equal(await stat(page, 'sys-governor'), 'cannot verify (no cpufreq: VM or container)');
+      assert.match((await page.locator('[data-stat="sys-gpus"]').textContent()) ?? '', /none found/);
+
+      await sendSnapshot(page, makeResult({ telemetry: 0, system: null }));
+      await waitFor('the section to go', async () => page.locator('#telemetry-card').isHidden());
+      assert.equal(await stat(page, 'sys-none'), 'not taken');
+      await assertClean(probe);
+    } finally {
+      await probe.context.close();
+    }
+  });
+
+  test('state saved by an older version is refused with a message saying so', async () => {
+    const probe = await harness.openPanel();
+    const { page } = probe;
+    try {
+      const v1 = makeV1Result();
+      assert.equal(isPanelState({ result: v1 }), false, 'the guard refuses v1');
+      await reloadWithState(page, { result: v1 });
+      const text = (await page.locator('#empty-state').textContent()) ?? '';
+      assert.match(text, /could not be restored/);
+      assert.match(text, /saved by an older version of Latency/);
+      assert.match(text, /Run the benchmark again/);
+      assert.equal(await page.locator('#app').isHidden(), true);
+
+      // A fresh snapshot still renders over it.
+      await sendSnapshot(page, makeResult());
+      await until(page, () => document.querySelector('[data-stat="p50"]') !== null, 'the summary');
+      assert.equal(await page.locator('#empty-state').isHidden(), true);
+      await assertClean(probe);
+    } finally {
+      await probe.context.close();
+    }
+  });
+
+  test('light theme: every section rendered and readable', async () => {
+    // At 2× as on a HiDPI screen, so the close-ups are sharp enough to judge.
+    const probe = await harness.openPanel({ theme: LIGHT_MODERN, deviceScaleFactor: 2 });
+    const { page } = probe;
+    try {
+      await sendSnapshot(page, makeResult({ steadyIndex: 212 }));
+      await until(page, () => document.querySelector('canvas[data-metric]') !== null, 'the telemetry charts');
+      mkdirSync(join(ROOT, '.test-artifacts'), { recursive: true });
+      await page.screenshot({ path: join(ROOT, '.test-artifacts', 'webview-panel-light.png'), fullPage: true });
+      await page.locator('section:has(#summary)').screenshot({ path: join(ROOT, '.test-artifacts', 'webview-panel-light-summary.png') });
+      await page.locator('section:has(#timeline-chart)').screenshot({ path: join(ROOT, '.test-artifacts', 'webview-panel-light-timeline.png') });
       await assertClean(probe);
     } finally {
       await probe.context.close();

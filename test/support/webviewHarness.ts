@@ -48,6 +48,10 @@ export const DARK_MODERN: Theme = {
     '--vscode-charts-orange': '#d18616',
     '--vscode-charts-red': '#f14c4c',
     '--vscode-charts-green': '#89d185',
+    '--vscode-charts-purple': '#b180d7',
+    '--vscode-editorError-foreground': '#f14c4c',
+    '--vscode-editorWarning-foreground': '#cca700',
+    '--vscode-editorInfo-foreground': '#3794ff',
     '--vscode-editorHoverWidget-background': '#202020',
     '--vscode-editorHoverWidget-foreground': '#cccccc',
     '--vscode-editorHoverWidget-border': '#454545',
@@ -71,8 +75,42 @@ export const HIGH_CONTRAST_LIGHT: Theme = {
     '--vscode-charts-orange': '#b5200d',
     '--vscode-charts-red': '#b5200d',
     '--vscode-charts-green': '#374e06',
+    '--vscode-charts-purple': '#652d90',
+    '--vscode-editorError-foreground': '#b5200d',
+    '--vscode-editorWarning-foreground': '#895503',
+    '--vscode-editorInfo-foreground': '#0f4a85',
     '--vscode-editorHoverWidget-background': '#ffffff',
     '--vscode-editorHoverWidget-foreground': '#292929',
+  },
+};
+
+export const LIGHT_MODERN: Theme = {
+  bodyClass: ['vscode-light'],
+  vars: {
+    ...DARK_MODERN.vars,
+    '--vscode-foreground': '#3b3b3b',
+    '--vscode-descriptionForeground': '#717171',
+    '--vscode-editor-background': '#ffffff',
+    '--vscode-editor-foreground': '#3b3b3b',
+    '--vscode-editorWidget-background': '#f8f8f8',
+    '--vscode-sideBar-background': '#f8f8f8',
+    '--vscode-panel-border': '#e5e5e5',
+    '--vscode-widget-border': '#e5e5e5',
+    '--vscode-editorGroup-border': '#e5e5e5',
+    '--vscode-charts-foreground': '#3b3b3b',
+    '--vscode-charts-blue': '#1a85ff',
+    '--vscode-charts-orange': '#d18616',
+    '--vscode-charts-red': '#e51400',
+    '--vscode-charts-green': '#388a34',
+    '--vscode-charts-purple': '#652d90',
+    '--vscode-editorError-foreground': '#e51400',
+    '--vscode-editorWarning-foreground': '#bf8803',
+    '--vscode-editorInfo-foreground': '#1a85ff',
+    '--vscode-editorHoverWidget-background': '#f8f8f8',
+    '--vscode-editorHoverWidget-foreground': '#3b3b3b',
+    '--vscode-editorHoverWidget-border': '#c8c8c8',
+    '--vscode-inputValidation-warningBackground': '#f6f5d2',
+    '--vscode-inputValidation-warningBorder': '#b89500',
   },
 };
 
@@ -94,6 +132,7 @@ export interface HostStubWindow {
   postMessage(message: unknown, targetOrigin: string): void;
 }
 declare const window: HostStubWindow;
+declare const sessionStorage: { setItem(key: string, value: string): void };
 
 /**
  * This stub stands in for VS Code's webview host: acquireVsCodeApi() (callable once, as in
@@ -154,6 +193,16 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * Stands in for state persisted by an earlier session (possibly an older build): writes it
+ * where the stub's getState() reads it, then reloads, as VS Code does when it revives a panel.
+ */
+export async function reloadWithState(page: Page, state: unknown): Promise<void> {
+  await page.evaluate((s) => sessionStorage.setItem('vscode-webview-state', JSON.stringify(s)), state);
+  await page.reload();
+  await until(page, () => window.__posted.some((m) => m.type === 'ready'), 'ready after reload');
 }
 
 /** What the host sends: a full snapshot, delivered through window.postMessage as VS Code does. */

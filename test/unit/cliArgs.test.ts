@@ -29,6 +29,17 @@ test('values, ranges, dims, session options and short flags', () => {
   });
 });
 
+test('adaptive stopping, CV target and CPU pinning flags', () => {
+  const cmd = parseCli(['bench', 'm.onnx', '--adaptive', '--precision', '0.5%', '--target-percentile', 'p95', '--max-iterations', '20000', '--max-time', '30s', '--cv-target', '2%', '--cpus', '0-1,3']);
+  assert.ok(cmd.command === 'bench');
+  if (cmd.command !== 'bench') return;
+  assert.deepEqual(cmd.layer.stopping, { mode: 'adaptive', relativeHalfWidth: 0.005, targetPercentile: 'p95', maxIterations: 20000, maxSeconds: 30 });
+  assert.equal(cmd.layer.cvTarget, 0.02);
+  assert.deepEqual(cmd.layer.cpuAffinity, [0, 1, 3]);
+  const plain = parseCli(['bench', 'm.onnx', '--precision', '0.02']);
+  assert.ok(plain.command === 'bench' && plain.layer.stopping?.relativeHalfWidth === 0.02 && plain.layer.stopping.mode === undefined);
+});
+
 test('help and version', () => {
   assert.deepEqual(parseCli(['--help']), { command: 'help' });
   assert.deepEqual(parseCli(['-v']), { command: 'version' });
@@ -47,6 +58,10 @@ test('bad arguments are usage errors that say what is wrong', () => {
     [['bench', 'm.onnx', '--opt-level', 'max'], /one of disabled, basic, extended, all/],
     [['bench', 'm.onnx', '--frobnicate'], /Unknown option '--frobnicate'/],
     [['bench', 'a.onnx', 'b.onnx'], /unexpected argument "b.onnx"/],
+    [['bench', 'm.onnx', '--precision', '150%'], /--precision expects a fraction like 1% or 0.01/],
+    [['bench', 'm.onnx', '--target-percentile', 'p90'], /one of p95, p99, p999/],
+    [['bench', 'm.onnx', '--max-time', 'soon'], /--max-time expects seconds/],
+    [['bench', 'm.onnx', '--cpus', 'fast'], /--cpus expects CPU numbers like "2,3"/],
   ];
   for (const [argv, message] of cases) {
     assert.throws(() => parseCli(argv), (e: unknown) => e instanceof UsageError && message.test(e.message), argv.join(' '));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DEFAULT_CONFIG, layersFromWorkspaceFile, mergeConfig, parseConfigLayer } from '../../src/core/config';
+import { DEFAULT_CONFIG, layersFromWorkspaceFile, mergeConfig, parseAffinity, parseConfigLayer } from '../../src/core/config';
 import { ensureInputOverride, locateInConfig, parseWorkspaceConfigText } from '../../src/core/configFile';
 
 describe('config layers', () => {
@@ -47,6 +47,36 @@ describe('config layers', () => {
       'session.intraOpNumThreads',
       'warmup',
     ]);
+  });
+
+  test('stopping, CV target and CPU pinning: defaults, layers and validation', () => {
+    const d = mergeConfig();
+    assert.equal(d.stopping.mode, 'fixed', 'the default stays a fixed 1000 runs');
+    assert.equal(d.stopping.relativeHalfWidth, 0.01);
+    assert.equal(d.cvTarget, 0.001);
+    assert.equal(d.cpuAffinity, null);
+
+    const file = parseConfigLayer({ stopping: { mode: 'adaptive', targetPercentile: 'p95', maxSeconds: 5 }, cvTarget: 0.02, cpuAffinity: '0-2, 5' }, 'f');
+    assert.deepEqual(file.issues, []);
+    const c = mergeConfig(file.layer, { stopping: { relativeHalfWidth: 0.005 } });
+    assert.deepEqual(c.stopping, { mode: 'adaptive', targetPercentile: 'p95', relativeHalfWidth: 0.005, maxIterations: 100000, maxSeconds: 5 });
+    assert.equal(c.cvTarget, 0.02);
+    assert.deepEqual(c.cpuAffinity, [0, 1, 2, 5]);
+    assert.equal(mergeConfig(file.layer, parseConfigLayer({ cpuAffinity: '' }, 's').layer).cpuAffinity, null, '"" clears the pinning');
+    assert.deepEqual(parseAffinity([3, 1, 3]), [1, 3]);
+    assert.equal(DEFAULT_CONFIG.stopping.mode, 'fixed', 'merging never mutates the defaults');
+
+    const bad = parseConfigLayer({ stopping: { mode: 'sometimes', relativeHalfWidth: 2, maxIterations: 0, maxSeconds: -1, patience: 3 }, cvTarget: 0, cpuAffinity: 'all' }, 'f');
+    assert.deepEqual(bad.issues.map((i) => i.path.join('.')).sort(), [
+      'cpuAffinity',
+      'cvTarget',
+      'stopping.maxIterations',
+      'stopping.maxSeconds',
+      'stopping.mode',
+      'stopping.patience',
+      'stopping.relativeHalfWidth',
+    ]);
+    assert.match(bad.issues.find((i) => i.path[0] === 'cpuAffinity')!.message, /taskset -c format/);
   });
 
   test('per-model sections apply only to their model', () => {

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { formatBytes, formatMs, formatPercent, formatRate, formatRatio } from '../../src/core/format';
+import { formatBytes, formatInterval, formatMs, formatPercent, formatRate, formatRatio } from '../../src/core/format';
 
 function table<T>(fn: (x: T) => string, cases: ReadonlyArray<readonly [T, string]>): void {
   for (const [input, expected] of cases) assert.equal(fn(input), expected, `input ${String(input)}`);
@@ -158,5 +158,17 @@ describe('formatRatio', () => {
       [Number.NaN, 'n/a'],
       [Number.POSITIVE_INFINITY, 'n/a'],
     ]);
+  });
+});
+
+describe('formatInterval', () => {
+  test('bounds in the figure\'s unit go bare; crossing units are spelled out', () => {
+    assert.equal(formatInterval(12.4, 11.9, 13.1), '[11.9, 13.1]');
+    assert.equal(formatInterval(0.1, 0.0998, 0.102), '[99.8 µs, 0.102 ms]');
+  });
+  test('a narrow interval gets the digits that tell its ends from the figure, up to five', () => {
+    assert.equal(formatInterval(0.1391, 0.13896, 0.13931), '[0.1390, 0.1393]');
+    assert.equal(formatInterval(0.139123, 0.139121, 0.139124), '[0.13912, 0.13912]', 'five digits at most');
+    assert.equal(formatInterval(2, 2, 2.5), '[2.00, 2.50]', 'a bound equal to the figure needs no extra digit');
   });
 });

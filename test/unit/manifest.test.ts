@@ -32,8 +32,12 @@ test('setting defaults are the core defaults', () => {
     'latency.inputs.defaultDimension': DEFAULT_CONFIG.inputs.defaultDimension,
     'latency.inputs.dimensions': DEFAULT_CONFIG.inputs.dimensions,
     'latency.inputs.overrides': DEFAULT_CONFIG.inputs.overrides,
+    'latency.cvTarget': DEFAULT_CONFIG.cvTarget,
+    // The settings UI edits a string; "" means what null means in the core: no pinning.
+    'latency.cpuAffinity': DEFAULT_CONFIG.cpuAffinity === null ? '' : DEFAULT_CONFIG.cpuAffinity.join(','),
   };
   for (const [k, v] of Object.entries(DEFAULT_CONFIG.session)) flat[`latency.session.${k}`] = v;
+  for (const [k, v] of Object.entries(DEFAULT_CONFIG.stopping)) flat[`latency.stopping.${k}`] = v;
   const benchmarkKeys = Object.keys(props).filter((k) => !k.startsWith('latency.advisors.'));
   assert.deepEqual(benchmarkKeys.sort(), Object.keys(flat).sort());
   for (const [key, value] of Object.entries(flat)) assert.deepEqual(props[key].default, value, key);
@@ -46,11 +50,16 @@ test('every key the schema offers is one the parser accepts, and the other way r
     warmup: 1,
     session: { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'basic', executionMode: 'parallel', executionProviders: ['cpu'] },
     inputs: { defaultDimension: 8, dimensions: { s: 4 }, overrides: { x: { shape: [1, 's'], value: 1, range: [0, 2] } } },
+    stopping: { mode: 'adaptive', targetPercentile: 'p95', relativeHalfWidth: 0.02, maxIterations: 5000, maxSeconds: 10 },
+    cvTarget: 0.01,
+    cpuAffinity: '0-1',
   };
   assert.deepEqual(Object.keys(d.modelSettings.properties).sort(), Object.keys(sample).sort());
   assert.deepEqual(Object.keys(d.session.properties).sort(), Object.keys(sample.session as object).sort());
   assert.deepEqual(Object.keys(d.inputs.properties).sort(), Object.keys(sample.inputs as object).sort());
   assert.deepEqual(Object.keys(d.inputOverride.properties).sort(), ['range', 'shape', 'value']);
+  assert.deepEqual(Object.keys(d.stopping.properties).sort(), Object.keys(sample.stopping as object).sort());
+  assert.deepEqual(d.stopping.properties.mode.enum, ['fixed', 'adaptive']);
   assert.deepEqual(parseConfigLayer(sample, 'schema sample').issues, []);
   assert.deepEqual(d.session.properties.graphOptimizationLevel.enum, ['disabled', 'basic', 'extended', 'all']);
 });

@@ -1,6 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 
+import { DEFAULT_STOPPING } from '../../src/core/adaptiveStop';
 import { formatRatio } from '../../src/core/format';
 import { renderTextReport } from '../../src/core/report';
 import { PERCENTILE_ESTIMATOR, RESULT_SCHEMA_VERSION, type BenchmarkResult, type InputPlan } from '../../src/core/result';
@@ -16,6 +17,9 @@ function sampleResult(): BenchmarkResult {
     config: {
       iterations: 1000,
       warmup: 50,
+      stopping: { ...DEFAULT_STOPPING },
+      cvTarget: 0.001,
+      cpuAffinity: null,
       session: {
         intraOpNumThreads: 4,
         interOpNumThreads: 0,
@@ -41,6 +45,8 @@ function sampleResult(): BenchmarkResult {
       minMs: 1.1,
       maxMs: 12.3,
       throughputPerSec: 762.3,
+      ci: { p50: [1.25, 1.29], p95: [1.49, 1.56], p99: [1.9, 2.4], p999: null },
+      ciLevel: 0.95,
     },
     estimator: PERCENTILE_ESTIMATOR,
     // 48.1 / 1.27 ≈ 37.9 → "38× p50"
@@ -58,6 +64,13 @@ function sampleResult(): BenchmarkResult {
       onnxruntime: '1.30.0',
       hostname: 'secret-host',
     },
+    stopping: { mode: 'fixed', reason: 'iterations', achieved: { p50: 0.016, target: 0.12 } },
+    steadyState: null,
+    outliers: null,
+    instability: null,
+    system: null,
+    telemetry: [],
+    verdicts: [],
     partial: false,
     startedAt: '2025-01-01T10:00:00.000Z',
     finishedAt: '2025-01-01T10:00:02.000Z',
@@ -101,11 +114,11 @@ describe('renderTextReport', () => {
     const report = renderTextReport(sampleResult());
     const expected: Array<[string, string]> = [
       ['n', '1000'],
-      ['p50', '1.27 ms'],
+      ['p50', '1.27 ms  [1.25, 1.29]'],
       ['p90', '1.41 ms'],
-      ['p95', '1.52 ms'],
-      ['p99', '2.03 ms'],
-      ['p99.9', '3.88 ms'],
+      ['p95', '1.52 ms  [1.49, 1.56]'],
+      ['p99', '2.03 ms  [1.90, 2.40]'],
+      ['p99.9', '3.88 ms  (not bounded: needs n ≥ 3,688; this is near the maximum)'],
       ['mean ± stdev', '1.31 ms ± 0.110 ms'],
       ['CV', '8.4%'],
       ['min', '1.10 ms'],
@@ -119,6 +132,23 @@ describe('renderTextReport', () => {
       assert.ok(line.endsWith(` ${value}`), `row ${label}: ${JSON.stringify(line)} should end with ${value}`);
     }
     assert.ok(report.includes(`Percentiles: ${PERCENTILE_ESTIMATOR}`));
+    assert.match(report, /distribution-free 95% confidence intervals/);
+    assert.match(report, /Checks: no problems found/);
+  });
+
+  test('run checks are listed with their evidence and fix; adaptive runs say why they stopped', () => {
+    const r = sampleResult();
+    r.config.stopping = { ...r.config.stopping, mode: 'adaptive' };
+    r.stopping = { mode: 'adaptive', reason: 'maxSeconds', achieved: { p50: 0.004, target: 0.031 } };
+    r.verdicts = [
+      { code: 'RUN003', severity: 'warning', title: 'CPU clocks cannot be verified', message: 'No cpufreq.', evidence: ['no /sys/devices/system/cpu/cpu0/cpufreq'], fix: "Run 'Latency: Tune System…'" },
+      { code: 'RUN012', severity: 'info', title: 'Outliers\u001b[31m', message: 'Seven runs.', evidence: [], fix: 'None needed.' },
+    ];
+    const report = renderTextReport(r);
+    assert.match(rowOf(report, 'run')!, /adaptive, ±1\.0% on p50 and p99: hit the 60 s cap, 2 measured after 50 warm-up/);
+    assert.match(report, /Checks \(2\):\n {2}! RUN003 warning: CPU clocks cannot be verified\. No cpufreq\.\n {6}- no \/sys\/devices\/system\/cpu\/cpu0\/cpufreq\n {6}fix: Run 'Latency: Tune System…'/);
+    assert.match(report, /i RUN012 info: Outliers\\u001b\[31m\. Seven runs\./, 'escape sequences in a verdict are shown, not obeyed');
+    assert.equal(rowOf(report, 'system'), '  system        pre-flight readings unavailable');
   });
 
   test('figures are right-aligned so units line up', () => {

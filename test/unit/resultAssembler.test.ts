@@ -9,10 +9,11 @@ function header(iterations: number): RunHeader {
   const c = mergeConfig({ iterations, warmup: 2 });
   return {
     target: { kind: 'onnx', path: '/m/model.onnx', name: 'model.onnx', sizeBytes: 10 },
-    config: { iterations: c.iterations, warmup: c.warmup, session: c.session, inputs: [] },
+    config: { iterations: c.iterations, warmup: c.warmup, stopping: c.stopping, cvTarget: c.cvTarget, cpuAffinity: c.cpuAffinity, session: c.session, inputs: [] },
     environment: { os: 'Linux', arch: 'x64', cpu: 'cpu', cpuCores: 2, totalMemoryBytes: 1, node: '20', onnxruntime: '1.30.0', hostname: 'h' },
     startedAt: '2026-11-26T00:00:00.000Z',
     loadMs: 12,
+    system: null,
   };
 }
 

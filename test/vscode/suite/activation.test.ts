@@ -22,7 +22,7 @@ describe('Latency extension', () => {
     const contributed = (latencyExtension().packageJSON as { contributes: { commands: Array<{ command: string }> } }).contributes.commands.map((c) => c.command);
     assert.deepEqual(
       [...contributed].sort(),
-      ['latency.cancelBenchmark', 'latency.openConfig', 'latency.runBenchmark', 'latency.showLog', 'latency.showResults'],
+      ['latency.cancelBenchmark', 'latency.openConfig', 'latency.runBenchmark', 'latency.showLog', 'latency.showResults', 'latency.tuneSystem'],
     );
     const registered = new Set(await vscode.commands.getCommands(true));
     const missing = contributed.filter((c) => !registered.has(c));

@@ -24,6 +24,48 @@ describe('Latency: Run Benchmark', () => {
     assert.equal(tabs[0]?.label, 'Latency: lenet5.onnx');
   });
 
+  it('carries the run checks to the panel: a 40-run fixture cannot bound p95, p99 or p99.9 (RUN002)', async () => {
+    const api = await activeApi();
+    const { iterations } = await fixtureConfig();
+    const outcome = await runBenchmark(fixtureFile(FIXTURE.model));
+    assertCompleted(outcome, iterations);
+    const { summary, verdicts, system } = outcome.result;
+    assert.ok(summary);
+    assert.ok(summary.ci.p50, 'p50 is bounded from 40 runs');
+    assert.ok(summary.ci.p50[0] <= summary.p50Ms && summary.p50Ms <= summary.ci.p50[1], `p50 ${summary.p50Ms} within its CI ${summary.ci.p50}`);
+    assert.deepEqual([summary.ci.p95, summary.ci.p99, summary.ci.p999], [null, null, null], 'no percentile above p50 can be bounded from 40 runs');
+    const run002 = verdicts.find((v) => v.code === 'RUN002');
+    assert.ok(run002, `RUN002 among ${verdicts.map((v) => v.code).join(', ')}`);
+    assert.equal(run002.severity, 'warning');
+    assert.match(run002.evidence.join('\n'), /needs at least 72/, 'p95 needs 72 runs for a two-sided 95% interval');
+    assert.ok(verdicts.every((v) => v.message && v.fix), 'every verdict says what is wrong and what to do');
+    assert.ok(system && system.cpu.logicalCpus > 0, 'the pre-flight readings travel with the result');
+    assert.equal(api.lastResult, outcome.result, 'the panel holds the result with its verdicts');
+    await waitForResultsTabs(1);
+  });
+
+  it('"Latency: Tune System…" writes a tuning and a restore script from the profiler\'s readings and opens both', async () => {
+    const api = await activeApi();
+    const written = await api.tuneSystem.run();
+    assert.ok(written, 'the profiler read the system');
+    const tune = new TextDecoder().decode(await vscode.workspace.fs.readFile(written.tune));
+    const restore = new TextDecoder().decode(await vscode.workspace.fs.readFile(written.restore));
+    for (const script of [tune, restore]) {
+      assert.match(script, /^#!\/usr\/bin\/env bash\n/);
+      assert.match(script, /^set -euo pipefail$/m);
+    }
+    if (!written.system.cpu.cpufreq) {
+      assert.doesNotMatch(tune, /scaling_governor/, 'no governor commands where there is no cpufreq');
+      assert.match(tune, /cpufreq/, 'the script says why it leaves the CPU alone');
+    }
+    const open = vscode.window.visibleTextEditors.map((e) => e.document.uri.toString());
+    assert.ok(open.includes(written.tune.toString()) && open.includes(written.restore.toString()), `both scripts open: ${open.join(', ')}`);
+    // Only the scripts' tabs: the results panel stays for the tests after this one.
+    const scripts = new Set([written.tune.toString(), written.restore.toString()]);
+    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputText && scripts.has(t.input.uri.toString()));
+    await vscode.window.tabGroups.close(tabs);
+  });
+
   it('reports a corrupt model as failed with a clear message, and the next run still completes', async () => {
     const api = await activeApi();
     const { iterations } = await fixtureConfig();

@@ -23,7 +23,7 @@ describe('Latency in Restricted Mode', () => {
     assert.equal(latencyExtension().isActive, true);
     assert.equal(api.isRunning, false);
     const registered = new Set(await vscode.commands.getCommands(true));
-    for (const c of ['latency.runBenchmark', 'latency.cancelBenchmark', 'latency.showResults']) assert.ok(registered.has(c), `${c} is not registered`);
+    for (const c of ['latency.runBenchmark', 'latency.cancelBenchmark', 'latency.showResults', 'latency.tuneSystem']) assert.ok(registered.has(c), `${c} is not registered`);
   });
 
   it('refuses to run a benchmark: no outcome, nothing running, nothing shown', async () => {
@@ -34,6 +34,14 @@ describe('Latency in Restricted Mode', () => {
     assert.equal(api.lastResult, undefined);
     assert.equal(api.statusBarText, '', 'no status bar text without a result');
     assert.equal(await vscode.commands.executeCommand<boolean>('latency.cancelBenchmark'), false);
+  });
+
+  it('will not run a tuning script in a terminal', async () => {
+    const api = await activeApi();
+    const terminals = vscode.window.terminals.length;
+    const ran = await api.tuneSystem.runInTerminal(vscode.Uri.file('/tmp/latency-tune.sh'));
+    assert.equal(ran, undefined);
+    assert.equal(vscode.window.terminals.length, terminals, 'no terminal was opened');
   });
 
   it('still shows the advisors\' diagnostics: they only read source text, nothing runs', async () => {
