@@ -15,6 +15,8 @@ export interface LatencyApi {
   readonly lastResult: ResultsPanel['lastResult'];
   readonly statusBarText: string;
   readonly isRunning: boolean;
+  /** The id of the last run saved under .latency/runs, if any. */
+  readonly lastSavedRun: string | undefined;
   /** "Latency: Tune System…" without its prompts, for tests: writes and opens the scripts. */
   readonly tuneSystem: TuneSystemCommand;
 }
@@ -70,6 +72,9 @@ export function activate(context: vscode.ExtensionContext): LatencyApi {
     },
     get isRunning() {
       return controller.isRunning;
+    },
+    get lastSavedRun() {
+      return controller.lastSavedRun;
     },
     tuneSystem,
   };

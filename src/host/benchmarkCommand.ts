@@ -6,7 +6,9 @@ import * as vscode from 'vscode';
 import { ConfigError, formatIssue } from '../core/config';
 import { progressFraction, progressMessage, resultHeadline, verdictLine } from '../core/messages';
 import type { BenchmarkResult } from '../core/result';
+import { HISTORY_DIR } from '../core/history';
 import { runInProfiler, type ProfilerOutcome } from '../profiler/client';
+import { HistoryStore } from '../profiler/historyStore';
 import { pickModel, rememberModel } from './modelPicker';
 import type { ResultsPanel } from './resultsPanel';
 import { loadBenchmarkConfig, openConfigAt } from './workspaceConfig';
@@ -80,6 +82,7 @@ export class BenchmarkController implements vscode.Disposable {
         },
       );
       this.present(model, outcome);
+      if (outcome.result?.summary) await this.saveToHistory(model, outcome.result);
       return outcome;
     } finally {
       source.dispose();
@@ -126,6 +129,27 @@ export class BenchmarkController implements vscode.Disposable {
         void this.reportFailure(model, outcome);
     }
   }
+
+  /**
+   * Every run with measured figures goes to the folder's history, partial ones too (they are
+   * marked so). A failure to save is logged, never in the way of the result on screen.
+   */
+  private async saveToHistory(model: vscode.Uri, result: BenchmarkResult): Promise<void> {
+    const folder = vscode.workspace.getWorkspaceFolder(model);
+    if (!folder || folder.uri.scheme !== 'file') return;
+    if (!vscode.workspace.getConfiguration('latency', model).get<boolean>('history.save', true)) return;
+    const dir = vscode.Uri.joinPath(folder.uri, HISTORY_DIR).fsPath;
+    try {
+      const saved = await new HistoryStore(dir).save(result);
+      this.lastSavedRun = saved.id;
+      this.log.info(`saved run ${saved.id} to ${dir}`);
+    } catch (err) {
+      this.log.warn(`could not save the run to ${dir}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** The id of the last run saved to history, for tests. */
+  lastSavedRun: string | undefined;
 
   private showResult(result: BenchmarkResult): void {
     this.log.info(resultHeadline(result));

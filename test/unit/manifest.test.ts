@@ -35,6 +35,8 @@ test('setting defaults are the core defaults', () => {
     'latency.cvTarget': DEFAULT_CONFIG.cvTarget,
     // The settings UI edits a string; "" means what null means in the core: no pinning.
     'latency.cpuAffinity': DEFAULT_CONFIG.cpuAffinity === null ? '' : DEFAULT_CONFIG.cpuAffinity.join(','),
+    // Read by the extension host alone (run history), not part of the benchmark config.
+    'latency.history.save': true,
   };
   for (const [k, v] of Object.entries(DEFAULT_CONFIG.session)) flat[`latency.session.${k}`] = v;
   for (const [k, v] of Object.entries(DEFAULT_CONFIG.stopping)) flat[`latency.stopping.${k}`] = v;

@@ -6,8 +6,9 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import { formatMs } from '../../../src/core/format';
+import { HISTORY_DIR, parseSavedRun } from '../../../src/core/history';
 import { FIXTURE } from '../protocol';
-import { activeApi, assertCompleted, fixtureConfig, fixtureFile, resultsTabs, runBenchmark, waitForResultsTabs } from './helpers';
+import { activeApi, assertCompleted, fixtureConfig, fixtureFile, fixtureFolder, resultsTabs, runBenchmark, waitForResultsTabs } from './helpers';
 
 describe('Latency: Run Benchmark', () => {
   it('benchmarks the fixture model and shows p50 in the status bar and the results panel', async () => {
@@ -22,6 +23,13 @@ describe('Latency: Run Benchmark', () => {
     assert.equal(api.statusBarText, `$(pulse) p50 ${formatMs(outcome.result.summary!.p50Ms)}`);
     const tabs = await waitForResultsTabs(1);
     assert.equal(tabs[0]?.label, 'Latency: lenet5.onnx');
+
+    // Saved to the folder's run history, as a file that reads back as this run.
+    assert.ok(api.lastSavedRun, 'the run was saved');
+    const file = vscode.Uri.joinPath(fixtureFolder().uri, HISTORY_DIR, `${api.lastSavedRun}.json`);
+    const parsed = parseSavedRun(new TextDecoder().decode(await vscode.workspace.fs.readFile(file)), `${api.lastSavedRun}.json`);
+    assert.ok(parsed.ok, parsed.ok ? '' : parsed.reason);
+    assert.deepEqual(parsed.run.result.samplesMs, outcome.result.samplesMs);
   });
 
   it('carries the run checks to the panel: a 40-run fixture cannot bound p95, p99 or p99.9 (RUN002)', async () => {
