@@ -16,6 +16,8 @@ import { renderSystemReport } from '../core/report';
 import { runOnnxBenchmark } from './onnxBenchmark';
 import { LINT_EXIT, runLint } from './lint';
 import { LINT_USAGE, LintUsageError } from './lintArgs';
+import { runCompare } from './compare';
+import { COMPARE_USAGE } from './compareArgs';
 import pkg from '../../package.json';
 
 const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
@@ -26,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
     args = parseCli(argv);
   } catch (err) {
     if (err instanceof UsageError) {
-      const usage = argv[0] === 'lint' ? LINT_USAGE : USAGE;
+      const usage = argv[0] === 'lint' ? LINT_USAGE : argv[0] === 'compare' ? COMPARE_USAGE : USAGE;
       process.stderr.write(`latency: ${err.message}\n\n${usage}\n`);
       return EXIT.usage;
     }
@@ -55,6 +57,11 @@ async function main(argv: string[]): Promise<number> {
       throw err;
     }
   }
+  if (args.command === 'compare-help') {
+    process.stdout.write(`${COMPARE_USAGE}\n`);
+    return EXIT.ok;
+  }
+  if (args.command === 'compare') return runCompare(args, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
   if (args.command === 'system') return system(args);
   return bench(args);
 }

@@ -4,11 +4,15 @@
 import { parseArgs } from 'util';
 import { EXECUTION_MODES, OPTIMIZATION_LEVELS, TARGET_PERCENTILES, parseAffinity, type ConfigLayer, type InputOverride } from '../core/config';
 import type { ExecutionMode, GraphOptimizationLevel, StoppingRule } from '../core/result';
+import { CompareUsageError, parseCompareArgs, type CompareArgs } from './compareArgs';
 import { LintUsageError, parseLintArgs, type LintArgs } from './lintArgs';
 
 export const USAGE = `Usage:
   latency bench <model.onnx> [options]
   latency lint <path>... [--json] [--fix] [--fail-on LEVEL]   (latency lint --help for more)
+  latency compare <base.json> <new.json> [--fail-on-regression 5%] [--metric p50,p99]
+                  [--noise-band 2%] [--json]   before and after; exit 0 pass, 1 regression,
+                                               3 inconclusive (latency compare --help for more)
   latency system [--json] [--scripts DIR]   the pre-flight readings; --scripts writes
                                             latency-tune.sh and latency-restore.sh to review
 
@@ -56,7 +60,7 @@ export interface SystemArgs {
   cpus?: number[];
 }
 
-export type CliCommand = BenchArgs | LintArgs | SystemArgs | { command: 'help' } | { command: 'lint-help' } | { command: 'version' };
+export type CliCommand = BenchArgs | LintArgs | CompareArgs | SystemArgs | { command: 'help' } | { command: 'lint-help' } | { command: 'compare-help' } | { command: 'version' };
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -73,6 +77,16 @@ export function parseCli(argv: readonly string[]): CliCommand {
       return parseLintArgs(rest);
     } catch (err) {
       if (err instanceof LintUsageError) throw new UsageError(err.message);
+      throw err;
+    }
+  }
+  if (argv[0] === 'compare') {
+    const rest = argv.slice(1);
+    if (rest.includes('-h') || rest.includes('--help')) return { command: 'compare-help' };
+    try {
+      return parseCompareArgs(rest);
+    } catch (err) {
+      if (err instanceof CompareUsageError) throw new UsageError(err.message);
       throw err;
     }
   }
@@ -118,7 +132,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (v.version) return { command: 'version' };
   const [command, modelPath, ...extra] = positionals;
   if (command === undefined) throw new UsageError('missing command (try: latency bench model.onnx)');
-  if (command !== 'bench') throw new UsageError(`unknown command "${command}" (the commands are "bench" and "lint")`);
+  if (command !== 'bench') throw new UsageError(`unknown command "${command}" (the commands are "bench", "lint", "compare" and "system")`);
   if (modelPath === undefined) throw new UsageError('missing model path: latency bench <model.onnx>');
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
 
