@@ -15,7 +15,7 @@ import { buildTuneScripts } from '../core/tuneScript';
 import { renderSystemReport } from '../core/report';
 import { runOnnxBenchmark } from './onnxBenchmark';
 import { LINT_EXIT, runLint } from './lint';
-import { LINT_USAGE, LintUsageError } from './lintArgs';
+import { LINT_USAGE } from './lintArgs';
 import { runCompare } from './compare';
 import { COMPARE_USAGE } from './compareArgs';
 import pkg from '../../package.json';
@@ -50,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
     try {
       return await runLint(args, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), cwd: process.cwd() });
     } catch (err) {
-      if (err instanceof LintUsageError) {
+      if (err instanceof UsageError) {
         process.stderr.write(`latency: ${err.message}\n`);
         return LINT_EXIT.usage;
       }

@@ -4,8 +4,11 @@
 import { parseArgs } from 'util';
 import { EXECUTION_MODES, OPTIMIZATION_LEVELS, TARGET_PERCENTILES, parseAffinity, type ConfigLayer, type InputOverride } from '../core/config';
 import type { ExecutionMode, GraphOptimizationLevel, StoppingRule } from '../core/result';
-import { CompareUsageError, parseCompareArgs, type CompareArgs } from './compareArgs';
-import { LintUsageError, parseLintArgs, type LintArgs } from './lintArgs';
+import { parseCompareArgs, type CompareArgs } from './compareArgs';
+import { parseLintArgs, type LintArgs } from './lintArgs';
+import { UsageError } from './usageError';
+
+export { UsageError };
 
 export const USAGE = `Usage:
   latency bench <model.onnx> [options]
@@ -62,33 +65,16 @@ export interface SystemArgs {
 
 export type CliCommand = BenchArgs | LintArgs | CompareArgs | SystemArgs | { command: 'help' } | { command: 'lint-help' } | { command: 'compare-help' } | { command: 'version' };
 
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
-
 export function parseCli(argv: readonly string[]): CliCommand {
   if (argv[0] === 'lint') {
     const rest = argv.slice(1);
     if (rest.includes('-h') || rest.includes('--help')) return { command: 'lint-help' };
-    try {
-      return parseLintArgs(rest);
-    } catch (err) {
-      if (err instanceof LintUsageError) throw new UsageError(err.message);
-      throw err;
-    }
+    return parseLintArgs(rest);
   }
   if (argv[0] === 'compare') {
     const rest = argv.slice(1);
     if (rest.includes('-h') || rest.includes('--help')) return { command: 'compare-help' };
-    try {
-      return parseCompareArgs(rest);
-    } catch (err) {
-      if (err instanceof CompareUsageError) throw new UsageError(err.message);
-      throw err;
-    }
+    return parseCompareArgs(rest);
   }
   if (argv[0] === 'system') return parseSystemArgs(argv.slice(1));
   let parsed;

@@ -2,6 +2,7 @@
 
 import { parseArgs } from 'util';
 import { COMPARE_METRICS, DEFAULT_GATE_METRICS, DEFAULT_NOISE_BAND, type CompareMetric } from '../core/compare';
+import { UsageError } from './usageError';
 
 export const COMPARE_USAGE = `Usage:
   latency compare <base.json> <new.json> [options]
@@ -40,13 +41,6 @@ export interface CompareArgs {
   noiseBand: number;
 }
 
-export class CompareUsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CompareUsageError';
-  }
-}
-
 export function parseCompareArgs(argv: readonly string[]): CompareArgs {
   let parsed;
   try {
@@ -62,21 +56,21 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
       },
     });
   } catch (err) {
-    throw new CompareUsageError((err as Error).message);
+    throw new UsageError((err as Error).message);
   }
   const { values: v, positionals } = parsed;
   const [basePath, candidatePath, ...extra] = positionals;
   if (basePath === undefined || candidatePath === undefined) {
-    throw new CompareUsageError('compare needs two result files: latency compare <base.json> <new.json>');
+    throw new UsageError('compare needs two result files: latency compare <base.json> <new.json>');
   }
-  if (extra.length) throw new CompareUsageError(`unexpected argument "${extra[0]}"`);
+  if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
 
   const failOnRegression = v['fail-on-regression'] === undefined ? undefined : share('--fail-on-regression', v['fail-on-regression'], Infinity);
   const noiseBand = v['noise-band'] === undefined ? DEFAULT_NOISE_BAND : share('--noise-band', v['noise-band'], 1);
   let metrics = [...DEFAULT_GATE_METRICS];
   if (v.metric !== undefined) {
     // Without a gate the flag would do nothing, and a user who wrote it believes a build is guarded.
-    if (failOnRegression === undefined) throw new CompareUsageError('--metric chooses what --fail-on-regression checks: add --fail-on-regression, e.g. 5%');
+    if (failOnRegression === undefined) throw new UsageError('--metric chooses what --fail-on-regression checks: add --fail-on-regression, e.g. 5%');
     metrics = parseMetrics(v.metric);
   }
   return {
@@ -97,10 +91,10 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
 function share(flag: string, raw: string, max: number): number {
   const m = /^(\d+(?:\.\d+)?|\.\d+)(%?)$/.exec(raw.trim());
   const value = m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
-  if (m && !m[2] && value >= 1) throw new CompareUsageError(`${flag} "${raw}" is ambiguous: write ${raw}% or ${value / 100} for ${raw} percent`);
+  if (m && !m[2] && value >= 1) throw new UsageError(`${flag} "${raw}" is ambiguous: write ${raw}% or ${value / 100} for ${raw} percent`);
   if (!(value >= 0 && value < max)) {
     const limit = max === Infinity ? '' : ` below ${max * 100}%`;
-    throw new CompareUsageError(`${flag} expects a percentage like 5% or a fraction like 0.05${limit}, got "${raw}"`);
+    throw new UsageError(`${flag} expects a percentage like 5% or a fraction like 0.05${limit}, got "${raw}"`);
   }
   return value;
 }
@@ -113,10 +107,10 @@ function parseMetrics(raw: readonly string[]): CompareMetric[] {
     // The report prints "p99.9"; accept what it shows as well as the key.
     const metric = (name === 'p99.9' ? 'p999' : name) as CompareMetric;
     if (!COMPARE_METRICS.includes(metric)) {
-      throw new CompareUsageError(`--metric: "${item.trim()}" is not one of ${COMPARE_METRICS.join(', ')}`);
+      throw new UsageError(`--metric: "${item.trim()}" is not one of ${COMPARE_METRICS.join(', ')}`);
     }
     if (!out.includes(metric)) out.push(metric);
   }
-  if (out.length === 0) throw new CompareUsageError(`--metric needs at least one of ${COMPARE_METRICS.join(', ')}`);
+  if (out.length === 0) throw new UsageError(`--metric needs at least one of ${COMPARE_METRICS.join(', ')}`);
   return out;
 }

@@ -9,7 +9,8 @@ import { atOrAbove, findingLine, findingToJson, summaryLine, type JsonFinding, t
 import { configureParser } from '../advisors/parser';
 import { RULES } from '../advisors/registry';
 import { declaresFlashAttention, isPythonManifest } from '../advisors/workspaceFacts';
-import { LintUsageError, type LintArgs } from './lintArgs';
+import type { LintArgs } from './lintArgs';
+import { UsageError } from './usageError';
 
 export const LINT_EXIT = { clean: 0, findings: 1, usage: 2 } as const;
 
@@ -107,7 +108,7 @@ export async function runLint(args: LintArgs, io: LintIo): Promise<number> {
   configureBundledParser();
   for (const key of Object.keys(args.rules)) {
     if (!RULES.some((r) => r.code === key || r.id === key)) {
-      throw new LintUsageError(`--rule ${key}: no such rule (codes: ${RULES.map((r) => r.code).join(', ')})`);
+      throw new UsageError(`--rule ${key}: no such rule (codes: ${RULES.map((r) => r.code).join(', ')})`);
     }
   }
   // The workspace's own settings first, so CI applies what the editor shows; flags win.

@@ -5,6 +5,7 @@ import { RULE_SETTINGS } from '../advisors/advisorConfig';
 import type { RuleSetting } from '../advisors/analyze';
 import type { Severity } from '../advisors/findings';
 import { parseSeverity } from '../advisors/lintReport';
+import { UsageError } from './usageError';
 
 export const LINT_USAGE = `Usage:
   latency lint <path>... [options]
@@ -39,13 +40,6 @@ export interface LintArgs {
   flashAttention: 'auto' | 'available' | 'unavailable';
 }
 
-export class LintUsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LintUsageError';
-  }
-}
-
 
 export function parseLintArgs(argv: readonly string[]): LintArgs {
   let parsed;
@@ -64,14 +58,14 @@ export function parseLintArgs(argv: readonly string[]): LintArgs {
       },
     });
   } catch (err) {
-    throw new LintUsageError((err as Error).message);
+    throw new UsageError((err as Error).message);
   }
   const { values: v, positionals } = parsed;
-  if (positionals.length === 0) throw new LintUsageError('missing path: latency lint <file-or-folder>...');
+  if (positionals.length === 0) throw new UsageError('missing path: latency lint <file-or-folder>...');
   let failOn: LintArgs['failOn'] = 'warning';
   if (v['fail-on'] !== undefined) {
     const s = v['fail-on'] === 'none' ? 'none' : parseSeverity(v['fail-on']);
-    if (!s) throw new LintUsageError(`--fail-on must be error, warning, information, hint or none, got "${v['fail-on']}"`);
+    if (!s) throw new UsageError(`--fail-on must be error, warning, information, hint or none, got "${v['fail-on']}"`);
     failOn = s;
   }
   const rules: Record<string, RuleSetting> = {};
@@ -81,20 +75,20 @@ export function parseLintArgs(argv: readonly string[]): LintArgs {
     const raw = r.slice(eq + 1).trim().toLowerCase();
     const setting = raw === 'info' ? 'information' : raw;
     if (eq <= 0 || !(RULE_SETTINGS as readonly string[]).includes(setting)) {
-      throw new LintUsageError(`--rule expects CODE=${RULE_SETTINGS.join('|')}, got "${r}"`);
+      throw new UsageError(`--rule expects CODE=${RULE_SETTINGS.join('|')}, got "${r}"`);
     }
     rules[key] = setting as RuleSetting;
   }
   let minSamples: number | undefined;
   if (v['min-samples'] !== undefined) {
     if (!/^\d+$/.test(v['min-samples']) || Number(v['min-samples']) < 1) {
-      throw new LintUsageError(`--min-samples expects an integer ≥ 1, got "${v['min-samples']}"`);
+      throw new UsageError(`--min-samples expects an integer ≥ 1, got "${v['min-samples']}"`);
     }
     minSamples = Number(v['min-samples']);
   }
   const fa = v['flash-attention'] ?? 'auto';
   if (fa !== 'auto' && fa !== 'available' && fa !== 'unavailable') {
-    throw new LintUsageError(`--flash-attention must be auto, available or unavailable, got "${fa}"`);
+    throw new UsageError(`--flash-attention must be auto, available or unavailable, got "${fa}"`);
   }
   return {
     command: 'lint',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UsageError, parseCli } from '../../src/profiler/cliArgs';
-import { COMPARE_USAGE, CompareUsageError, parseCompareArgs } from '../../src/profiler/compareArgs';
+import { COMPARE_USAGE, parseCompareArgs } from '../../src/profiler/compareArgs';
 
 test('two files and nothing else: no gate, the default noise band', () => {
   assert.deepEqual(parseCompareArgs(['base.json', 'new.json']), {
@@ -43,14 +43,14 @@ test('--metric: comma-separated or repeated, p99.9 as the report writes it, dupl
 });
 
 test('wrong arity and unknown options are usage errors', () => {
-  assert.throws(() => parseCompareArgs([]), (e: unknown) => e instanceof CompareUsageError && /needs two result files/.test(e.message));
+  assert.throws(() => parseCompareArgs([]), (e: unknown) => e instanceof UsageError && /needs two result files/.test(e.message));
   assert.throws(() => parseCompareArgs(['a.json']), /needs two result files/);
   assert.throws(() => parseCompareArgs(['a', 'b', 'c']), /unexpected argument "c"/);
   assert.throws(() => parseCompareArgs(['a', 'b', '--frobnicate']), /Unknown option '--frobnicate'/);
   assert.throws(() => parseCompareArgs(['a', 'b', '--fail-on-regression']), /argument missing/);
 });
 
-test('parseCli dispatches compare, its help, and turns its errors into UsageError', () => {
+test('parseCli dispatches compare, its help, and its errors are UsageErrors', () => {
   const cmd = parseCli(['compare', 'base.json', 'new.json', '--fail-on-regression', '10%']);
   assert.equal(cmd.command, 'compare');
   if (cmd.command === 'compare') assert.equal(cmd.failOnRegression, 0.1);
