@@ -21,8 +21,9 @@ export interface OutputAgreement {
   cosine: number | null;
   /** For classifier-shaped outputs ([batch, classes], classes > 1): share of rows whose arg-max agrees. */
   top1Agreement: number | null;
-  /** What the pass/fail rests on: 1 − top-1 agreement for classifiers, else the relative L2 error. */
+  /** What the pass/fail rests on: 1 − top-1 agreement for classifiers with enough rows, else the relative L2 error. */
   degradation: number | null;
+  judgedBy: 'top-1' | 'relative L2';
   pass: boolean;
   /** Why it failed when the figures alone do not say (shape mismatch, NaN in one output only). */
   problem?: string;
@@ -50,16 +51,7 @@ export function compareOutputs(pairs: readonly OutputPair[], threshold = DEFAULT
 }
 
 function compareOne(p: OutputPair, threshold: number): OutputAgreement {
-  const failed = (problem: string): OutputAgreement => ({
-    name: p.name,
-    maxAbsError: Number.NaN,
-    relativeL2: null,
-    cosine: null,
-    top1Agreement: null,
-    degradation: null,
-    pass: false,
-    problem,
-  });
+  const failed = (problem: string) => failedAgreement(p.name, problem);
   const candidateDims = p.candidateDims ?? p.dims;
   if (candidateDims.length !== p.dims.length || candidateDims.some((d, i) => d !== p.dims[i])) {
     return failed(`shape [${p.dims.join(', ')}] vs [${candidateDims.join(', ')}]`);
@@ -87,7 +79,12 @@ function compareOne(p: OutputPair, threshold: number): OutputAgreement {
   const relativeL2 = base2 > 0 ? Math.sqrt(diff2 / base2) : diff2 === 0 ? 0 : null;
   const cosine = base2 > 0 && cand2 > 0 ? Math.max(-1, Math.min(1, dot / Math.sqrt(base2 * cand2))) : null;
   const top1Agreement = classifierShaped(p.dims) ? top1(p.base, p.candidate, p.dims[p.dims.length - 1]!) : null;
-  const degradation = top1Agreement !== null ? 1 - top1Agreement : relativeL2;
+  // One disagreement in k rows is a 1/k degradation, so top-1 can only show a change of size
+  // `threshold` with at least 1/threshold rows; with fewer (batch 1, say) a badly broken model can
+  // keep every arg-max, and the stricter relative L2 decides instead.
+  const rows = top1Agreement === null ? 0 : Math.floor(p.base.length / p.dims[p.dims.length - 1]!);
+  const byTop1 = top1Agreement !== null && threshold > 0 && rows >= Math.ceil(1 / threshold);
+  const degradation = byTop1 ? 1 - top1Agreement : relativeL2;
   return {
     name: p.name,
     maxAbsError: maxAbs,
@@ -95,9 +92,15 @@ function compareOne(p: OutputPair, threshold: number): OutputAgreement {
     cosine,
     top1Agreement,
     degradation,
+    judgedBy: byTop1 ? 'top-1' : 'relative L2',
     pass: degradation !== null && degradation <= threshold,
     ...(degradation === null ? { problem: 'the base output is all zeros and the candidate is not, so no relative error exists' } : {}),
   };
+}
+
+/** An output that could not be compared at all: it fails, with the reason. */
+export function failedAgreement(name: string, problem: string): OutputAgreement {
+  return { name, maxAbsError: Number.NaN, relativeL2: null, cosine: null, top1Agreement: null, degradation: null, judgedBy: 'relative L2', pass: false, problem };
 }
 
 /**

@@ -55,6 +55,14 @@ const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
  * Plain bytes are whole numbers ("512 B"). Values of 1000–1023 in a unit stay in it
  * ("1010 KiB"), as is usual for binary units.
  */
+/** A parameter count the way model cards write it: 61.7K, 197K, 6.74B. */
+export function formatParameters(n: number): string {
+  if (!Number.isFinite(n) || n < 0) return NOT_AVAILABLE;
+  const units: Array<[number, string]> = [[1e12, 'T'], [1e9, 'B'], [1e6, 'M'], [1e3, 'K']];
+  for (const [size, unit] of units) if (n >= size) return `${significant(n / size, 3)}${unit}`;
+  return String(Math.round(n));
+}
+
 export function formatBytes(n: number): string {
   if (!Number.isFinite(n)) return NOT_AVAILABLE;
   const sign = n < 0 ? '-' : '';

@@ -287,6 +287,7 @@ export function isBenchmarkResult(v: unknown): v is BenchmarkResult {
     isStr(target.path) &&
     isStr(target.name) &&
     isNum(target.sizeBytes) &&
+    (target.parameters === undefined || isNum(target.parameters)) &&
     isRunConfig(v.config) &&
     (v.summary === null || isSummary(v.summary)) &&
     isStr(v.estimator) &&

@@ -1,7 +1,8 @@
 // The plain-text report the CLI prints. Plain text with no colour codes, so it reads the same
 // in a terminal, a CI log and a pasted bug report; the CLI may add colour on top.
 
-import { formatBytes, formatInterval, formatMs, formatPercent, formatRate, formatRatio } from './format';
+import { formatBytes, formatInterval, formatMs, formatParameters, formatPercent, formatRate, formatRatio } from './format';
+import { sizeClass } from './onnxParameters';
 import { minSamplesToBound } from './quantileCI';
 import type { BenchmarkResult, Environment, InputPlan, Interval, SessionConfig, Summary } from './result';
 import type { SystemSnapshot } from './system';
@@ -29,7 +30,7 @@ export function renderTextReport(result: BenchmarkResult): string {
   const { target, config, summary } = result;
   const lines: string[] = [];
 
-  lines.push(`Latency benchmark: ${clean(target.name || target.path)} (${formatBytes(target.sizeBytes)})`);
+  lines.push(`Latency benchmark: ${clean(target.name || target.path)} (${formatBytes(target.sizeBytes)}${parametersText(target.parameters)})`);
   if (result.partial) lines.push(partialBanner(result));
   lines.push(row('model', clean(target.path)));
   lines.push(row('run', runText(result)));
@@ -54,6 +55,11 @@ export function renderTextReport(result: BenchmarkResult): string {
   }
   lines.push('', ...verdictLines(result.verdicts));
   return lines.join('\n');
+}
+
+/** ", 197K parameters, small (< 1B parameters)": where the model sits in the guides' size classes. */
+function parametersText(parameters: number | undefined): string {
+  return parameters === undefined ? '' : `, ${formatParameters(parameters)} parameters, ${sizeClass(parameters).label}`;
 }
 
 function runText(result: BenchmarkResult): string {

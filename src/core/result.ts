@@ -151,7 +151,8 @@ export interface Environment {
 
 export interface BenchmarkResult {
   schemaVersion: typeof RESULT_SCHEMA_VERSION;
-  target: { kind: 'onnx'; path: string; name: string; sizeBytes: number };
+  /** `parameters`: elements of the graph's initializers; absent when the file could not be walked. */
+  target: { kind: 'onnx'; path: string; name: string; sizeBytes: number; parameters?: number };
   config: RunConfig;
   /** null when no measured run completed (e.g. cancelled during warm-up). */
   summary: Summary | null;

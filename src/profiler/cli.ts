@@ -18,6 +18,8 @@ import { LINT_EXIT, runLint } from './lint';
 import { LINT_USAGE } from './lintArgs';
 import { runCompare } from './compare';
 import { COMPARE_USAGE } from './compareArgs';
+import { runAb } from './ab';
+import { AB_USAGE, type AbArgs } from './abArgs';
 import pkg from '../../package.json';
 
 const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
@@ -28,7 +30,7 @@ async function main(argv: string[]): Promise<number> {
     args = parseCli(argv);
   } catch (err) {
     if (err instanceof UsageError) {
-      const usage = argv[0] === 'lint' ? LINT_USAGE : argv[0] === 'compare' ? COMPARE_USAGE : USAGE;
+      const usage = argv[0] === 'lint' ? LINT_USAGE : argv[0] === 'compare' ? COMPARE_USAGE : argv[0] === 'ab' ? AB_USAGE : USAGE;
       process.stderr.write(`latency: ${err.message}\n\n${usage}\n`);
       return EXIT.usage;
     }
@@ -62,6 +64,11 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   if (args.command === 'compare') return runCompare(args, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
+  if (args.command === 'ab-help') {
+    process.stdout.write(`${AB_USAGE}\n`);
+    return EXIT.ok;
+  }
+  if (args.command === 'ab') return ab(args);
   if (args.command === 'system') return system(args);
   return bench(args);
 }
@@ -141,7 +148,34 @@ async function bench(args: BenchArgs): Promise<number> {
   }
 }
 
-async function resolveConfig(args: BenchArgs): Promise<BenchmarkConfig> {
+async function ab(args: AbArgs): Promise<number> {
+  let config: BenchmarkConfig;
+  try {
+    // Per-model config sections are read for the base: its inputs are the ones planned and fed to both.
+    config = await resolveConfig({ ...args, modelPath: args.basePath });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`latency: invalid configuration\n${err.message}\n`);
+      return EXIT.usage;
+    }
+    throw err;
+  }
+  let cancelled = false;
+  process.on('SIGINT', () => {
+    if (cancelled) process.exit(EXIT.interrupted);
+    cancelled = true;
+    process.stderr.write('\ninterrupted: comparing the runs done so far (Ctrl-C again to quit now)\n');
+  });
+  return runAb(args, config, {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    writeFile: writeAtomically,
+    progress: !args.quiet && process.stderr.isTTY,
+    isCancelled: () => cancelled,
+  });
+}
+
+async function resolveConfig(args: Pick<BenchArgs, 'configPath' | 'modelPath' | 'layer'>): Promise<BenchmarkConfig> {
   const layers: ConfigLayer[] = [];
   const configPath = args.configPath ?? (existsSync(WORKSPACE_CONFIG_PATH) ? WORKSPACE_CONFIG_PATH : undefined);
   if (configPath !== undefined) {

@@ -4,6 +4,7 @@
 import { parseArgs } from 'util';
 import { EXECUTION_MODES, OPTIMIZATION_LEVELS, TARGET_PERCENTILES, parseAffinity, type ConfigLayer, type InputOverride } from '../core/config';
 import type { ExecutionMode, GraphOptimizationLevel, StoppingRule } from '../core/result';
+import { parseAbArgs, type AbArgs } from './abArgs';
 import { parseCompareArgs, type CompareArgs } from './compareArgs';
 import { parseLintArgs, type LintArgs } from './lintArgs';
 import { UsageError } from './usageError';
@@ -16,6 +17,10 @@ export const USAGE = `Usage:
   latency compare <base.json> <new.json> [--fail-on-regression 5%] [--metric p50,p99]
                   [--noise-band 2%] [--json]   before and after; exit 0 pass, 1 regression,
                                                3 inconclusive (latency compare --help for more)
+  latency ab <base.onnx> <candidate.onnx> [--fail-on-regression 5%] [--accuracy-threshold 1%]
+             [bench's -n, -w, input, session and --cpus options] [--json FILE]
+             both models interleaved in one process, with output agreement; exit 0 pass,
+             1 regression or accuracy failure, 3 inconclusive (latency ab --help for more)
   latency system [--json] [--scripts DIR]   the pre-flight readings; --scripts writes
                                             latency-tune.sh and latency-restore.sh to review
 
@@ -63,7 +68,17 @@ export interface SystemArgs {
   cpus?: number[];
 }
 
-export type CliCommand = BenchArgs | LintArgs | CompareArgs | SystemArgs | { command: 'help' } | { command: 'lint-help' } | { command: 'compare-help' } | { command: 'version' };
+export type CliCommand =
+  | BenchArgs
+  | LintArgs
+  | CompareArgs
+  | AbArgs
+  | SystemArgs
+  | { command: 'help' }
+  | { command: 'lint-help' }
+  | { command: 'compare-help' }
+  | { command: 'ab-help' }
+  | { command: 'version' };
 
 export function parseCli(argv: readonly string[]): CliCommand {
   if (argv[0] === 'lint') {
@@ -76,6 +91,11 @@ export function parseCli(argv: readonly string[]): CliCommand {
     if (rest.includes('-h') || rest.includes('--help')) return { command: 'compare-help' };
     return parseCompareArgs(rest);
   }
+  if (argv[0] === 'ab') {
+    const rest = argv.slice(1);
+    if (rest.includes('-h') || rest.includes('--help')) return { command: 'ab-help' };
+    return parseAbArgs(rest);
+  }
   if (argv[0] === 'system') return parseSystemArgs(argv.slice(1));
   let parsed;
   try {
@@ -86,16 +106,8 @@ export function parseCli(argv: readonly string[]): CliCommand {
       options: {
         iterations: { type: 'string', short: 'n' },
         warmup: { type: 'string', short: 'w' },
-        shape: { type: 'string', multiple: true },
-        value: { type: 'string', multiple: true },
-        range: { type: 'string', multiple: true },
-        dim: { type: 'string', multiple: true },
-        'default-dim': { type: 'string' },
-        threads: { type: 'string', short: 't' },
-        'inter-threads': { type: 'string' },
-        'opt-level': { type: 'string' },
-        'execution-mode': { type: 'string' },
-        ep: { type: 'string' },
+        ...INPUT_OPTIONS,
+        ...SESSION_OPTIONS,
         adaptive: { type: 'boolean' },
         precision: { type: 'string' },
         'target-percentile': { type: 'string' },
@@ -118,7 +130,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (v.version) return { command: 'version' };
   const [command, modelPath, ...extra] = positionals;
   if (command === undefined) throw new UsageError('missing command (try: latency bench model.onnx)');
-  if (command !== 'bench') throw new UsageError(`unknown command "${command}" (the commands are "bench", "lint", "compare" and "system")`);
+  if (command !== 'bench') throw new UsageError(`unknown command "${command}" (the commands are "bench", "ab", "compare", "lint" and "system")`);
   if (modelPath === undefined) throw new UsageError('missing model path: latency bench <model.onnx>');
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
 
@@ -138,12 +150,68 @@ export function parseCli(argv: readonly string[]): CliCommand {
   }
   if (Object.keys(stopping).length) layer.stopping = stopping;
   if (v['cv-target'] !== undefined) layer.cvTarget = fraction('--cv-target', v['cv-target'], 10);
-  if (v.cpus !== undefined) {
-    const cpus = parseAffinity(v.cpus);
-    if (typeof cpus === 'string') throw new UsageError(`--cpus ${cpus.replace(/^must be/, 'expects')}`);
-    layer.cpuAffinity = cpus;
-  }
+  if (v.cpus !== undefined) layer.cpuAffinity = cpusOption(v.cpus);
 
+  const session = sessionLayer(v);
+  if (session) layer.session = session;
+  const inputs = inputsLayer(v);
+  if (inputs) layer.inputs = inputs;
+
+  return {
+    command: 'bench',
+    modelPath,
+    layer,
+    quiet: v.quiet ?? false,
+    ...(v.config !== undefined ? { configPath: v.config } : {}),
+    ...(v.json !== undefined ? { jsonPath: v.json } : {}),
+  };
+}
+
+function parseSystemArgs(argv: readonly string[]): SystemArgs | { command: 'help' } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      options: { json: { type: 'boolean' }, scripts: { type: 'string' }, cpus: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) return { command: 'help' };
+  const out: SystemArgs = { command: 'system', json: v.json ?? false };
+  if (v.scripts !== undefined) out.scriptsDir = v.scripts;
+  if (v.cpus !== undefined) {
+    const cpus = cpusOption(v.cpus);
+    if (cpus) out.cpus = cpus;
+  }
+  return out;
+}
+
+/** How onnxruntime sessions are set up; shared by every command that loads a model. */
+export const SESSION_OPTIONS = {
+  threads: { type: 'string', short: 't' },
+  'inter-threads': { type: 'string' },
+  'opt-level': { type: 'string' },
+  'execution-mode': { type: 'string' },
+  ep: { type: 'string' },
+} as const;
+
+/** How inputs are synthesized; shared by every command that feeds a model. */
+export const INPUT_OPTIONS = {
+  shape: { type: 'string', multiple: true },
+  value: { type: 'string', multiple: true },
+  range: { type: 'string', multiple: true },
+  dim: { type: 'string', multiple: true },
+  'default-dim': { type: 'string' },
+} as const;
+
+type SessionValues = Partial<Record<keyof typeof SESSION_OPTIONS, string>>;
+type InputValues = { shape?: string[]; value?: string[]; range?: string[]; dim?: string[]; 'default-dim'?: string };
+
+/** The session part of a config layer from SESSION_OPTIONS' values; undefined when none was given. */
+export function sessionLayer(v: SessionValues): ConfigLayer['session'] {
   const session: NonNullable<ConfigLayer['session']> = {};
   if (v.threads !== undefined) session.intraOpNumThreads = int('--threads', v.threads, 0);
   if (v['inter-threads'] !== undefined) session.interOpNumThreads = int('--inter-threads', v['inter-threads'], 0);
@@ -154,8 +222,11 @@ export function parseCli(argv: readonly string[]): CliCommand {
     if (!eps.length) throw new UsageError('--ep needs at least one provider, e.g. --ep cpu');
     session.executionProviders = eps;
   }
-  if (Object.keys(session).length) layer.session = session;
+  return Object.keys(session).length ? session : undefined;
+}
 
+/** The inputs part of a config layer from INPUT_OPTIONS' values; undefined when none was given. */
+export function inputsLayer(v: InputValues): ConfigLayer['inputs'] {
   const overrides: Record<string, InputOverride> = {};
   const override = (name: string) => (overrides[name] ??= {});
   for (const s of v.shape ?? []) {
@@ -185,60 +256,35 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (v['default-dim'] !== undefined) inputs.defaultDimension = int('--default-dim', v['default-dim'], 1);
   if (Object.keys(dimensions).length) inputs.dimensions = dimensions;
   if (Object.keys(overrides).length) inputs.overrides = overrides;
-  if (Object.keys(inputs).length) layer.inputs = inputs;
-
-  return {
-    command: 'bench',
-    modelPath,
-    layer,
-    quiet: v.quiet ?? false,
-    ...(v.config !== undefined ? { configPath: v.config } : {}),
-    ...(v.json !== undefined ? { jsonPath: v.json } : {}),
-  };
+  return Object.keys(inputs).length ? inputs : undefined;
 }
 
-function parseSystemArgs(argv: readonly string[]): SystemArgs | { command: 'help' } {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      strict: true,
-      options: { json: { type: 'boolean' }, scripts: { type: 'string' }, cpus: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const v = parsed.values;
-  if (v.help) return { command: 'help' };
-  const out: SystemArgs = { command: 'system', json: v.json ?? false };
-  if (v.scripts !== undefined) out.scriptsDir = v.scripts;
-  if (v.cpus !== undefined) {
-    const cpus = parseAffinity(v.cpus);
-    if (typeof cpus === 'string') throw new UsageError(`--cpus ${cpus.replace(/^must be/, 'expects')}`);
-    if (cpus) out.cpus = cpus;
-  }
-  return out;
+/** `--cpus 2,3` / `0-3`; null for an empty list (no pinning). */
+export function cpusOption(raw: string): number[] | null {
+  const cpus = parseAffinity(raw);
+  if (typeof cpus === 'string') throw new UsageError(`--cpus ${cpus.replace(/^must be/, 'expects')}`);
+  return cpus;
 }
 
-function int(flag: string, raw: string, min: number): number {
+export function int(flag: string, raw: string, min: number): number {
   if (!/^\d+$/.test(raw) || Number(raw) < min) throw new UsageError(`${flag} expects an integer ≥ ${min}, got "${raw}"`);
   return Number(raw);
 }
 
-/** "1%" or "0.01"; must be > 0 and < max. */
-function fraction(flag: string, raw: string, max: number): number {
+/** "1%" or "0.01"; must be < max, and > 0 unless `allowZero` (a tolerance of 0 means "exactly"). */
+export function fraction(flag: string, raw: string, max: number, allowZero = false): number {
   const m = /^(\d+(?:\.\d+)?|\.\d+)(%?)$/.exec(raw.trim());
   const value = m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
-  if (!(value > 0 && value < max)) throw new UsageError(`${flag} expects a fraction like 1% or 0.01, got "${raw}"`);
+  if (!((allowZero ? value >= 0 : value > 0) && value < max)) throw new UsageError(`${flag} expects a fraction like 1% or 0.01, got "${raw}"`);
   return value;
 }
 
-function oneOf(flag: string, raw: string, allowed: readonly string[]): string {
+export function oneOf(flag: string, raw: string, allowed: readonly string[]): string {
   if (!allowed.includes(raw)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, got "${raw}"`);
   return raw;
 }
 
-function pair(flag: string, raw: string): [string, string] {
+export function pair(flag: string, raw: string): [string, string] {
   const eq = raw.lastIndexOf('=');
   if (eq <= 0) throw new UsageError(`${flag} expects NAME=VALUE, got "${raw}"`);
   return [raw.slice(0, eq), raw.slice(eq + 1)];

@@ -27,7 +27,8 @@ export interface CompareIo {
 
 const LABEL: Record<CompareMetric, string> = { p50: 'p50', p95: 'p95', p99: 'p99', p999: 'p99.9', mean: 'mean' };
 
-interface Loaded {
+/** A result and where it came from: a file for `compare`, a model for `ab`. */
+export interface Loaded {
   file: string;
   result: BenchmarkResult;
 }
@@ -122,7 +123,7 @@ function metricOf(c: Comparison, metric: CompareMetric): MetricComparison {
   return c.metrics.find((m) => m.metric === metric)!;
 }
 
-function renderComparison(base: Loaded, candidate: Loaded, c: Comparison, args: CompareArgs): string {
+export function renderComparison(base: Loaded, candidate: Loaded, c: Comparison, args: Pick<CompareArgs, 'failOnRegression' | 'metrics'>): string {
   const pct = (c.level * 100).toFixed(0);
   const lines: string[] = [
     'Latency comparison',
@@ -192,7 +193,7 @@ function count(n: number): string {
 }
 
 /** Left-aligned columns, two spaces apart, indented like the bench report. */
-function table(rows: string[][]): string[] {
+export function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => `  ${r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')}`.trimEnd());
 }

@@ -17,6 +17,7 @@ import { BenchmarkError } from './benchmarkError';
 import { collectEnvironment } from './environment';
 import { explainRejection } from './rejection';
 import { loadOrt, toSessionOptions } from './ort';
+import { readModelParameters } from './modelParameters';
 import { takePreflight } from './preflight';
 import { TelemetrySampler } from './telemetry';
 import { timedLoop } from './timedLoop';
@@ -102,7 +103,7 @@ export async function runOnnxBenchmark(opts: BenchmarkOptions, events: Benchmark
     };
     const assembler = new ResultAssembler();
     const header: RunHeader = {
-      target: { kind: 'onnx', path: modelPath, name: path.basename(modelPath), sizeBytes },
+      target: targetOf(modelPath, sizeBytes),
       config: runConfig,
       environment: await environmentPromise,
       startedAt,
@@ -186,7 +187,13 @@ export async function runOnnxBenchmark(opts: BenchmarkOptions, events: Benchmark
   }
 }
 
-async function checkModelFile(modelPath: string): Promise<number> {
+/** The run's target, with the parameter count when the file can be walked (it is a nicety, never an error). */
+export function targetOf(modelPath: string, sizeBytes: number): BenchmarkResult['target'] {
+  const count = readModelParameters(modelPath);
+  return { kind: 'onnx', path: modelPath, name: path.basename(modelPath), sizeBytes, ...(count ? { parameters: count.parameters } : {}) };
+}
+
+export async function checkModelFile(modelPath: string): Promise<number> {
   let stat;
   try {
     stat = await fs.stat(modelPath);
@@ -200,7 +207,7 @@ async function checkModelFile(modelPath: string): Promise<number> {
   return stat.size;
 }
 
-function modelLoadError(modelPath: string, err: unknown, config: BenchmarkConfig): BenchmarkError {
+export function modelLoadError(modelPath: string, err: unknown, config: BenchmarkConfig): BenchmarkError {
   const ortMessage = err instanceof Error ? err.message : String(err);
   if (/provider|execution/i.test(ortMessage) && config.session.executionProviders.some((p) => p !== 'cpu')) {
     return new BenchmarkError(`onnxruntime could not use the execution providers [${config.session.executionProviders.join(', ')}]: ${ortMessage}`, {
@@ -226,7 +233,7 @@ function modelLoadError(modelPath: string, err: unknown, config: BenchmarkConfig
   });
 }
 
-function makeFeeds(ort: typeof Ort, plans: readonly InputPlan[]): Record<string, Ort.Tensor> {
+export function makeFeeds(ort: typeof Ort, plans: readonly InputPlan[]): Record<string, Ort.Tensor> {
   const feeds: Record<string, Ort.Tensor> = {};
   for (const plan of plans) {
     feeds[plan.name] = new ort.Tensor(plan.type, generateData(plan) as never, plan.shape);

@@ -2,7 +2,8 @@
 // banner when the figures cover fewer runs than were configured, so a partial result is never
 // mistaken for a complete one.
 
-import { formatBytes } from '../core/format';
+import { formatBytes, formatParameters } from '../core/format';
+import { sizeClass } from '../core/onnxParameters';
 import type { BenchmarkResult } from '../core/result';
 import { describeStopReason } from './details';
 import { formatCount, formatTimestamp, h } from './dom';
@@ -21,6 +22,7 @@ export function renderHeader(container: HTMLElement, result: BenchmarkResult): v
       { className: 'meta' },
       [
         formatBytes(target.sizeBytes),
+        ...(target.parameters !== undefined ? [`${formatParameters(target.parameters)} parameters (${sizeClass(target.parameters).label.replace(' parameters', '')})`] : []),
         runs,
         // A fixed count needs no explanation; an adaptive run's length is itself a finding.
         ...(result.stopping.mode === 'adaptive' ? [`adaptive stop: ${describeStopReason(result.stopping.reason)}`] : []),

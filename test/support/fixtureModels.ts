@@ -2,9 +2,10 @@
 // odd symbolic dimension names, fixed shapes, slow inference and inputs it cannot feed at all.
 // Each writer takes a directory (tests pass a temp dir) and returns the file path(s).
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildLenet5 } from '../../scripts/make-example-models';
+import { onnx } from 'onnx-proto';
 import { type ElemType, GraphBuilder, Rng } from './onnxBuilder';
 
 function save(g: GraphBuilder, dir: string, fileName: string): string {
@@ -157,4 +158,28 @@ export function badModelFiles(dir: string): BadModelFiles {
     notOnnx: write('not-onnx.onnx', 'This is not an ONNX model, just text with a .onnx name.\n'),
     garbage: write('garbage.onnx', new Rng(0xbad).bytes(4096)),
   };
+}
+
+/**
+ * A copy of `source` with every float32 initializer scaled element-wise by (1 + relative·N(0, 1)),
+ * seeded: relative 0 gives an exact copy, ~1e-6 one whose outputs differ only by rounding (what a
+ * faithful re-export gives), ~1 one that answers differently (a broken quantisation).
+ */
+export function perturbedCopy(source: string, dir: string, fileName: string, relative: number, seed = 0x9e7): string {
+  const model = onnx.ModelProto.decode(readFileSync(source));
+  const rng = new Rng(seed);
+  for (const t of model.graph?.initializer ?? []) {
+    if (t.dataType !== onnx.TensorProto.DataType.FLOAT) continue;
+    const values = t.rawData?.length
+      ? new Float32Array(t.rawData.buffer.slice(t.rawData.byteOffset, t.rawData.byteOffset + t.rawData.byteLength))
+      : Float32Array.from(t.floatData ?? []);
+    for (let i = 0; i < values.length; i++) values[i] = values[i]! * (1 + relative * rng.normal());
+    // ONNX raw_data is little-endian, as is every machine onnxruntime-node ships for.
+    t.rawData = new Uint8Array(values.buffer);
+    t.floatData = [];
+  }
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, fileName);
+  writeFileSync(path, onnx.ModelProto.encode(model).finish());
+  return path;
 }

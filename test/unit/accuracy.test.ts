@@ -20,16 +20,36 @@ describe('compareOutputs', () => {
     assert.equal(compareOutputs([{ name: 'y', dims: [2], base: [3, 4], candidate: [3, 5] }]).pass, false, 'but not within the default 1%');
   });
 
-  test('a classifier: top-1 agreement decides, whatever the logits drift', () => {
+  test('a classifier with too few rows for top-1 to resolve the threshold is judged by relative L2', () => {
     // 4 rows × 3 classes; row 2's winner changes (class 0 → class 2).
     const base = [0.1, 0.7, 0.2, 0.9, 0.05, 0.05, 0.5, 0.1, 0.4, 0.2, 0.2, 0.6];
     const cand = [0.12, 0.68, 0.2, 0.85, 0.1, 0.05, 0.3, 0.1, 0.6, 0.25, 0.15, 0.6];
     const r = compareOutputs([{ name: 'logits', dims: [4, 3], base, candidate: cand }]);
     const o = r.outputs[0]!;
     assert.equal(o.top1Agreement, 0.75);
-    assert.equal(o.degradation, 0.25);
-    assert.equal(o.pass, false, '25% of answers changed: far beyond 1%');
+    assert.equal(o.judgedBy, 'relative L2', '4 rows cannot show a 1% change in answers');
+    assert.equal(o.pass, false);
     assert.equal(r.pass, false);
+  });
+
+  test('with enough rows, top-1 agreement decides, whatever the logits drift', () => {
+    // 200 rows of 2 classes; the candidate's logits are scaled ×1.5 (relative L2 50%) but every
+    // arg-max holds, except in 1 row of 200 (0.5%).
+    const base: number[] = [];
+    const cand: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const a = [Math.sin(i), Math.cos(i)];
+      base.push(...a);
+      cand.push(...(i === 7 ? [a[1]!, a[0]!] : a.map((x) => x * 1.5)));
+    }
+    const o = compareOutputs([{ name: 'logits', dims: [200, 2], base, candidate: cand }]).outputs[0]!;
+    assert.equal(o.judgedBy, 'top-1');
+    assert.equal(o.top1Agreement, 0.995);
+    assert.ok(o.relativeL2! > 0.4);
+    assert.equal(o.pass, true, 'the answers agree in 99.5% of rows: within 1%');
+    const batch1 = compareOutputs([{ name: 'logits', dims: [1, 2], base: [1, 2], candidate: [1.5, 3] }]).outputs[0]!;
+    assert.equal(batch1.top1Agreement, 1);
+    assert.equal(batch1.pass, false, 'batch 1: the same arg-max proves little; 50% relative L2 fails');
   });
 
   test('identical outputs agree exactly; a tiny quantisation error passes the default 1%', () => {

@@ -57,7 +57,7 @@ test('parseCli dispatches compare, its help, and its errors are UsageErrors', ()
   assert.deepEqual(parseCli(['compare', '--help']), { command: 'compare-help' });
   assert.deepEqual(parseCli(['compare', 'a', '-h']), { command: 'compare-help' });
   assert.throws(() => parseCli(['compare', 'a']), (e: unknown) => e instanceof UsageError && /two result files/.test(e.message));
-  assert.throws(() => parseCli(['frobnicate']), /the commands are "bench", "lint", "compare" and "system"/);
+  assert.throws(() => parseCli(['frobnicate']), /the commands are "bench", "ab", "compare", "lint" and "system"/);
 });
 
 test('the usage text documents every exit status and option', () => {

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { formatBytes, formatInterval, formatMs, formatPercent, formatRate, formatRatio } from '../../src/core/format';
+import { formatBytes, formatInterval, formatMs, formatParameters, formatPercent, formatRate, formatRatio } from '../../src/core/format';
 
 function table<T>(fn: (x: T) => string, cases: ReadonlyArray<readonly [T, string]>): void {
   for (const [input, expected] of cases) assert.equal(fn(input), expected, `input ${String(input)}`);
@@ -158,6 +158,12 @@ describe('formatRatio', () => {
       [Number.NaN, 'n/a'],
       [Number.POSITIVE_INFINITY, 'n/a'],
     ]);
+  });
+});
+
+describe('formatParameters', () => {
+  test('as model cards write them', () => {
+    assert.deepEqual([61_706, 197_016, 6.74e9, 70e9, 999, 1.2e12].map(formatParameters), ['61.7K', '197K', '6.74B', '70.0B', '999', '1.20T']);
   });
 });
 

@@ -1,0 +1,117 @@
+// Arguments of `latency ab`. Pure apart from util.parseArgs, so it is unit-tested directly. The
+// session, input and pinning flags are bench's own (cliArgs.ts), so both commands read them alike.
+
+import { parseArgs } from 'util';
+import { DEFAULT_ACCURACY_THRESHOLD } from '../core/accuracy';
+import { DEFAULT_GATE_METRICS } from '../core/compare';
+import type { ConfigLayer } from '../core/config';
+import { INPUT_OPTIONS, SESSION_OPTIONS, cpusOption, fraction, inputsLayer, int, sessionLayer } from './cliArgs';
+import { UsageError } from './usageError';
+
+export const AB_USAGE = `Usage:
+  latency ab <base.onnx> <candidate.onnx> [options]
+
+Loads both models in one process and runs them alternately (A B B A, repeated), so clock, heat
+and background load drift hit both alike; reports each model's cold start and latency, the
+change from base to candidate (p50, p95, p99, p99.9, mean as candidate ÷ base with 95% bootstrap
+intervals), and whether the candidate's outputs agree with the base's on the same inputs (max
+abs error, relative L2, cosine, top-1 for [batch, classes] outputs). A faster candidate that
+answers differently is a failure. Inputs are planned from the base model; the candidate must
+take the same input names and types.
+
+Options:
+  -n, --iterations N            measured runs of each model (default 1000)
+  -w, --warmup N                warm-up runs of each model (default 50)
+      --shape NAME=DIMS         input shape, e.g. --shape input=1x3x224x224 (repeatable)
+      --value NAME=V            fill an input with a constant (repeatable)
+      --range NAME=LO:HI        generated values in [LO, HI)
+      --dim SYMBOL=N            size of a symbolic dimension, e.g. --dim sequence=128
+      --default-dim N           size of other symbolic dimensions (default 32)
+  -t, --threads N               onnxruntime intra-op threads, both sessions (0 = onnxruntime decides)
+      --inter-threads N, --opt-level L, --execution-mode M, --ep LIST   as for latency bench
+      --cpus LIST               pin the benchmark to CPUs, e.g. 2,3 or 0-3
+      --fail-on-regression P    gate on ${DEFAULT_GATE_METRICS.join(' and ')}: fail when the candidate is slower by more
+                                than P (e.g. 5%), with the whole interval above 1 + P; p99 needs
+                                at least 368 runs per model to be bounded
+      --accuracy-threshold P    largest degradation that still passes: 1 − top-1 agreement for
+                                classifier outputs, else relative L2 (default ${DEFAULT_ACCURACY_THRESHOLD * 100}%; 0 = exact)
+      --config FILE             a latency.json (default: .vscode/latency.json if present; read
+                                for the base model)
+      --json FILE               write { base, candidate, comparison, accuracy } as JSON (- for stdout)
+  -q, --quiet                   no progress line
+  -h, --help                    this help
+
+Exit status: 0 the candidate agrees with the base and the gate passed (or none was asked for),
+1 the candidate's outputs disagree beyond --accuracy-threshold, or it regressed beyond
+--fail-on-regression, 3 the gate is inconclusive (an interval straddles the threshold, or too few
+runs to bound a gated percentile), 2 bad arguments, or models that cannot be loaded or fed the
+same inputs, 130 interrupted.`;
+
+export interface AbArgs {
+  command: 'ab';
+  basePath: string;
+  candidatePath: string;
+  layer: ConfigLayer;
+  configPath?: string;
+  jsonPath?: string;
+  /** The gate's threshold as a fraction (0.05 = 5%); absent when no gate was asked for. */
+  failOnRegression?: number;
+  accuracyThreshold: number;
+  quiet: boolean;
+}
+
+export function parseAbArgs(argv: readonly string[]): AbArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        iterations: { type: 'string', short: 'n' },
+        warmup: { type: 'string', short: 'w' },
+        ...INPUT_OPTIONS,
+        ...SESSION_OPTIONS,
+        cpus: { type: 'string' },
+        'fail-on-regression': { type: 'string' },
+        'accuracy-threshold': { type: 'string' },
+        config: { type: 'string' },
+        json: { type: 'string' },
+        quiet: { type: 'boolean', short: 'q' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values: v, positionals } = parsed;
+  const [basePath, candidatePath, ...extra] = positionals;
+  if (basePath === undefined || candidatePath === undefined) {
+    throw new UsageError('ab needs two models: latency ab <base.onnx> <candidate.onnx>');
+  }
+  if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+
+  const layer: ConfigLayer = {};
+  if (v.iterations !== undefined) layer.iterations = int('--iterations', v.iterations, 1);
+  if (v.warmup !== undefined) layer.warmup = int('--warmup', v.warmup, 0);
+  if (v.cpus !== undefined) layer.cpuAffinity = cpusOption(v.cpus);
+  const session = sessionLayer(v);
+  if (session) layer.session = session;
+  const inputs = inputsLayer(v);
+  if (inputs) layer.inputs = inputs;
+  // Below 100%: a bare "5" is refused rather than read as 500%, and no real gate sits that high.
+  const failOnRegression = v['fail-on-regression'] === undefined ? undefined : fraction('--fail-on-regression', v['fail-on-regression'], 1);
+  const accuracyThreshold =
+    v['accuracy-threshold'] === undefined ? DEFAULT_ACCURACY_THRESHOLD : fraction('--accuracy-threshold', v['accuracy-threshold'], 1, true);
+
+  return {
+    command: 'ab',
+    basePath,
+    candidatePath,
+    layer,
+    accuracyThreshold,
+    quiet: v.quiet ?? false,
+    ...(failOnRegression !== undefined ? { failOnRegression } : {}),
+    ...(v.config !== undefined ? { configPath: v.config } : {}),
+    ...(v.json !== undefined ? { jsonPath: v.json } : {}),
+  };
+}

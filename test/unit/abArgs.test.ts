@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AB_USAGE, parseAbArgs } from '../../src/profiler/abArgs';
+import { UsageError, parseCli } from '../../src/profiler/cliArgs';
+
+test('two models and nothing else: no gate, the default accuracy threshold, an empty config layer', () => {
+  assert.deepEqual(parseAbArgs(['base.onnx', 'new.onnx']), {
+    command: 'ab',
+    basePath: 'base.onnx',
+    candidatePath: 'new.onnx',
+    layer: {},
+    accuracyThreshold: 0.01,
+    quiet: false,
+  });
+});
+
+test("bench's flags build the same config layer bench would", () => {
+  const argv = ['-n', '200', '-w', '10', '--threads', '1', '--cpus', '0-1', '--shape', 'input=8x1x28x28', '--dim', 'sequence=128', '--range', 'ids=0:30522', '--value', 'rate=16000'];
+  const ab = parseAbArgs(['a.onnx', 'b.onnx', ...argv]);
+  const bench = parseCli(['bench', 'a.onnx', ...argv]);
+  assert.equal(bench.command, 'bench');
+  if (bench.command === 'bench') assert.deepEqual(ab.layer, bench.layer);
+  assert.deepEqual(ab.layer.inputs?.overrides?.input, { shape: [8, 1, 28, 28] });
+  assert.deepEqual(ab.layer.cpuAffinity, [0, 1]);
+});
+
+test('gate, accuracy threshold and JSON', () => {
+  const args = parseAbArgs(['a', 'b', '--fail-on-regression', '5%', '--accuracy-threshold', '0.5%', '--json', '-', '-q']);
+  assert.equal(args.failOnRegression, 0.05);
+  assert.equal(args.accuracyThreshold, 0.005);
+  assert.equal(args.jsonPath, '-');
+  assert.equal(args.quiet, true);
+  assert.equal(parseAbArgs(['a', 'b', '--accuracy-threshold', '0']).accuracyThreshold, 0, '0 asks for identical outputs');
+  assert.equal(parseAbArgs(['a', 'b', '--fail-on-regression', '0.1']).failOnRegression, 0.1);
+});
+
+test('bad values are usage errors naming the flag', () => {
+  assert.throws(() => parseAbArgs(['a', 'b', '--fail-on-regression', '5']), /--fail-on-regression expects a fraction like 1% or 0\.01, got "5"/);
+  assert.throws(() => parseAbArgs(['a', 'b', '--fail-on-regression', '0%']), /--fail-on-regression expects/);
+  assert.throws(() => parseAbArgs(['a', 'b', '--accuracy-threshold=-1%']), /--accuracy-threshold expects/);
+  assert.throws(() => parseAbArgs(['a', 'b', '--accuracy-threshold', '100%']), /--accuracy-threshold expects/);
+  assert.throws(() => parseAbArgs(['a', 'b', '--accuracy-threshold', 'tight']), /--accuracy-threshold expects/);
+  assert.throws(() => parseAbArgs(['a', 'b', '-n', '0']), /--iterations expects an integer ≥ 1, got "0"/);
+  assert.throws(() => parseAbArgs(['a', 'b', '--shape', 'input']), /--shape expects NAME=VALUE/);
+  assert.throws(() => parseAbArgs(['a', 'b', '--cpus', 'x']), /--cpus expects/);
+});
+
+test('wrong arity and unknown options are UsageErrors', () => {
+  assert.throws(() => parseAbArgs([]), (e: unknown) => e instanceof UsageError && /ab needs two models/.test(e.message));
+  assert.throws(() => parseAbArgs(['a.onnx']), /ab needs two models/);
+  assert.throws(() => parseAbArgs(['a', 'b', 'c']), /unexpected argument "c"/);
+  assert.throws(() => parseAbArgs(['a', 'b', '--adaptive']), /Unknown option '--adaptive'/);
+  assert.throws(() => parseAbArgs(['a', 'b', '--json']), /argument missing/);
+});
+
+test('parseCli dispatches ab and its help; the usage documents every exit status', () => {
+  const cmd = parseCli(['ab', 'a.onnx', 'b.onnx', '--fail-on-regression', '10%']);
+  assert.equal(cmd.command, 'ab');
+  if (cmd.command === 'ab') assert.equal(cmd.failOnRegression, 0.1);
+  assert.deepEqual(parseCli(['ab', '--help']), { command: 'ab-help' });
+  assert.deepEqual(parseCli(['ab', 'a', '-h']), { command: 'ab-help' });
+  assert.throws(() => parseCli(['ab', 'a']), UsageError);
+  for (const status of ['0 the candidate agrees', '\n1 the candidate', '3 the gate is inconclusive', '2 bad arguments', '130 interrupted']) {
+    assert.ok(AB_USAGE.includes(status), status);
+  }
+});
