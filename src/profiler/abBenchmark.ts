@@ -14,13 +14,10 @@ import type { BenchmarkConfig } from '../core/config';
 import { InputSynthesisError, planInputs, type InputMetadata } from '../core/inputSynthesis';
 import { ResultAssembler, type RunHeader } from '../core/resultAssembler';
 import type { BenchmarkResult, InputPlan, RunConfig, StopReason } from '../core/result';
-import type { SystemSnapshot } from '../core/system';
-import { pinToCpus } from './affinity';
 import { BenchmarkError } from './benchmarkError';
 import { collectEnvironment } from './environment';
-import { checkModelFile, makeFeeds, modelLoadError, targetOf } from './onnxBenchmark';
+import { checkModelFile, makeFeeds, modelLoadError, prepareMachine, targetOf } from './onnxBenchmark';
 import { loadOrt, toSessionOptions } from './ort';
-import { takePreflight } from './preflight';
 import { explainRejection } from './rejection';
 import { TelemetrySampler, type RunPosition } from './telemetry';
 import { timedLoop } from './timedLoop';
@@ -70,24 +67,8 @@ export async function runAbBenchmark(opts: AbOptions, events: AbEvents): Promise
   const paths = { base: path.resolve(opts.basePath), candidate: path.resolve(opts.candidatePath) };
   const sizes = { base: await checkModelFile(paths.base), candidate: await checkModelFile(paths.candidate) };
   const log = events.log ?? (() => undefined);
-  // As in runOnnxBenchmark: before onnxruntime's thread pools exist, so they inherit the affinity.
-  if (config.cpuAffinity) {
-    const pinned = pinToCpus(config.cpuAffinity);
-    if (!pinned.ok) {
-      throw new BenchmarkError(`Could not pin the benchmark to CPUs ${config.cpuAffinity.join(',')}: ${pinned.message}`, {
-        kind: 'cpuAffinity',
-        hint: 'Drop --cpus, or name CPUs this machine has.',
-      });
-    }
-    log('info', `pinned to CPUs ${pinned.affinity.join(',')}`);
-  }
   // Once, before either model loads: both results describe the same machine at the same moment.
-  let system: SystemSnapshot | null = null;
-  try {
-    system = await takePreflight();
-  } catch (err) {
-    log('warn', `pre-flight readings failed: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  const system = await prepareMachine(config, log);
   const ort = loadOrt();
   const environmentPromise = collectEnvironment(ort);
   const sessionOptions = toSessionOptions(config.session);

@@ -93,23 +93,9 @@ async function system(args: SystemArgs): Promise<number> {
 }
 
 async function bench(args: BenchArgs): Promise<number> {
-  let config: BenchmarkConfig;
-  try {
-    config = await resolveConfig(args);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`latency: invalid configuration\n${err.message}\n`);
-      return EXIT.usage;
-    }
-    throw err;
-  }
-
-  let cancelled = false;
-  process.on('SIGINT', () => {
-    if (cancelled) process.exit(EXIT.interrupted);
-    cancelled = true;
-    process.stderr.write('\ninterrupted: finishing with the runs done so far (Ctrl-C again to quit now)\n');
-  });
+  const config = await configOrReport(args);
+  if (!config) return EXIT.usage;
+  const interrupt = onInterrupt('finishing with the runs done so far');
   const showProgress = !args.quiet && process.stderr.isTTY;
   // The running p50 is the CLI's own concern: the runner only streams the samples.
   const measured: number[] = [];
@@ -119,7 +105,7 @@ async function bench(args: BenchArgs): Promise<number> {
     const result = await runOnnxBenchmark(
       { modelPath: args.modelPath, config },
       {
-        isCancelled: () => cancelled,
+        isCancelled: () => interrupt.cancelled,
         onProgress: (p) => {
           if (!showProgress) return;
           if (p.phase === 'measure') measured.push(...p.newSamplesMs);
@@ -149,30 +135,39 @@ async function bench(args: BenchArgs): Promise<number> {
 }
 
 async function ab(args: AbArgs): Promise<number> {
-  let config: BenchmarkConfig;
-  try {
-    // Per-model config sections are read for the base: its inputs are the ones planned and fed to both.
-    config = await resolveConfig({ ...args, modelPath: args.basePath });
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`latency: invalid configuration\n${err.message}\n`);
-      return EXIT.usage;
-    }
-    throw err;
-  }
-  let cancelled = false;
-  process.on('SIGINT', () => {
-    if (cancelled) process.exit(EXIT.interrupted);
-    cancelled = true;
-    process.stderr.write('\ninterrupted: comparing the runs done so far (Ctrl-C again to quit now)\n');
-  });
+  // Per-model config sections are read for the base: its inputs are the ones planned and fed to both.
+  const config = await configOrReport({ ...args, modelPath: args.basePath });
+  if (!config) return EXIT.usage;
+  const interrupt = onInterrupt('comparing the runs done so far');
   return runAb(args, config, {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
     writeFile: writeAtomically,
     progress: !args.quiet && process.stderr.isTTY,
-    isCancelled: () => cancelled,
+    isCancelled: () => interrupt.cancelled,
   });
+}
+
+/** The resolved config, or undefined after saying what is wrong with it. */
+async function configOrReport(args: Parameters<typeof resolveConfig>[0]): Promise<BenchmarkConfig | undefined> {
+  try {
+    return await resolveConfig(args);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`latency: invalid configuration\n${err.message}\n`);
+    return undefined;
+  }
+}
+
+/** The first Ctrl-C asks the run to stop and keep what it has; a second one quits at once. */
+function onInterrupt(then: string): { readonly cancelled: boolean } {
+  const state = { cancelled: false };
+  process.on('SIGINT', () => {
+    if (state.cancelled) process.exit(EXIT.interrupted);
+    state.cancelled = true;
+    process.stderr.write(`\ninterrupted: ${then} (Ctrl-C again to quit now)\n`);
+  });
+  return state;
 }
 
 async function resolveConfig(args: Pick<BenchArgs, 'configPath' | 'modelPath' | 'layer'>): Promise<BenchmarkConfig> {

@@ -47,25 +47,7 @@ export async function runOnnxBenchmark(opts: BenchmarkOptions, events: Benchmark
   const modelPath = path.resolve(opts.modelPath);
   const sizeBytes = await checkModelFile(modelPath);
   const log = events.log ?? (() => undefined);
-  // Before onnxruntime exists in this process: its thread pools are created with the session and
-  // inherit the affinity the process has then.
-  if (config.cpuAffinity) {
-    const pinned = pinToCpus(config.cpuAffinity);
-    if (!pinned.ok) {
-      throw new BenchmarkError(`Could not pin the benchmark to CPUs ${config.cpuAffinity.join(',')}: ${pinned.message}`, {
-        kind: 'cpuAffinity',
-        hint: 'Clear latency.cpuAffinity (or drop --cpus), or name CPUs this machine has.',
-      });
-    }
-    log('info', `pinned to CPUs ${pinned.affinity.join(',')}`);
-  }
-  // Read before the model loads, so the load average and the noise floor are the machine's, not ours.
-  let system: SystemSnapshot | null = null;
-  try {
-    system = await takePreflight();
-  } catch (err) {
-    log('warn', `pre-flight readings failed: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  const system = await prepareMachine(config, log);
   const ort = loadOrt();
   const environmentPromise = collectEnvironment(ort);
 
@@ -184,6 +166,31 @@ export async function runOnnxBenchmark(opts: BenchmarkOptions, events: Benchmark
     }
   } finally {
     await session.release().catch(() => undefined);
+  }
+}
+
+/**
+ * Pins the process when asked (before onnxruntime exists in it: its thread pools are created
+ * with a session and inherit the affinity the process has then), then takes the pre-flight
+ * readings before any model loads, so the load average and the noise floor are the machine's,
+ * not ours. null readings when they could not be taken; a failed pin is an error.
+ */
+export async function prepareMachine(config: BenchmarkConfig, log: (level: 'info' | 'warn', message: string) => void): Promise<SystemSnapshot | null> {
+  if (config.cpuAffinity) {
+    const pinned = pinToCpus(config.cpuAffinity);
+    if (!pinned.ok) {
+      throw new BenchmarkError(`Could not pin the benchmark to CPUs ${config.cpuAffinity.join(',')}: ${pinned.message}`, {
+        kind: 'cpuAffinity',
+        hint: 'Clear latency.cpuAffinity (or drop --cpus), or name CPUs this machine has.',
+      });
+    }
+    log('info', `pinned to CPUs ${pinned.affinity.join(',')}`);
+  }
+  try {
+    return await takePreflight();
+  } catch (err) {
+    log('warn', `pre-flight readings failed: ${err instanceof Error ? err.message : String(err)}`);
+    return null;
   }
 }
 
