@@ -1,12 +1,11 @@
 // Arguments of `latency ab`. Pure apart from util.parseArgs, so it is unit-tested directly. The
 // session, input and pinning flags are bench's own (cliArgs.ts), so both commands read them alike.
 
-import { parseArgs } from 'util';
 import { DEFAULT_ACCURACY_THRESHOLD } from '../core/accuracy';
 import { DEFAULT_GATE_METRICS } from '../core/compare';
 import type { ConfigLayer } from '../core/config';
 import { INPUT_OPTIONS, SESSION_OPTIONS, cpusOption, fraction, inputsLayer, int, sessionLayer } from './cliArgs';
-import { UsageError } from './usageError';
+import { UsageError, parseCommandLine } from './usageError';
 
 export const AB_USAGE = `Usage:
   latency ab <base.onnx> <candidate.onnx> [options]
@@ -61,28 +60,23 @@ export interface AbArgs {
 }
 
 export function parseAbArgs(argv: readonly string[]): AbArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        iterations: { type: 'string', short: 'n' },
-        warmup: { type: 'string', short: 'w' },
-        ...INPUT_OPTIONS,
-        ...SESSION_OPTIONS,
-        cpus: { type: 'string' },
-        'fail-on-regression': { type: 'string' },
-        'accuracy-threshold': { type: 'string' },
-        config: { type: 'string' },
-        json: { type: 'string' },
-        quiet: { type: 'boolean', short: 'q' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseCommandLine({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      iterations: { type: 'string', short: 'n' },
+      warmup: { type: 'string', short: 'w' },
+      ...INPUT_OPTIONS,
+      ...SESSION_OPTIONS,
+      cpus: { type: 'string' },
+      'fail-on-regression': { type: 'string' },
+      'accuracy-threshold': { type: 'string' },
+      config: { type: 'string' },
+      json: { type: 'string' },
+      quiet: { type: 'boolean', short: 'q' },
+    },
+  });
   const { values: v, positionals } = parsed;
   const [basePath, candidatePath, ...extra] = positionals;
   if (basePath === undefined || candidatePath === undefined) {

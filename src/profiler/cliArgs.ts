@@ -1,13 +1,12 @@
 // Command-line arguments of `latency`, turned into a config layer. Pure apart from util.parseArgs,
 // so it is unit-tested without running anything.
 
-import { parseArgs } from 'util';
 import { EXECUTION_MODES, OPTIMIZATION_LEVELS, TARGET_PERCENTILES, parseAffinity, type ConfigLayer, type InputOverride } from '../core/config';
 import type { ExecutionMode, GraphOptimizationLevel, StoppingRule } from '../core/result';
 import { parseAbArgs, type AbArgs } from './abArgs';
 import { parseCompareArgs, type CompareArgs } from './compareArgs';
 import { parseLintArgs, type LintArgs } from './lintArgs';
-import { UsageError } from './usageError';
+import { UsageError, parseCommandLine } from './usageError';
 
 export { UsageError };
 
@@ -97,34 +96,29 @@ export function parseCli(argv: readonly string[]): CliCommand {
     return parseAbArgs(rest);
   }
   if (argv[0] === 'system') return parseSystemArgs(argv.slice(1));
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        iterations: { type: 'string', short: 'n' },
-        warmup: { type: 'string', short: 'w' },
-        ...INPUT_OPTIONS,
-        ...SESSION_OPTIONS,
-        adaptive: { type: 'boolean' },
-        precision: { type: 'string' },
-        'target-percentile': { type: 'string' },
-        'max-iterations': { type: 'string' },
-        'max-time': { type: 'string' },
-        'cv-target': { type: 'string' },
-        cpus: { type: 'string' },
-        config: { type: 'string' },
-        json: { type: 'string' },
-        quiet: { type: 'boolean', short: 'q' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseCommandLine({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      iterations: { type: 'string', short: 'n' },
+      warmup: { type: 'string', short: 'w' },
+      ...INPUT_OPTIONS,
+      ...SESSION_OPTIONS,
+      adaptive: { type: 'boolean' },
+      precision: { type: 'string' },
+      'target-percentile': { type: 'string' },
+      'max-iterations': { type: 'string' },
+      'max-time': { type: 'string' },
+      'cv-target': { type: 'string' },
+      cpus: { type: 'string' },
+      config: { type: 'string' },
+      json: { type: 'string' },
+      quiet: { type: 'boolean', short: 'q' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
   const { values: v, positionals } = parsed;
   if (v.help) return { command: 'help' };
   if (v.version) return { command: 'version' };
@@ -168,16 +162,11 @@ export function parseCli(argv: readonly string[]): CliCommand {
 }
 
 function parseSystemArgs(argv: readonly string[]): SystemArgs | { command: 'help' } {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      strict: true,
-      options: { json: { type: 'boolean' }, scripts: { type: 'string' }, cpus: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseCommandLine({
+    args: [...argv],
+    strict: true,
+    options: { json: { type: 'boolean' }, scripts: { type: 'string' }, cpus: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
   const v = parsed.values;
   if (v.help) return { command: 'help' };
   const out: SystemArgs = { command: 'system', json: v.json ?? false };

@@ -1,8 +1,7 @@
 // Arguments of `latency compare`. Pure apart from util.parseArgs, so it is unit-tested directly.
 
-import { parseArgs } from 'util';
 import { COMPARE_METRICS, DEFAULT_GATE_METRICS, DEFAULT_NOISE_BAND, type CompareMetric } from '../core/compare';
-import { UsageError } from './usageError';
+import { UsageError, parseCommandLine } from './usageError';
 
 export const COMPARE_USAGE = `Usage:
   latency compare <base.json> <new.json> [options]
@@ -42,22 +41,17 @@ export interface CompareArgs {
 }
 
 export function parseCompareArgs(argv: readonly string[]): CompareArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        'fail-on-regression': { type: 'string' },
-        metric: { type: 'string', multiple: true },
-        'noise-band': { type: 'string' },
-        json: { type: 'boolean' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseCommandLine({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      'fail-on-regression': { type: 'string' },
+      metric: { type: 'string', multiple: true },
+      'noise-band': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
   const { values: v, positionals } = parsed;
   const [basePath, candidatePath, ...extra] = positionals;
   if (basePath === undefined || candidatePath === undefined) {

@@ -1,11 +1,10 @@
 // Arguments of `latency lint`. Pure apart from util.parseArgs, so it is unit-tested directly.
 
-import { parseArgs } from 'util';
 import { RULE_SETTINGS } from '../advisors/advisorConfig';
 import type { RuleSetting } from '../advisors/analyze';
 import type { Severity } from '../advisors/findings';
 import { parseSeverity } from '../advisors/lintReport';
-import { UsageError } from './usageError';
+import { UsageError, parseCommandLine } from './usageError';
 
 export const LINT_USAGE = `Usage:
   latency lint <path>... [options]
@@ -42,24 +41,19 @@ export interface LintArgs {
 
 
 export function parseLintArgs(argv: readonly string[]): LintArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        json: { type: 'boolean' },
-        fix: { type: 'boolean' },
-        'fail-on': { type: 'string' },
-        rule: { type: 'string', multiple: true },
-        'min-samples': { type: 'string' },
-        'flash-attention': { type: 'string' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseCommandLine({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      json: { type: 'boolean' },
+      fix: { type: 'boolean' },
+      'fail-on': { type: 'string' },
+      rule: { type: 'string', multiple: true },
+      'min-samples': { type: 'string' },
+      'flash-attention': { type: 'string' },
+    },
+  });
   const { values: v, positionals } = parsed;
   if (positionals.length === 0) throw new UsageError('missing path: latency lint <file-or-folder>...');
   let failOn: LintArgs['failOn'] = 'warning';
