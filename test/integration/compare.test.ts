@@ -24,7 +24,9 @@ before(() => {
   dir = mkdtempSync(join(tmpdir(), 'latency-compare-'));
   const bench = (name: string, runs: number): string => {
     const file = join(dir, name);
-    const r = cli(['bench', lenet, '-n', String(runs), '-w', '20', '--threads', '1', '--json', file]);
+    // Pinned: a run that migrates between cores of different speeds (this VM's two differ ~1.8×)
+    // has a two-humped distribution whose p50 interval can outgrow the ±2% band.
+    const r = cli(['bench', lenet, '-n', String(runs), '-w', '20', '--threads', '1', '--cpus', '0', '--json', file]);
     assert.equal(r.status, 0, r.stderr);
     return file;
   };
@@ -62,7 +64,10 @@ test('a candidate 30% slower fails a 5% gate with exit 1, and the table and JSON
 });
 
 test('a run against itself is "no change" and passes the gate with exit 0', () => {
-  const r = cli(['compare', base, base, '--fail-on-regression', '5%', '--metric', 'p50']);
+  // A run against itself has ratio 1 exactly, but its interval still carries the run's own
+  // noise: on a loaded 2-vCPU VM the p50 interval of 2000 runs reached ±2.2%, so the verdict is
+  // asked against a ±5% band; the default ±2% band stays covered by the unit tests.
+  const r = cli(['compare', base, base, '--fail-on-regression', '5%', '--metric', 'p50', '--noise-band', '5%']);
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /^ {2}p50 +\S+ \S+ +\S+ \S+ +1\.000× +\[[\d.]+, [\d.]+\] +no change$/m);
   assert.match(r.stdout, /machine and settings: no differences recorded/);
