@@ -3,22 +3,51 @@
 // (or from persisted state, which may have been written by an older build) is untrusted until
 // a guard below has accepted it.
 
+import type { AccuracyReport } from './accuracy';
+import type { Checklist } from './checklist';
+import type { Comparison } from './compare';
 import { RESULT_SCHEMA_VERSION, type BenchmarkResult } from './result';
 import { SETTING_ID, type VerdictAction } from './verdict';
 
-/** Webview → host. */
-export type WebviewToHostMessage = { type: 'ready' } | { type: 'verdictAction'; action: VerdictAction };
+export type ExportFormat = 'markdown' | 'csv' | 'json';
+export const EXPORT_FORMATS: readonly ExportFormat[] = Object.freeze(['markdown', 'csv', 'json'] as const);
+
+/** Webview → host. `export` asks the host to save what the panel shows (the comparison too, when there is one). */
+export type WebviewToHostMessage =
+  | { type: 'ready' }
+  | { type: 'verdictAction'; action: VerdictAction }
+  | { type: 'export'; format: ExportFormat };
+
+/**
+ * The shown result set against another run: the workspace's baseline (after every run), two
+ * runs picked from the history, or the base side of an interleaved A/B run. The A/B form also
+ * carries output agreement and the verification checklist.
+ */
+export interface PanelComparison {
+  source: 'baseline' | 'history' | 'ab';
+  base: {
+    /** The saved run's id, when the base comes from the history. */
+    id?: string;
+    /** How the panel names the base: its label, model and when it ran. */
+    label: string;
+    result: BenchmarkResult;
+  };
+  comparison: Comparison;
+  accuracy?: AccuracyReport;
+  checklist?: Checklist;
+}
 
 /**
  * Host → webview. Always a full snapshot, never a delta: the webview may have been reloaded
  * (hidden without retained context, or revived after a restart) and holds nothing to apply
  * a delta to.
  */
-export type HostToWebviewMessage = { type: 'snapshot'; result: BenchmarkResult };
+export type HostToWebviewMessage = { type: 'snapshot'; result: BenchmarkResult; comparison?: PanelComparison };
 
 /** What the webview hands to `setState`; VS Code returns it on reload and to the serializer. */
 export interface PanelState {
   result: BenchmarkResult;
+  comparison?: PanelComparison;
 }
 
 export const RESULTS_VIEW_TYPE = 'latency.results';
