@@ -379,6 +379,7 @@ function inputDiffs(a: readonly InputPlan[], b: readonly InputPlan[], out: strin
 }
 
 function fillText(fill: InputPlan['fill']): string {
+  if (fill.kind === 'file') return `file ${fill.path} (sha256 ${fill.sha256.slice(0, 12)})`;
   return fill.kind === 'constant' ? `constant ${String(fill.value)}` : `random in [${fill.low}, ${fill.high})`;
 }
 

@@ -186,10 +186,11 @@ export type InputData =
 
 /** The element buffer for one plan, as onnxruntime-node's Tensor constructor takes it. */
 export function generateData(plan: InputPlan): InputData {
+  if (plan.fill.kind === 'file') throw new InputSynthesisError(plan.name, `input ${plan.name} is read from ${plan.fill.path}, not generated`, 'Load it with the tensor-file reader instead.');
   const n = plan.shape.reduce((a, b) => a * b, 1);
   const next = plan.fill.kind === 'random' ? mulberry32(plan.fill.seed) : () => 0;
   const value = (): number => {
-    if (plan.fill.kind === 'constant') return Number(plan.fill.value);
+    if (plan.fill.kind !== 'random') return Number(plan.fill.kind === 'constant' ? plan.fill.value : 0);
     const { low, high } = plan.fill;
     const x = low + next() * (high - low);
     return FLOAT_TYPES.has(plan.type) ? x : Math.min(Math.floor(x), high - 1);

@@ -147,6 +147,7 @@ function fillText(fill: InputPlan['fill']): string {
     const v = typeof fill.value === 'string' ? JSON.stringify(fill.value) : String(fill.value);
     return `constant ${clean(v)}`;
   }
+  if (fill.kind === 'file') return `file ${clean(fill.path)}`;
   return `random [${fill.low}, ${fill.high}) seed ${fill.seed}`;
 }
 

@@ -109,7 +109,11 @@ export interface InputPlan {
   shape: number[];
   /** The model's declared shape, symbolic dimensions as strings. */
   declaredShape: Array<number | string>;
-  fill: { kind: 'constant'; value: number | boolean | string } | { kind: 'random'; low: number; high: number; seed: number };
+  fill:
+    | { kind: 'constant'; value: number | boolean | string }
+    | { kind: 'random'; low: number; high: number; seed: number }
+    /** Read from a user's tensor file (.npy or JSON); sha256 of the file's bytes, so a rerun can tell whether it changed. */
+    | { kind: 'file'; path: string; sha256: string };
   /** Why each dimension got its size, e.g. "batch → 1", "sequence → 128 (override)". */
   notes: string[];
 }
@@ -149,6 +153,27 @@ export interface Environment {
   hostname: string;
 }
 
+/** One of several complete runs of the same benchmark (`--repeat N`): fresh session, warm-up, measured runs. */
+export interface RepeatRun {
+  n: number;
+  p50Ms: number;
+  p99Ms: number;
+  meanMs: number;
+  cv: number;
+  loadMs: number;
+  firstMs: number | null;
+}
+
+/**
+ * Between-run reproducibility. `samplesMs` of a repeated result holds every repeat's measured
+ * runs in order, `runs[i].n` of them each; the spreads are (max − min) ÷ median of the
+ * per-repeat figures, so 0.03 means the repeats' p50s lie within 3% of each other.
+ */
+export interface Repeats {
+  runs: RepeatRun[];
+  spread: { p50: number; p99: number };
+}
+
 export interface BenchmarkResult {
   schemaVersion: typeof RESULT_SCHEMA_VERSION;
   /** `parameters`: elements of the graph's initializers; absent when the file could not be walked. */
@@ -181,6 +206,8 @@ export interface BenchmarkResult {
   /** True when the run did not complete all configured iterations. */
   partial: boolean;
   partialReason?: string;
+  /** Present when the benchmark was repeated (2 or more complete runs). */
+  repeats?: Repeats;
   startedAt: string;
   finishedAt: string;
 }

@@ -36,7 +36,7 @@ export async function explainRejection(
 }
 
 export function describePlan(p: InputPlan): string {
-  const fill = p.fill.kind === 'constant' ? `all ${JSON.stringify(p.fill.value)}` : `values in [${p.fill.low}, ${p.fill.high})`;
+  const fill = p.fill.kind === 'constant' ? `all ${JSON.stringify(p.fill.value)}` : p.fill.kind === 'file' ? `read from ${p.fill.path}` : `values in [${p.fill.low}, ${p.fill.high})`;
   return `${p.name}: ${p.type}[${p.shape.join(', ')}], ${fill}`;
 }
 

@@ -248,6 +248,7 @@ function inputsTable(inputs: InputPlan[]): HTMLElement {
 }
 
 function describeFill(fill: InputPlan['fill']): string {
+  if (fill.kind === 'file') return `from ${fill.path}`;
   return fill.kind === 'constant'
     ? `constant ${JSON.stringify(fill.value)}`
     : `random in [${fill.low}, ${fill.high}), seed ${fill.seed}`;
