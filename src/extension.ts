@@ -5,7 +5,10 @@ import * as vscode from 'vscode';
 import { AdvisorCodeActions, CONFIGURE_RULE_COMMAND, configureRule } from './host/advisors/codeActions';
 import { AdvisorDiagnostics } from './host/advisors/diagnostics';
 import { BenchmarkController } from './host/benchmarkCommand';
+import { ExportCommand } from './host/exportCommand';
 import { ResultsPanel } from './host/resultsPanel';
+import { RunsCommands } from './host/runsCommands';
+import { RUNS_VIEW_ID, RunsTreeProvider } from './host/runsView';
 import { LatencyStatusBar } from './host/statusBar';
 import { TuneSystemCommand } from './host/tuneSystemCommand';
 import { openConfigAt } from './host/workspaceConfig';
@@ -13,6 +16,12 @@ import { openConfigAt } from './host/workspaceConfig';
 export interface LatencyApi {
   /** For tests and other extensions: the panel's current result, the status bar text, and whether a benchmark runs. */
   readonly lastResult: ResultsPanel['lastResult'];
+  /** What the panel sets the result against (the baseline after a run, two runs compared, an A/B run). */
+  readonly lastComparison: ResultsPanel['lastComparison'];
+  /** The Runs view's data and commands, for tests: what the tree lists, and the actions without their prompts where given a node. */
+  readonly runs: { tree: RunsTreeProvider; commands: RunsCommands };
+  /** Writes the panel's content as `format` to a file, without the save dialog. */
+  readonly exporter: ExportCommand;
   readonly statusBarText: string;
   readonly isRunning: boolean;
   /** The id of the last run saved under .latency/runs, if any. */
@@ -32,6 +41,11 @@ export function activate(context: vscode.ExtensionContext): LatencyApi {
   // Advisors only read source text, so they run in restricted mode too; nothing is executed.
   const advisors = new AdvisorDiagnostics(context.extensionUri, log);
   const tuneSystem = new TuneSystemCommand(context, log);
+  const exporter = new ExportCommand(panel, log);
+  panel.onExport = (format) => void exporter.run(format);
+  const runsTree = new RunsTreeProvider(log);
+  const runsView = vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: runsTree, canSelectMany: true, showCollapseAll: false });
+  const runsCommands = new RunsCommands(runsTree, panel, exporter, log);
 
   context.subscriptions.push(
     log,
@@ -60,6 +74,10 @@ export function activate(context: vscode.ExtensionContext): LatencyApi {
     }),
     vscode.commands.registerCommand('latency.showLog', () => log.show()),
     vscode.commands.registerCommand('latency.tuneSystem', () => tuneSystem.run()),
+    vscode.commands.registerCommand('latency.exportResults', () => exporter.run()),
+    runsTree,
+    runsView,
+    ...runsCommands.register(),
   );
   log.info(`Latency activated (${context.extensionMode === vscode.ExtensionMode.Test ? 'test' : 'normal'} mode)`);
 
@@ -76,6 +94,11 @@ export function activate(context: vscode.ExtensionContext): LatencyApi {
     get lastSavedRun() {
       return controller.lastSavedRun;
     },
+    get lastComparison() {
+      return panel.lastComparison;
+    },
+    runs: { tree: runsTree, commands: runsCommands },
+    exporter,
     tuneSystem,
   };
 }

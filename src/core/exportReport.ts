@@ -4,8 +4,11 @@
 // Text that comes from the model or the machine is escaped for the format it lands in: a model
 // named "a|b" must not split a Markdown table, nor one named "=cmd()" become a spreadsheet formula.
 
+import type { AccuracyReport } from './accuracy';
+import type { Checklist } from './checklist';
 import type { Comparison, MetricComparison } from './compare';
 import { formatBytes, formatInterval, formatMs, formatPercent, formatRate, formatRatio } from './format';
+import type { ExportFormat, PanelComparison } from './panelProtocol';
 import type { BenchmarkResult, Interval, PercentileKey } from './result';
 
 const PERCENTILES: ReadonlyArray<{ key: PercentileKey; label: string; field: 'p50Ms' | 'p95Ms' | 'p99Ms' | 'p999Ms' }> = [
@@ -43,20 +46,34 @@ export function runToMarkdown(result: BenchmarkResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** A comparison, base against candidate: the table a reviewer reads, then what may make it unfair. */
-export function comparisonToMarkdown(c: Comparison, base: BenchmarkResult, candidate: BenchmarkResult): string {
-  const lines = [
-    `### Latency: ${md(candidate.target.name)} against ${md(base.target.name)}`,
-    '',
+/**
+ * A comparison, base against candidate: the table a reviewer reads, then what may make it
+ * unfair; output agreement and the verification checklist when an A/B run produced them. A
+ * failed accuracy check comes first, above the latency table: a faster wrong model is a failure.
+ */
+export function comparisonToMarkdown(
+  c: Comparison,
+  base: BenchmarkResult,
+  candidate: BenchmarkResult,
+  extra: { accuracy?: AccuracyReport; checklist?: Checklist } = {},
+): string {
+  const lines = [`### Latency: ${md(candidate.target.name)} against ${md(base.target.name)}`, ''];
+  if (extra.accuracy && !extra.accuracy.pass) {
+    const failed = extra.accuracy.outputs.filter((o) => !o.pass).map((o) => md(o.name));
+    lines.push(`> **❌ Accuracy check failed:** outputs ${failed.join(', ')} differ by more than ${formatPercent(extra.accuracy.threshold)}.`, '');
+  }
+  lines.push(
     '| metric | base | new | ratio | 95% CI | verdict |',
     '|---|---:|---:|---:|---|---|',
     ...c.metrics.map((m) => `| ${metricLabel(m)} | ${formatMs(m.base)} | ${formatMs(m.candidate)} | ${m.ratio === null ? 'n/a' : `${m.ratio.toFixed(3)}×`} | ${ratioCi(m.ci)} | ${verdictText(m)} |`),
     '',
     `n = ${c.n.base} (base), ${c.n.candidate} (new); "no change" means within ±${formatPercent(c.noiseBand)}; Mann–Whitney p ${pText(c.significance.pValue)}.`,
-  ];
+  );
   if (c.environmentDiffs.length > 0) {
     lines.push('', '**Not measured alike:**', '', ...c.environmentDiffs.map((d) => `- ${md(d)}`));
   }
+  if (extra.accuracy) lines.push('', ...accuracyMarkdown(extra.accuracy));
+  if (extra.checklist) lines.push('', ...checklistMarkdown(extra.checklist));
   return `${lines.join('\n')}\n`;
 }
 
@@ -76,6 +93,62 @@ export function comparisonToCsv(c: Comparison): string {
     rows.push([m.metric, String(m.base), String(m.candidate), m.ratio === null ? '' : String(m.ratio), m.ci ? String(m.ci[0]) : '', m.ci ? String(m.ci[1]) : '', m.verdict]);
   }
   return toCsv(rows);
+}
+
+function accuracyMarkdown(a: AccuracyReport): string[] {
+  const fmt = (v: number | null, digits = 4) => (v === null ? 'n/a' : Number.isFinite(v) ? v.toPrecision(digits) : String(v));
+  return [
+    `**Output agreement** (threshold ${formatPercent(a.threshold)}): ${a.pass ? 'pass' : '**fail**'}`,
+    '',
+    '| output | max abs error | relative L2 | cosine | top-1 | judged by | result |',
+    '|---|---:|---:|---:|---:|---|---|',
+    ...a.outputs.map(
+      (o) =>
+        `| ${md(o.name)} | ${fmt(o.maxAbsError)} | ${fmt(o.relativeL2)} | ${fmt(o.cosine, 6)} | ${o.top1Agreement === null ? 'n/a' : formatPercent(o.top1Agreement)} | ${o.judgedBy} | ${o.pass ? 'pass' : `**fail**${o.problem ? `: ${md(o.problem)}` : ''}`} |`,
+    ),
+  ];
+}
+
+const CHECK_MARK = { pass: '✅', fail: '❌', unknown: '❔' } as const;
+
+function checklistMarkdown(list: Checklist): string[] {
+  return [
+    `**Verification checklist:** ${list.verdict}`,
+    '',
+    ...list.items.map((i) => `- ${CHECK_MARK[i.status]} ${md(i.title)} — ${md(i.evidence)}`),
+  ];
+}
+
+/** What an export writes: the text and the file extension it belongs under. */
+export interface ExportDocument {
+  text: string;
+  extension: 'md' | 'csv' | 'json';
+}
+
+/**
+ * The panel's content in one format: the shown run, or, when it is set against another run,
+ * the comparison (Markdown: the comparison and the run's own figures; CSV: the comparison's
+ * rows; JSON: both results whole, so `latency compare` can read either side back).
+ */
+export function exportDocument(format: ExportFormat, result: BenchmarkResult, comparison?: PanelComparison): ExportDocument {
+  if (format === 'json') {
+    const body = comparison
+      ? {
+          kind: 'latency.comparison',
+          source: comparison.source,
+          base: comparison.base.result,
+          candidate: result,
+          comparison: comparison.comparison,
+          ...(comparison.accuracy ? { accuracy: comparison.accuracy } : {}),
+          ...(comparison.checklist ? { checklist: comparison.checklist } : {}),
+        }
+      : result;
+    return { text: `${JSON.stringify(body, null, 2)}\n`, extension: 'json' };
+  }
+  if (format === 'csv') return { text: comparison ? comparisonToCsv(comparison.comparison) : runToCsv(result), extension: 'csv' };
+  if (!comparison) return { text: runToMarkdown(result), extension: 'md' };
+  const extra = { ...(comparison.accuracy ? { accuracy: comparison.accuracy } : {}), ...(comparison.checklist ? { checklist: comparison.checklist } : {}) };
+  return { text: `${comparisonToMarkdown(comparison.comparison, comparison.base.result, result, extra)}\n${runToMarkdown(result)}`, extension: 'md' };
 }
 
 function ciText(valueMs: number, ci: Interval | null): string {

@@ -8,9 +8,11 @@ import { progressFraction, progressMessage, resultHeadline, verdictLine } from '
 import type { BenchmarkResult } from '../core/result';
 import { HISTORY_DIR } from '../core/history';
 import { runInProfiler, type ProfilerOutcome } from '../profiler/client';
+import type { PanelComparison } from '../core/panelProtocol';
 import { HistoryStore } from '../profiler/historyStore';
 import { pickModel, rememberModel } from './modelPicker';
 import type { ResultsPanel } from './resultsPanel';
+import { baselineComparison } from './runsCommands';
 import { loadBenchmarkConfig, openConfigAt } from './workspaceConfig';
 
 export const TRUST_MESSAGE =
@@ -81,8 +83,10 @@ export class BenchmarkController implements vscode.Disposable {
           });
         },
       );
-      this.present(model, outcome);
-      if (outcome.result?.summary) await this.saveToHistory(model, outcome.result);
+      // Saved first, so the comparison with the baseline can tell this run from the baseline itself.
+      const savedId = outcome.result?.summary ? await this.saveToHistory(model, outcome.result) : undefined;
+      const comparison = outcome.result?.summary ? await baselineComparison(vscode.workspace.getWorkspaceFolder(model), outcome.result, savedId, this.log) : undefined;
+      this.present(model, outcome, comparison);
       return outcome;
     } finally {
       source.dispose();
@@ -112,9 +116,9 @@ export class BenchmarkController implements vscode.Disposable {
     this.running?.cancel();
   }
 
-  private present(model: vscode.Uri, outcome: ProfilerOutcome): void {
+  private present(model: vscode.Uri, outcome: ProfilerOutcome, comparison: PanelComparison | undefined): void {
     // A run that ended before any measured inference has nothing to show: keep the last result.
-    if (outcome.result && (outcome.status === 'completed' || outcome.result.summary)) this.showResult(outcome.result);
+    if (outcome.result && (outcome.status === 'completed' || outcome.result.summary)) this.showResult(outcome.result, comparison);
     switch (outcome.status) {
       case 'completed':
         return;
@@ -134,27 +138,29 @@ export class BenchmarkController implements vscode.Disposable {
    * Every run with measured figures goes to the folder's history, partial ones too (they are
    * marked so). A failure to save is logged, never in the way of the result on screen.
    */
-  private async saveToHistory(model: vscode.Uri, result: BenchmarkResult): Promise<void> {
+  private async saveToHistory(model: vscode.Uri, result: BenchmarkResult): Promise<string | undefined> {
     const folder = vscode.workspace.getWorkspaceFolder(model);
-    if (!folder || folder.uri.scheme !== 'file') return;
-    if (!vscode.workspace.getConfiguration('latency', model).get<boolean>('history.save', true)) return;
+    if (!folder || folder.uri.scheme !== 'file') return undefined;
+    if (!vscode.workspace.getConfiguration('latency', model).get<boolean>('history.save', true)) return undefined;
     const dir = vscode.Uri.joinPath(folder.uri, HISTORY_DIR).fsPath;
     try {
       const saved = await new HistoryStore(dir).save(result);
       this.lastSavedRun = saved.id;
       this.log.info(`saved run ${saved.id} to ${dir}`);
+      return saved.id;
     } catch (err) {
       this.log.warn(`could not save the run to ${dir}: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
     }
   }
 
   /** The id of the last run saved to history, for tests. */
   lastSavedRun: string | undefined;
 
-  private showResult(result: BenchmarkResult): void {
+  private showResult(result: BenchmarkResult, comparison: PanelComparison | undefined): void {
     this.log.info(resultHeadline(result));
     this.log.info(`run checks: ${verdictLine(result)}`);
-    this.panel.show(result);
+    this.panel.show(result, comparison);
   }
 
   private async reportFailure(model: vscode.Uri, outcome: Extract<ProfilerOutcome, { status: 'failed' }>): Promise<void> {

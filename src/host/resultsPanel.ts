@@ -9,7 +9,9 @@ import {
   RESULTS_VIEW_TYPE,
   isPanelState,
   isWebviewToHostMessage,
+  type ExportFormat,
   type HostToWebviewMessage,
+  type PanelComparison,
 } from '../core/panelProtocol';
 import type { BenchmarkResult } from '../core/result';
 import type { VerdictAction } from '../core/verdict';
@@ -20,6 +22,9 @@ export class ResultsPanel implements vscode.Disposable {
   /** Messages to a webview that has not loaded yet (or was unloaded while hidden) are lost. */
   private webviewReady = false;
   private latest: BenchmarkResult | undefined;
+  private latestComparison: PanelComparison | undefined;
+  /** Set by whoever writes exports (the export command); the panel only forwards the request. */
+  onExport: ((format: ExportFormat) => void) | undefined;
   private readonly resultChanged = new vscode.EventEmitter<BenchmarkResult>();
   /** Fires for every result shown, including one revived with the panel after a restart. */
   readonly onDidChangeResult = this.resultChanged.event;
@@ -33,7 +38,14 @@ export class ResultsPanel implements vscode.Disposable {
     return this.latest;
   }
 
-  show(result: BenchmarkResult): void {
+  /** What the shown result is set against, if anything. */
+  get lastComparison(): PanelComparison | undefined {
+    return this.latestComparison;
+  }
+
+  /** Shows `result`, set against `comparison` when given; a result shown without one clears the last. */
+  show(result: BenchmarkResult, comparison?: PanelComparison): void {
+    this.latestComparison = comparison;
     this.setLatest(result);
     if (this.panel) {
       this.panel.title = titleFor(result);
@@ -60,7 +72,10 @@ export class ResultsPanel implements vscode.Disposable {
         }
         let emptyMessage: string | undefined;
         if (isPanelState(state)) {
-          if (!this.latest) this.setLatest(state.result);
+          if (!this.latest) {
+            this.latestComparison = state.comparison;
+            this.setLatest(state.result);
+          }
         } else if (!this.latest) {
           this.log.warn('Results panel state could not be restored (missing or from an incompatible version).');
           emptyMessage = 'The previous results could not be restored. Run Latency: Run Benchmark to measure again.';
@@ -110,6 +125,11 @@ export class ResultsPanel implements vscode.Disposable {
           void this.runVerdictAction(msg.action);
           return;
         }
+        if (msg.type === 'export') {
+          this.log.info(`results panel: export as ${msg.format}`);
+          this.onExport?.(msg.format);
+          return;
+        }
         // 'ready' arrives again every time the webview reloads (e.g. after being hidden).
         this.webviewReady = true;
         this.postLatest();
@@ -131,7 +151,11 @@ export class ResultsPanel implements vscode.Disposable {
 
   private postLatest(): void {
     if (!this.panel || !this.webviewReady || !this.latest) return;
-    const message: HostToWebviewMessage = { type: 'snapshot', result: this.latest };
+    const message: HostToWebviewMessage = {
+      type: 'snapshot',
+      result: this.latest,
+      ...(this.latestComparison ? { comparison: this.latestComparison } : {}),
+    };
     this.panel.webview.postMessage(message).then(
       (delivered) => {
         if (!delivered) this.log.debug('Results snapshot not delivered; it will be re-sent when the panel is ready.');

@@ -22,7 +22,24 @@ describe('Latency extension', () => {
     const contributed = (latencyExtension().packageJSON as { contributes: { commands: Array<{ command: string }> } }).contributes.commands.map((c) => c.command);
     assert.deepEqual(
       [...contributed].sort(),
-      ['latency.cancelBenchmark', 'latency.openConfig', 'latency.runBenchmark', 'latency.showLog', 'latency.showResults', 'latency.tuneSystem'],
+      [
+        'latency.cancelBenchmark',
+        'latency.exportResults',
+        'latency.openConfig',
+        'latency.runBenchmark',
+        'latency.runs.clearBaseline',
+        'latency.runs.compare',
+        'latency.runs.compareWithBaseline',
+        'latency.runs.delete',
+        'latency.runs.export',
+        'latency.runs.open',
+        'latency.runs.refresh',
+        'latency.runs.rename',
+        'latency.runs.setBaseline',
+        'latency.showLog',
+        'latency.showResults',
+        'latency.tuneSystem',
+      ],
     );
     const registered = new Set(await vscode.commands.getCommands(true));
     const missing = contributed.filter((c) => !registered.has(c));
