@@ -86,7 +86,9 @@ export class CompareChart {
     ];
     const baseLabel = `Base (${formatCount(base.samplesMs.length)} runs)`;
     const candLabel = `This run (${formatCount(candidate.samplesMs.length)} runs)`;
-    // Apart by dash as well as colour, so the two lines can be told apart without colour.
+    // Apart by dash as well as colour, so the two lines can be told apart without colour. The
+    // base takes the outlier colour: the warm-up orange is the p99 marker's red in high-contrast
+    // light, and a dashed red line would read as a third p99 mark.
     const line = (label: string, data: Point[], color: string, dash: number[]) => ({
       label,
       data,
@@ -101,12 +103,12 @@ export class CompareChart {
       clip: 4,
     });
     const data = {
-      datasets: [line(baseLabel, basePoints, theme.secondary, [6, 4]), line(candLabel, candPoints, theme.primary, [])],
+      datasets: [line(baseLabel, basePoints, theme.outlier, [6, 4]), line(candLabel, candPoints, theme.primary, [])],
     };
     options.interaction = { mode: 'nearest', intersect: false, axis: 'x' };
     options.plugins!.legend!.onClick = () => {};
     options.plugins!.legend!.labels!.generateLabels = () => [
-      { text: baseLabel, strokeStyle: theme.secondary, fillStyle: theme.secondary, lineWidth: 2, lineDash: [6, 4], pointStyle: 'line', fontColor: theme.foreground, hidden: false },
+      { text: baseLabel, strokeStyle: theme.outlier, fillStyle: theme.outlier, lineWidth: 2, lineDash: [6, 4], pointStyle: 'line', fontColor: theme.foreground, hidden: false },
       { text: candLabel, strokeStyle: theme.primary, fillStyle: theme.primary, lineWidth: 2, pointStyle: 'line', fontColor: theme.foreground, hidden: false },
       ...this.markers.map((m) => markerLegendItem(m, theme, m.label)),
     ];
