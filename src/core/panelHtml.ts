@@ -55,10 +55,21 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
 <body>
 <div id="empty-state" class="empty-state" role="status">${a(empty)}</div>
 <main id="app" hidden>
-  <header id="header" class="header"></header>
+  <div class="header-row">
+    <header id="header" class="header"></header>
+    <div id="export-actions" class="export-actions" role="group" aria-label="Export these results"></div>
+  </div>
   <section id="verdicts-card" class="card verdicts-card" aria-labelledby="verdicts-heading">
     <h2 id="verdicts-heading">Run checks</h2>
     <div id="verdicts"></div>
+  </section>
+  <section id="comparison-card" class="card comparison-card" aria-labelledby="comparison-heading" hidden>
+    <h2 id="comparison-heading" class="comparison-heading"></h2>
+    <div id="comparison" class="comparison"></div>
+    <div class="chart-box"><canvas id="compare-chart" role="img" aria-label="Cumulative distributions of the base run's latencies and this run's"></canvas></div>
+    <p id="compare-note" class="note"></p>
+    <div id="accuracy" class="accuracy" hidden></div>
+    <div id="checklist" class="checklist-section" hidden></div>
   </section>
   <section class="card" aria-labelledby="summary-heading">
     <h2 id="summary-heading">Summary</h2>

@@ -4,8 +4,8 @@
 // a guard below has accepted it.
 
 import type { AccuracyReport } from './accuracy';
-import type { Checklist } from './checklist';
-import type { Comparison } from './compare';
+import type { CheckId, Checklist } from './checklist';
+import type { ChangeVerdict, CompareMetric, Comparison } from './compare';
 import { RESULT_SCHEMA_VERSION, type BenchmarkResult } from './result';
 import { SETTING_ID, type VerdictAction } from './verdict';
 
@@ -86,6 +86,7 @@ function isFill(v: unknown): boolean {
   if (!isObject(v)) return false;
   if (v.kind === 'constant') return ['number', 'boolean', 'string'].includes(typeof v.value);
   if (v.kind === 'random') return isNum(v.low) && isNum(v.high) && isNum(v.seed);
+  if (v.kind === 'file') return isStr(v.path) && isStr(v.sha256);
   return false;
 }
 
@@ -306,6 +307,14 @@ export function isVerdictAction(v: unknown): v is VerdictAction {
   return v.kind === 'openSetting' && isStr(v.setting) && SETTING_ID.test(v.setting);
 }
 
+function isRepeatRun(v: unknown): boolean {
+  return isObject(v) && ['n', 'p50Ms', 'p99Ms', 'meanMs', 'cv', 'loadMs'].every((k) => isNum(v[k])) && isNumOrNull(v.firstMs);
+}
+
+function isRepeats(v: unknown): boolean {
+  return isObject(v) && isArrayOf(v.runs, isRepeatRun) && isObject(v.spread) && isNum(v.spread.p50) && isNum(v.spread.p99);
+}
+
 /** Deep enough that the panel can render every field it reads without further checks. */
 export function isBenchmarkResult(v: unknown): v is BenchmarkResult {
   if (!isObject(v) || v.schemaVersion !== RESULT_SCHEMA_VERSION) return false;
@@ -338,31 +347,141 @@ export function isBenchmarkResult(v: unknown): v is BenchmarkResult {
     isArrayOf(v.verdicts, isVerdict) &&
     isBool(v.partial) &&
     (v.partialReason === undefined || isStr(v.partialReason)) &&
+    (v.repeats === undefined || isRepeats(v.repeats)) &&
     isStr(v.startedAt) &&
     isStr(v.finishedAt)
   );
 }
 
+// ---------------------------------------------------------------------------------------------
+// The comparison shown beside a result. Spelled out here rather than imported from compare.ts
+// and checklist.ts, which would pull the bootstrap and the checklist rules into the webview
+// bundle for the sake of two lists; the unit tests hold these lists to the modules' own.
+
+export const PANEL_COMPARE_METRICS: readonly CompareMetric[] = Object.freeze(['p50', 'p95', 'p99', 'p999', 'mean'] as const);
+export const PANEL_CHANGE_VERDICTS: readonly ChangeVerdict[] = Object.freeze(['improved', 'regressed', 'no change', 'inconclusive'] as const);
+export const PANEL_CHECK_IDS: readonly CheckId[] = Object.freeze([
+  'latencyTarget', 'cvTarget', 'accuracy', 'noErrors', 'reproducible', 'allPercentiles', 'throughput', 'memory',
+] as const);
+
+/** Every element's `key` is different: the panel keys rows (and test selectors) by it. */
+function isUniqueBy(items: unknown[], key: string): boolean {
+  const seen = new Set(items.map((x) => (x as Dict)[key]));
+  return seen.size === items.length;
+}
+
+function isMetricComparison(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    isOneOf(v.metric, PANEL_COMPARE_METRICS) &&
+    isNum(v.base) &&
+    isNum(v.candidate) &&
+    isNumOrNull(v.ratio) &&
+    isInterval(v.ci) &&
+    isOneOf(v.verdict, PANEL_CHANGE_VERDICTS) &&
+    isNum(v.minSamples)
+  );
+}
+
+function isComparison(v: unknown): boolean {
+  if (!isObject(v) || !isArrayOf(v.metrics, isMetricComparison) || !isUniqueBy(v.metrics as unknown[], 'metric')) return false;
+  const { n, significance: s } = v;
+  return (
+    isObject(n) &&
+    isNum(n.base) &&
+    isNum(n.candidate) &&
+    ['level', 'noiseBand', 'resamples', 'seed'].every((k) => isNum(v[k])) &&
+    isObject(s) &&
+    isStr(s.test) &&
+    ['u', 'z', 'pValue', 'probabilityCandidateSlower'].every((k) => isNum(s[k])) &&
+    isStrArray(v.environmentDiffs)
+  );
+}
+
+function isOutputAgreement(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    isStr(v.name) &&
+    // An output that could not be compared at all has NaN here (failedAgreement), which JSON
+    // turns into null: the panel shows it as "—", beside the problem that says why.
+    isNumOrNull(v.maxAbsError) &&
+    ['relativeL2', 'cosine', 'top1Agreement', 'degradation'].every((k) => isNumOrNull(v[k])) &&
+    isOneOf(v.judgedBy, ['top-1', 'relative L2'] as const) &&
+    isBool(v.pass) &&
+    (v.problem === undefined || isStr(v.problem))
+  );
+}
+
+function isAccuracyReport(v: unknown): v is AccuracyReport {
+  return isObject(v) && isNum(v.threshold) && isArrayOf(v.outputs, isOutputAgreement) && isBool(v.pass);
+}
+
+function isCheckItem(v: unknown): boolean {
+  return isObject(v) && isOneOf(v.id, PANEL_CHECK_IDS) && isStr(v.title) && isOneOf(v.status, ['pass', 'fail', 'unknown'] as const) && isStr(v.evidence);
+}
+
+function isChecklist(v: unknown): v is Checklist {
+  return (
+    isObject(v) &&
+    isArrayOf(v.items, isCheckItem) &&
+    isUniqueBy(v.items as unknown[], 'id') &&
+    isOneOf(v.verdict, ['pass', 'fail', 'incomplete'] as const)
+  );
+}
+
+/** As isBenchmarkResult, for the comparison: the panel renders every field it reads unchecked. */
+export function isPanelComparison(v: unknown): v is PanelComparison {
+  if (!isObject(v) || !isOneOf(v.source, ['baseline', 'history', 'ab'] as const)) return false;
+  const base = v.base;
+  return (
+    isObject(base) &&
+    (base.id === undefined || isStr(base.id)) &&
+    isStr(base.label) &&
+    isBenchmarkResult(base.result) &&
+    isComparison(v.comparison) &&
+    (v.accuracy === undefined || isAccuracyReport(v.accuracy)) &&
+    (v.checklist === undefined || isChecklist(v.checklist))
+  );
+}
+
+// A snapshot or state whose comparison fails its guard is refused whole, not shown without the
+// comparison: the comparison is what the user asked to see (after an A/B run it carries the
+// accuracy verdict), and a panel quietly showing the candidate alone would read as "nothing to
+// compare" rather than "something is wrong". Both sides are written by the same build, so a
+// bad comparison means a bug or tampering, never an old format worth salvaging.
+const hasValidComparison = (v: Dict): boolean => v.comparison === undefined || isPanelComparison(v.comparison);
+
 /**
  * Why persisted state is not a PanelState: written by an older build (a schema before this
  * one), by a newer one (a downgrade), or not results at all. Lets the panel tell the user
- * whether running the benchmark again will help.
+ * whether running the benchmark again will help. The comparison's base run was written with
+ * the result, so its version says the same; it is consulted when the result's own does not.
  */
 export function unrestorableStateReason(v: unknown): 'older' | 'newer' | 'invalid' {
-  const version = isObject(v) && isObject(v.result) ? v.result.schemaVersion : undefined;
-  if (isNum(version) && version < RESULT_SCHEMA_VERSION) return 'older';
-  if (isNum(version) && version > RESULT_SCHEMA_VERSION) return 'newer';
+  const versions = [versionOf(isObject(v) ? v.result : undefined)];
+  if (isObject(v) && isObject(v.comparison) && isObject(v.comparison.base)) versions.push(versionOf(v.comparison.base.result));
+  if (versions.some((x) => x !== undefined && x < RESULT_SCHEMA_VERSION)) return 'older';
+  if (versions.some((x) => x !== undefined && x > RESULT_SCHEMA_VERSION)) return 'newer';
   return 'invalid';
 }
 
+function versionOf(result: unknown): number | undefined {
+  return isObject(result) && isNum(result.schemaVersion) ? result.schemaVersion : undefined;
+}
+
 export function isHostToWebviewMessage(v: unknown): v is HostToWebviewMessage {
-  return isObject(v) && v.type === 'snapshot' && isBenchmarkResult(v.result);
+  return isObject(v) && v.type === 'snapshot' && isBenchmarkResult(v.result) && hasValidComparison(v);
 }
 
 export function isWebviewToHostMessage(v: unknown): v is WebviewToHostMessage {
-  return isObject(v) && (v.type === 'ready' || (v.type === 'verdictAction' && isVerdictAction(v.action)));
+  if (!isObject(v)) return false;
+  if (v.type === 'ready') return true;
+  if (v.type === 'verdictAction') return isVerdictAction(v.action);
+  // The host writes a file in the format named: anything outside the list is refused here.
+  if (v.type === 'export') return isOneOf(v.format, EXPORT_FORMATS);
+  return false;
 }
 
 export function isPanelState(v: unknown): v is PanelState {
-  return isObject(v) && isBenchmarkResult(v.result);
+  return isObject(v) && isBenchmarkResult(v.result) && hasValidComparison(v);
 }

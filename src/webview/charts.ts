@@ -34,7 +34,7 @@ import { histogram, percentile } from '../core/stats';
 import { formatCount } from './dom';
 import { withAlpha, type ChartTheme } from './theme';
 
-// Only what these two charts use, so the bundle leaves the rest of chart.js out.
+// Only what the panel's charts use, so the bundle leaves the rest of chart.js out.
 Chart.register(BarController, BarElement, LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Decimation, Legend, Tooltip);
 
 /**
@@ -99,7 +99,7 @@ export function axisMs(ms: number): string {
 // ---------------------------------------------------------------------------------------------
 // Percentile markers: dashed lines across the plot, labelled in a band outside it.
 
-interface Marker {
+export interface Marker {
   value: number;
   /** Short name drawn beside the plot ("p50"); the legend carries the value. */
   label: string;
@@ -133,7 +133,7 @@ function spreadLabels(wanted: number[], sizes: number[], lo: number, hi: number,
   return c;
 }
 
-interface MarkerSource {
+export interface MarkerSource {
   markers: Marker[];
   theme: ChartTheme;
   /**
@@ -172,7 +172,7 @@ function assignRows(wanted: number[], widths: number[], lo: number, hi: number, 
  * unless told otherwise, so two bands on one chart keep apart), and the plot area as
  * data-plot-area (JSON), for tests.
  */
-function markerPlugin(axis: 'x' | 'y', get: () => MarkerSource, labelsKey = 'markerLabels'): Plugin {
+export function markerPlugin(axis: 'x' | 'y', get: () => MarkerSource, labelsKey = 'markerLabels'): Plugin {
   const labelFont = (theme: ChartTheme) => {
     const size = Math.max(10, theme.fontSize - 1);
     return { size, css: `600 ${size}px ${theme.fontFamily}` };
@@ -301,7 +301,7 @@ function markerPlugin(axis: 'x' | 'y', get: () => MarkerSource, labelsKey = 'mar
   };
 }
 
-function markerLegendItem(m: Marker, theme: ChartTheme, text: string): LegendItem {
+export function markerLegendItem(m: Marker, theme: ChartTheme, text: string): LegendItem {
   return { text, strokeStyle: m.color, fillStyle: m.color, lineWidth: 2, lineDash: [5, 4], pointStyle: 'line', fontColor: theme.foreground, hidden: false };
 }
 
@@ -327,7 +327,7 @@ export function axisBase(theme: ChartTheme, title: string): AxisOptions {
  * the axis length allows without labels overprinting), else linear with chart.js's own round
  * steps, at most `maxTicks` of them.
  */
-function latencyAxis(theme: ChartTheme, title: string, log: boolean, min: number, max: number, maxTicks: number): AxisOptions {
+export function latencyAxis(theme: ChartTheme, title: string, log: boolean, min: number, max: number, maxTicks: number): AxisOptions {
   const base = axisBase(theme, log ? `${title} (log scale)` : title);
   const ticks = { ...(base.ticks as object), callback: (v: number | string) => axisMs(Number(v)), maxRotation: 0 };
   if (!log) return { ...base, ticks: { ...ticks, maxTicksLimit: maxTicks } };

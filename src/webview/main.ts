@@ -2,11 +2,16 @@
 // also kept in the webview state, because VS Code discards this page whenever the panel is
 // hidden (no retained context) and after a restart, and getState() is what comes back.
 
-import { isHostToWebviewMessage, isPanelState, unrestorableStateReason } from '../core/panelProtocol';
+import { isHostToWebviewMessage, isPanelState, unrestorableStateReason, type PanelComparison, type PanelState } from '../core/panelProtocol';
 import type { BenchmarkResult } from '../core/result';
+import { renderAccuracy } from './accuracy';
 import { HistogramChart, TimelineChart } from './charts';
+import { renderChecklist } from './checklist';
+import { CompareChart } from './compareChart';
+import { renderComparison } from './comparison';
 import { renderDetails } from './details';
 import { byId } from './dom';
+import { renderExportButtons } from './exportButtons';
 import { renderHeader } from './header';
 import { renderSummary } from './summaryTable';
 import { TelemetryView } from './telemetry';
@@ -17,22 +22,26 @@ const vscode = acquireVsCodeApi();
 
 const histogramChart = new HistogramChart(byId<HTMLCanvasElement>('histogram-chart'), byId('histogram-note'));
 const timelineChart = new TimelineChart(byId<HTMLCanvasElement>('timeline-chart'), byId('timeline-note'));
+const compareChart = new CompareChart(byId<HTMLCanvasElement>('compare-chart'), byId('compare-note'));
 const telemetryView = new TelemetryView(byId('telemetry-card'), byId('telemetry'), byId('telemetry-note'));
-let current: BenchmarkResult | undefined;
+let current: PanelState | undefined;
 
-function render(result: BenchmarkResult): void {
-  current = result;
+renderExportButtons(byId('export-actions'), (format) => vscode.postMessage({ type: 'export', format }));
+
+function render(result: BenchmarkResult, comparison: PanelComparison | undefined): void {
+  current = comparison ? { result, comparison } : { result };
   const app = byId('app');
   const empty = byId('empty-state');
   try {
     renderHeader(byId('header'), result);
     renderVerdicts(byId('verdicts'), result.verdicts, (action) => vscode.postMessage({ type: 'verdictAction', action }));
+    renderComparisonCard(comparison);
     renderSummary(byId('summary'), byId('estimator'), result);
     renderDetails(byId('details'), result);
     // Charts size themselves from their container, so it must be laid out first.
     app.hidden = false;
     empty.hidden = true;
-    renderCharts(result);
+    renderCharts(current);
   } catch (err) {
     app.hidden = true;
     empty.hidden = false;
@@ -41,18 +50,36 @@ function render(result: BenchmarkResult): void {
   }
 }
 
-function renderCharts(result: BenchmarkResult): void {
+/** Every snapshot says whether there is a comparison: one without it hides the card again. */
+function renderComparisonCard(comparison: PanelComparison | undefined): void {
+  const card = byId('comparison-card');
+  if (!comparison) {
+    card.hidden = true;
+    compareChart.clear();
+    for (const id of ['comparison', 'accuracy', 'checklist']) byId(id).replaceChildren();
+    delete card.dataset.source;
+    return;
+  }
+  renderComparison({ card, heading: byId('comparison-heading'), body: byId('comparison') }, comparison);
+  renderAccuracy(byId('accuracy'), comparison.accuracy);
+  renderChecklist(byId('checklist'), comparison.checklist);
+  card.hidden = false;
+}
+
+function renderCharts(state: PanelState): void {
   const theme = readTheme();
-  histogramChart.render(result, theme);
-  timelineChart.render(result, theme);
-  telemetryView.render(result, theme);
+  histogramChart.render(state.result, theme);
+  timelineChart.render(state.result, theme);
+  telemetryView.render(state.result, theme);
+  if (state.comparison) compareChart.render(state.comparison.base.result, state.result, theme);
 }
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const message = event.data;
   if (!isHostToWebviewMessage(message)) return;
-  render(message.result);
-  vscode.setState({ result: message.result });
+  render(message.result, message.comparison);
+  const state: PanelState = message.comparison ? { result: message.result, comparison: message.comparison } : { result: message.result };
+  vscode.setState(state);
 });
 
 observeThemeChanges(() => {
@@ -66,7 +93,7 @@ const RESTORE_FAILED: Record<ReturnType<typeof unrestorableStateReason>, string>
 };
 
 const saved = vscode.getState();
-if (isPanelState(saved)) render(saved.result);
+if (isPanelState(saved)) render(saved.result, saved.comparison);
 else if (saved !== undefined && saved !== null) byId('empty-state').textContent = RESTORE_FAILED[unrestorableStateReason(saved)];
 
 vscode.postMessage({ type: 'ready' });

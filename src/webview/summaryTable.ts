@@ -5,6 +5,7 @@
 import { formatBytes, formatInterval, formatMs, formatPercent, formatRate, formatRatio } from '../core/format';
 import type { BenchmarkResult, Instability, Outliers, PercentileKey, SteadyState, Summary } from '../core/result';
 import { formatCount, h, keyValueTable } from './dom';
+import { repeatsSection } from './repeats';
 
 export function renderSummary(container: HTMLElement, estimatorLine: HTMLElement, result: BenchmarkResult): void {
   const s = result.summary;
@@ -17,10 +18,12 @@ export function renderSummary(container: HTMLElement, estimatorLine: HTMLElement
     { label: 'Peak RSS', value: formatBytes(result.memory.peakRssBytes), key: 'rss', title: 'Peak resident memory of the benchmark process' },
   ]);
 
+  const repeats = result.repeats ? [repeatsSection(result.repeats)] : [];
   if (!s) {
     container.replaceChildren(
       h('p', { className: 'empty-figures' }, 'No latency figures: no measured run completed.'),
       h('div', { className: 'stat-groups single' }, resources),
+      ...repeats,
     );
   } else {
     const cvTitle = `Coefficient of variation: std dev ÷ mean. Target for a stable run: ≤ ${formatPercent(result.config.cvTarget)}`;
@@ -39,6 +42,7 @@ export function renderSummary(container: HTMLElement, estimatorLine: HTMLElement
         stabilityTable(result.instability, result.outliers, result.steadyState),
         resources,
       ),
+      ...repeats,
     );
   }
   estimatorLine.textContent = `Percentile estimator: ${result.estimator}.`;

@@ -17,7 +17,7 @@ export interface ChartTheme {
   alert: string;
   /** The p50 marker. */
   accent: string;
-  /** Labelled outliers on the timeline, and the GPU clock in telemetry: apart from the four above. */
+  /** Labelled outliers on the timeline, the GPU clock in telemetry and the base run in a comparison: apart from the four above. */
   outlier: string;
   hoverBackground: string;
   hoverForeground: string;

@@ -8,10 +8,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { compareOutputs } from '../../src/core/accuracy';
+import type { Checklist } from '../../src/core/checklist';
+import { compareRuns } from '../../src/core/compare';
 import { formatMs, formatPercent, formatRatio } from '../../src/core/format';
 import { mulberry32 } from '../../src/core/random';
 import { escapeHtml, panelCsp, renderPanelHtml } from '../../src/core/panelHtml';
-import { isPanelState, isWebviewToHostMessage, type PanelState } from '../../src/core/panelProtocol';
+import { isPanelState, isWebviewToHostMessage, type PanelComparison, type PanelState } from '../../src/core/panelProtocol';
 import { renderTextReport } from '../../src/core/report';
 import { analyzeInstability } from '../../src/core/instability';
 import { findOutliers } from '../../src/core/outliers';
@@ -68,6 +71,8 @@ interface ResultOptions {
   telemetry?: number;
   /** 'vm': no cpufreq, no GPU; null: no pre-flight readings at all. */
   system?: 'bare-metal' | 'vm' | null;
+  /** Every latency times this (0.8: a build 20% faster), the same shape otherwise. */
+  scale?: number;
 }
 
 const DEFAULT_VERDICTS: Verdict[] = [
@@ -150,16 +155,17 @@ function makeResult(overrides: ResultOptions = {}): BenchmarkResult {
   const measured = overrides.measured ?? iterations;
   const profile = overrides.profile ?? 'default';
   const heavy = profile === 'heavy-tail';
+  const scale = overrides.scale ?? 1;
   const warmupSamplesMs = Array.from({ length: 50 }, (_, i) =>
-    heavy ? 0.15 * (1 + 2 * Math.exp(-i / 6)) * Math.exp(0.2 * gauss()) : 2.1 * (1 + 1.6 * Math.exp(-i / 6)) * Math.exp(0.07 * gauss()),
+    scale * (heavy ? 0.15 * (1 + 2 * Math.exp(-i / 6)) * Math.exp(0.2 * gauss()) : 2.1 * (1 + 1.6 * Math.exp(-i / 6)) * Math.exp(0.07 * gauss())),
   );
   const samplesMs = Array.from({ length: measured }, (_, i) => {
-    if (heavy) return i % 75 === 37 ? 4 + 7 * rand() : Math.min(0.7, 0.131 + 0.025 * Math.exp(1.1 * gauss()));
+    if (heavy) return scale * (i % 75 === 37 ? 4 + 7 * rand() : Math.min(0.7, 0.131 + 0.025 * Math.exp(1.1 * gauss())));
     const spike = profile === 'default' && rand() < 0.004 ? 6 + 14 * rand() : 0;
-    return 2.1 * Math.exp(0.08 * gauss()) + 0.00018 * i + spike;
+    return scale * (2.1 * Math.exp(0.08 * gauss()) + 0.00018 * i + spike);
   });
   const summary = summaryWithCIs(samplesMs, samplesMs.reduce((a, b) => a + b, 0) * 1.04);
-  const firstMs = heavy ? 8.88 : profile === 'narrow' ? 4.2 : 38.6;
+  const firstMs = scale * (heavy ? 8.88 : profile === 'narrow' ? 4.2 : 38.6);
   const name = overrides.name ?? 'bert-tiny-int8.onnx';
   const partial = measured < iterations;
 
@@ -854,6 +860,272 @@ describe('results panel webview in Chromium', () => {
       await page.screenshot({ path: join(ROOT, '.test-artifacts', 'webview-panel-light.png'), fullPage: true });
       await page.locator('section:has(#summary)').screenshot({ path: join(ROOT, '.test-artifacts', 'webview-panel-light-summary.png') });
       await page.locator('section:has(#timeline-chart)').screenshot({ path: join(ROOT, '.test-artifacts', 'webview-panel-light-timeline.png') });
+      await assertClean(probe);
+    } finally {
+      await probe.context.close();
+    }
+  });
+
+  // -------------------------------------------------------------------------------------------
+  // Comparison with another run (issue 6)
+
+  test('comparison: a row per metric with its verdict, the before/after chart, and gone again without one', async () => {
+    const probe = await harness.openPanel();
+    const { page } = probe;
+    try {
+      const base = makeResult({ seed: 42, verdicts: [] });
+      const candidate = makeResult({ seed: 43, scale: 0.8, verdicts: [] });
+      const comparison = compareRuns(base, candidate);
+      const verdicts = Object.fromEntries(comparison.metrics.map((m) => [m.metric, m.verdict]));
+      // What this test relies on: a clear 20% improvement where 1000 runs can bound the
+      // percentile, and p99.9 (3,688 runs a side) unbounded; same machine and settings.
+      assert.equal(verdicts.p50, 'improved');
+      assert.equal(verdicts.p95, 'improved');
+      assert.equal(verdicts.mean, 'improved');
+      assert.equal(verdicts.p999, 'inconclusive');
+      assert.deepEqual(comparison.environmentDiffs, []);
+      const pc: PanelComparison = JSON.parse(JSON.stringify({ source: 'history', base: { id: 'run-7', label: EVIL, result: base }, comparison }));
+
+      await sendSnapshot(page, candidate, pc);
+      await until(page, () => document.querySelector('[data-compare-metric="p50"]') !== null, 'the comparison rows');
+      assert.equal(await page.locator('#comparison-card').isHidden(), false);
+      const rows = page.locator('#comparison tr[data-compare-metric]');
+      assert.deepEqual(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-compare-metric'))), ['p50', 'p95', 'p99', 'p999', 'mean']);
+      assert.deepEqual(
+        await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-verdict'))),
+        comparison.metrics.map((m) => m.verdict),
+      );
+      const cell = (metric: string, what: string) => page.locator(`[data-compare-metric="${metric}"] [data-compare="${what}"]`).textContent();
+      const p50 = comparison.metrics[0]!;
+      assert.equal(await cell('p50', 'base'), formatMs(p50.base));
+      assert.equal(await cell('p50', 'candidate'), formatMs(p50.candidate));
+      assert.match((await cell('p50', 'change')) ?? '', /^−(19|20|21)\.\d% \(0\.[78]\d×\)$/, 'about 20% faster, with a true minus');
+      assert.match((await cell('p50', 'ci')) ?? '', /^\[0\.\d{2,4}, 0\.\d{2,4}\]$/);
+      assert.equal(await cell('p50', 'verdict'), '▼Improved', 'the verdict in words, the glyph beside it');
+      assert.equal(await cell('p999', 'ci'), 'not bounded (n < 3,688)');
+      assert.equal(await cell('p999', 'verdict'), '?Inconclusive');
+      assert.match((await page.locator('#comparison-card').getAttribute('data-source')) ?? '', /^history$/);
+
+      // The label is the user's text: shown as text, nothing created from it.
+      assert.equal(await page.locator('[data-compare="base-label"]').textContent(), EVIL);
+      assert.equal(await page.locator('#comparison-heading').textContent(), `HistoryCompared with ${EVIL}`);
+      assert.equal(await page.locator('img').count(), 0);
+      assert.equal(await page.evaluate(() => window.__pwned), undefined);
+
+      assert.match((await page.locator('[data-compare="significance"]').textContent()) ?? '', /^Mann–Whitney U: p < 0\.001, the two distributions differ\. A run of this build is slower than a base run \d+\.\d% of the time/);
+      assert.equal(await page.locator('[data-compare="env-diffs"]').count(), 0);
+      assert.equal(await page.locator('[data-compare="env-same"]').count(), 1);
+      assert.equal(await page.locator('#accuracy').isHidden(), true, 'no accuracy report, no section');
+      assert.equal(await page.locator('#checklist').isHidden(), true, 'no checklist, no section');
+      assert.equal(await page.locator('[data-accuracy]').count(), 0);
+
+      // Before/after: both distributions drawn, with a note that says how to read them.
+      const lines = JSON.parse((await page.locator('#compare-chart').getAttribute('data-lines')) ?? '[]') as Array<{ label: string; points: number }>;
+      assert.deepEqual(lines.map((l) => l.label), ['base', 'candidate']);
+      assert.ok(lines.every((l) => l.points > 100), JSON.stringify(lines));
+      const px = await canvasPixels(page, 'compare-chart');
+      assert.ok(px.total > 100_000 && px.painted > px.total * 0.01, `the chart is drawn (${px.painted} of ${px.total} px)`);
+      assert.match((await page.locator('#compare-note').textContent()) ?? '', /further left is faster/);
+      // Reading order: run checks, then the comparison, then this run's own summary.
+      const order = await page.evaluate(() =>
+        ['verdicts', 'comparison-card', 'summary'].map((id) => (document.getElementById(id) as unknown as { getBoundingClientRect(): { top: number } }).getBoundingClientRect().top),
+      );
+      assert.deepEqual(order, order.slice().sort((a, b) => a - b), `sections in reading order: ${order.join(', ')}`);
+      mkdirSync(join(ROOT, '.test-artifacts'), { recursive: true });
+      await page.screenshot({ path: join(ROOT, '.test-artifacts', 'webview-panel-comparison.png'), fullPage: true });
+      await page.locator('#comparison-card').screenshot({ path: join(ROOT, '.test-artifacts', 'webview-panel-comparison-card.png') });
+
+      // The comparison is part of the persisted state, and comes back with it.
+      const state: unknown = await page.evaluate(() => JSON.parse(sessionStorage.getItem('vscode-webview-state') ?? 'null'));
+      assert.ok(isPanelState(state));
+      assert.deepEqual((state as PanelState).comparison, pc);
+      await page.reload();
+      await until(page, () => window.__posted.some((m) => m.type === 'ready'), 'ready after reload');
+      await until(page, () => document.querySelector('[data-compare-metric="p50"]') !== null, 'the restored comparison');
+      assert.equal(await cell('p50', 'verdict'), '▼Improved');
+      assert.equal(await page.locator('[data-compare="base-label"]').textContent(), EVIL);
+      await waitFor('the restored chart', async () => (await page.locator('#compare-chart').getAttribute('data-lines')) !== null);
+
+      // A later snapshot without a comparison hides the card, chart and all, and so does its state.
+      await sendSnapshot(page, makeResult({ seed: 44 }));
+      await waitFor('the card to go', async () => page.locator('#comparison-card').isHidden());
+      assert.equal(await page.locator('[data-compare-metric]').count(), 0);
+      assert.equal(await page.locator('#compare-chart').getAttribute('data-lines'), null, 'the chart was dropped');
+      const later: unknown = await page.evaluate(() => JSON.parse(sessionStorage.getItem('vscode-webview-state') ?? 'null'));
+      assert.ok(isPanelState(later) && !('comparison' in later));
+
+      // And it comes back for the next snapshot that has one.
+      await sendSnapshot(page, candidate, pc);
+      await waitFor('the card to return', async () => !(await page.locator('#comparison-card').isHidden()));
+      assert.equal(await rows.count(), 5);
+      await assertClean(probe);
+    } finally {
+      await probe.context.close();
+    }
+  });
+
+  test('A/B: failed output agreement heads the card, checklist rows, environment differences', async () => {
+    const probe = await harness.openPanel();
+    const { page } = probe;
+    try {
+      const base = makeResult({ seed: 42, verdicts: [] });
+      const candidate = makeResult({ seed: 43, scale: 0.8, verdicts: [] });
+      candidate.config.session.intraOpNumThreads = 4;
+      const comparison = compareRuns(base, candidate);
+      assert.ok(comparison.environmentDiffs.length > 0, 'the thread count differs');
+      const accuracy = compareOutputs([
+        { name: 'logits', dims: [1, 4], base: [0.1, 2.5, -1, 0.3], candidate: [2.4, 0.2, -1, 0.3] },
+        { name: EVIL, dims: [2], base: [1, 2], candidate: [1, 2] },
+        { name: 'hidden', dims: [2], base: [1, 2], candidate: [1, 2], candidateDims: [1, 2] },
+      ]);
+      assert.equal(accuracy.pass, false);
+      const checklist: Checklist = {
+        items: [
+          { id: 'latencyTarget', title: 'Latency reduced by at least 20%', status: 'pass', evidence: 'p50 −20.1% [−21.0%, −19.2%]' },
+          { id: 'cvTarget', title: 'CV within 5%', status: 'pass', evidence: 'CV 4.1%' },
+          { id: 'accuracy', title: 'Outputs agree within 1%', status: 'fail', evidence: 'logits: relative L2 101%' },
+          { id: 'noErrors', title: 'No errors', status: 'pass', evidence: 'no run failed' },
+          { id: 'reproducible', title: 'Reproducible across repeats', status: 'unknown', evidence: 'Run with --repeat 3 to decide' },
+          { id: 'allPercentiles', title: EVIL, status: 'pass', evidence: EVIL },
+          { id: 'throughput', title: 'Throughput not lower', status: 'pass', evidence: '+25%' },
+          { id: 'memory', title: 'Within the memory budget', status: 'unknown', evidence: 'No budget set' },
+        ],
+        verdict: 'fail',
+      };
+      // Through JSON as the host posts it: the unmatched output's NaN error arrives as null.
+      const pc: PanelComparison = JSON.parse(JSON.stringify({ source: 'ab', base: { label: 'model.onnx (A)', result: base }, comparison, accuracy, checklist }));
+      await sendSnapshot(page, candidate, pc);
+      await until(page, () => document.querySelector('[data-accuracy="fail"]') !== null, 'the accuracy banner');
+
+      const banner = page.locator('[data-accuracy="fail"]');
+      assert.match((await banner.textContent()) ?? '', /^Faster but wrong — 2 of 3 outputs differ beyond the 1\.0% threshold: logits, hidden\./);
+      assert.equal(await banner.getAttribute('role'), 'alert');
+      assert.equal(await page.locator('#comparison > :first-child').getAttribute('data-accuracy'), 'fail', 'at the top of the card');
+      assert.equal(await page.locator('[data-compare="source"]').textContent(), 'A/B');
+
+      const outputs = page.locator('#accuracy tr[data-output]');
+      assert.deepEqual(await outputs.evaluateAll((els) => els.map((e) => [e.getAttribute('data-output'), e.getAttribute('data-pass')])), [
+        ['logits', 'false'],
+        [EVIL, 'true'],
+        ['hidden', 'false'],
+      ]);
+      assert.deepEqual(await outputs.nth(2).locator('td').allTextContents(), ['hidden', '—', '—', '—', '—', 'relative L2: —', '✗Fail — shape [2] vs [1, 2]']);
+      assert.deepEqual((await outputs.nth(1).locator('td').allTextContents()).slice(0, 4), [EVIL, '0', '0.0%', '1']);
+      assert.equal(await page.locator('[data-accuracy-verdict]').getAttribute('data-accuracy-verdict'), 'fail');
+
+      const checks = page.locator('#checklist li[data-check]');
+      assert.deepEqual(await checks.evaluateAll((els) => els.map((e) => [e.getAttribute('data-check'), e.getAttribute('data-status')])), checklist.items.map((i) => [i.id, i.status]));
+      assert.equal(await page.locator('[data-check="accuracy"] .status-icon').textContent(), '✗');
+      assert.equal(await page.locator('[data-check="accuracy"] .check-status').textContent(), 'Fail', 'the status in words too');
+      assert.equal(await page.locator('[data-check="reproducible"] .status-icon').textContent(), '?');
+      assert.equal(await page.locator('[data-check="reproducible"] .check-evidence').textContent(), 'Run with --repeat 3 to decide');
+      assert.equal(await page.locator('[data-check="latencyTarget"] .status-icon').textContent(), '✓');
+      assert.equal(await page.locator('[data-check="allPercentiles"] .check-title').textContent(), EVIL);
+      assert.equal(await page.locator('[data-check="allPercentiles"] .check-evidence').textContent(), EVIL);
+      assert.equal(await page.locator('[data-checklist-verdict]').getAttribute('data-checklist-verdict'), 'fail');
+      assert.equal(await page.locator('[data-checklist-verdict]').textContent(), '✗Not verified: 1 of 8 checks fails, 2 unknown.');
+
+      const diffs = page.locator('[data-compare="env-diffs"]');
+      assert.match((await diffs.textContent()) ?? '', /^Not apples to apples/);
+      assert.deepEqual(await diffs.locator('li').allTextContents(), comparison.environmentDiffs);
+      assert.equal(await page.locator('img').count(), 0);
+      assert.equal(await page.evaluate(() => window.__pwned), undefined);
+      await page.screenshot({ path: join(ROOT, '.test-artifacts', 'webview-panel-ab.png'), fullPage: true });
+      await page.locator('#comparison-card').screenshot({ path: join(ROOT, '.test-artifacts', 'webview-panel-ab-card.png') });
+
+      // Not faster, and wrong: the banner does not claim a speed-up.
+      const slower = compareRuns(candidate, base);
+      const notFaster = { ...pc, comparison: JSON.parse(JSON.stringify(slower)) };
+      await sendSnapshot(page, base, notFaster);
+      await waitFor('the banner to change', async () => /^Outputs differ/.test((await banner.textContent()) ?? ''));
+      assert.doesNotMatch((await banner.textContent()) ?? '', /Faster/);
+      assert.equal(await page.locator('[data-compare-metric="p50"]').getAttribute('data-verdict'), 'regressed');
+      assert.equal(await page.locator('[data-compare-metric="p50"] [data-compare="verdict"]').textContent(), '▲Regressed');
+
+      // Outputs that agree: no banner, a pass line.
+      const agreeing = { ...pc, accuracy: compareOutputs([{ name: 'logits', dims: [1, 2], base: [1, 2], candidate: [1, 2] }]) };
+      await sendSnapshot(page, candidate, agreeing);
+      await waitFor('the banner to go', async () => (await page.locator('[data-accuracy]').count()) === 0);
+      assert.equal(await page.locator('[data-accuracy-verdict]').getAttribute('data-accuracy-verdict'), 'pass');
+
+      // A comparison that fails its guard is refused with its snapshot: what is shown stays.
+      const bad = JSON.parse(JSON.stringify({ type: 'snapshot', result: makeResult({ name: 'refused.onnx' }), comparison: { ...pc, comparison: { ...pc.comparison, metrics: [{ ...pc.comparison.metrics[0], verdict: 'faster' }] } } }));
+      await page.evaluate(
+        (m) =>
+          new Promise<void>((done) => {
+            // Messages are dispatched in order, so when the marker arrives the refused one has been handled.
+            const w = window as unknown as { addEventListener(t: string, f: (e: { data: unknown }) => void): void };
+            w.addEventListener('message', (e) => {
+              if ((e.data as { marker?: boolean } | null)?.marker) done();
+            });
+            window.postMessage(m, '*');
+            window.postMessage({ marker: true }, '*');
+          }),
+        bad,
+      );
+      assert.notEqual(await page.locator('.model-name').textContent(), 'refused.onnx');
+      assert.equal(await page.locator('[data-accuracy-verdict]').getAttribute('data-accuracy-verdict'), 'pass');
+      await assertClean(probe);
+    } finally {
+      await probe.context.close();
+    }
+  });
+
+  test('export buttons post the format asked for, with or without a comparison', async () => {
+    const probe = await harness.openPanel();
+    const { page } = probe;
+    try {
+      assert.equal(await page.locator('[data-export="markdown"]').isVisible(), false, 'nothing to export before a result');
+      await sendSnapshot(page, makeResult());
+      await until(page, () => document.querySelector('[data-stat="p50"]') !== null, 'the summary');
+      const buttons = page.locator('#export-actions [data-export]');
+      assert.deepEqual(await buttons.evaluateAll((els) => els.map((e) => e.getAttribute('data-export'))), ['markdown', 'csv', 'json']);
+      assert.deepEqual(await buttons.allTextContents(), ['Markdown', 'CSV', 'JSON']);
+      for (const format of ['markdown', 'csv', 'json']) await page.locator(`[data-export="${format}"]`).click();
+      const exports = await page.evaluate(() => window.__posted.filter((m) => m.type === 'export'));
+      assert.deepEqual(exports, [
+        { type: 'export', format: 'markdown' },
+        { type: 'export', format: 'csv' },
+        { type: 'export', format: 'json' },
+      ]);
+      assert.ok(exports.every((m) => isWebviewToHostMessage(m)), 'and the host would accept them');
+
+      const base = makeResult({ seed: 42 });
+      const candidate = makeResult({ seed: 43, scale: 0.8 });
+      await sendSnapshot(page, candidate, { source: 'baseline', base: { label: 'baseline', result: base }, comparison: compareRuns(base, candidate) });
+      await until(page, () => document.querySelector('[data-compare-metric="p50"]') !== null, 'the comparison');
+      await page.locator('[data-export="json"]').click();
+      await waitFor('the fourth export', async () => (await page.evaluate(() => window.__posted.filter((m) => m.type === 'export').length)) === 4);
+      assert.equal(await page.locator('[data-compare="source"]').textContent(), 'Baseline');
+      await assertClean(probe);
+    } finally {
+      await probe.context.close();
+    }
+  });
+
+  test('repeats: a row per repeat and the spread between them; an input read from a file', async () => {
+    const probe = await harness.openPanel();
+    const { page } = probe;
+    try {
+      const result = makeResult();
+      result.repeats = {
+        runs: [
+          { n: 500, p50Ms: 2.11, p99Ms: 2.62, meanMs: 2.15, cv: 0.041, loadMs: 141.2, firstMs: 38.6 },
+          { n: 500, p50Ms: 2.14, p99Ms: 2.71, meanMs: 2.19, cv: 0.047, loadMs: 139.8, firstMs: null },
+        ],
+        spread: { p50: 0.0141, p99: 0.0338 },
+      };
+      result.config.inputs[0]!.fill = { kind: 'file', path: `/data/${EVIL}.npy`, sha256: 'ab'.repeat(32) };
+      await sendSnapshot(page, result);
+      await until(page, () => document.querySelector('[data-repeat="1"]') !== null, 'the repeats table');
+      assert.deepEqual(await page.locator('[data-repeat="1"] > *').allTextContents(), ['1', '500', '2.11 ms', '2.62 ms', '2.15 ms', '4.1%', '141 ms', '38.6 ms']);
+      assert.deepEqual(await page.locator('[data-repeat="2"] > *').allTextContents(), ['2', '500', '2.14 ms', '2.71 ms', '2.19 ms', '4.7%', '140 ms', 'did not complete']);
+      assert.match((await stat(page, 'repeat-spread')) ?? '', /^Between repeats: p50 spread 1\.4%, p99 spread 3\.4%\./);
+      assert.match((await page.locator('#details').textContent()) ?? '', new RegExp(`from /data/${EVIL.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.npy`));
+      assert.equal(await page.locator('img').count(), 0);
+
+      await sendSnapshot(page, makeResult({ seed: 3 }));
+      await waitFor('the repeats to go', async () => (await page.locator('[data-repeat]').count()) === 0);
       await assertClean(probe);
     } finally {
       await probe.context.close();

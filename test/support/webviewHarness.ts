@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { renderPanelHtml } from '../../src/core/panelHtml';
+import type { PanelComparison } from '../../src/core/panelProtocol';
 import type { BenchmarkResult } from '../../src/core/result';
 
 export const ROOT = resolve(__dirname, '../..');
@@ -205,9 +206,13 @@ export async function reloadWithState(page: Page, state: unknown): Promise<void>
   await until(page, () => window.__posted.some((m) => m.type === 'ready'), 'ready after reload');
 }
 
-/** What the host sends: a full snapshot, delivered through window.postMessage as VS Code does. */
-export async function sendSnapshot(page: Page, result: BenchmarkResult): Promise<void> {
-  await page.evaluate((r) => window.postMessage({ type: 'snapshot', result: r }, '*'), result);
+/**
+ * What the host sends: a full snapshot, delivered through window.postMessage as VS Code does.
+ * Without a comparison the key is left out, as the host leaves it out.
+ */
+export async function sendSnapshot(page: Page, result: BenchmarkResult, comparison?: PanelComparison): Promise<void> {
+  const message = comparison ? { type: 'snapshot', result, comparison } : { type: 'snapshot', result };
+  await page.evaluate((m) => window.postMessage(m, '*'), message);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,12 +3,21 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { compareOutputs, failedAgreement } from '../../src/core/accuracy';
+import type { CheckId, Checklist } from '../../src/core/checklist';
+import { COMPARE_METRICS, compareRuns } from '../../src/core/compare';
 import {
+  EXPORT_FORMATS,
+  PANEL_CHANGE_VERDICTS,
+  PANEL_CHECK_IDS,
+  PANEL_COMPARE_METRICS,
   isBenchmarkResult,
   isHostToWebviewMessage,
+  isPanelComparison,
   isPanelState,
   isWebviewToHostMessage,
   unrestorableStateReason,
+  type PanelComparison,
 } from '../../src/core/panelProtocol';
 import { mergeConfig } from '../../src/core/config';
 import type { BenchmarkResult } from '../../src/core/result';
@@ -177,5 +186,194 @@ describe('messages from the webview', () => {
     assert.equal(isBenchmarkResult(JSON.parse(JSON.stringify(r))), false);
     r.verdicts[0]!.actions = [{ kind: 'openSetting', label: 'x', setting: 'latency.warmup' }];
     assert.equal(isBenchmarkResult(JSON.parse(JSON.stringify(r))), true);
+  });
+});
+
+describe('repeats and tensor-file inputs', () => {
+  const repeated = () =>
+    variant((r) => {
+      r.repeats = {
+        runs: [
+          { n: 500, p50Ms: 2.01, p99Ms: 2.4, meanMs: 2.05, cv: 0.04, loadMs: 410, firstMs: 16 },
+          { n: 500, p50Ms: 2.04, p99Ms: 2.5, meanMs: 2.08, cv: 0.05, loadMs: 405, firstMs: null },
+        ],
+        spread: { p50: 0.015, p99: 0.041 },
+      };
+      r.config.inputs[0].fill = { kind: 'file', path: '/data/ids.npy', sha256: 'ab'.repeat(32) };
+    });
+
+  test('a repeated result whose input was read from a file is accepted', () => {
+    assert.ok(isBenchmarkResult(repeated()));
+    assert.ok(isBenchmarkResult(variant((r) => { r.config.inputs[0].fill = { kind: 'file', path: 'x.json', sha256: '' }; })), 'no repeats at all');
+  });
+
+  const broken: Record<string, (r: Record<string, any>) => void> = {
+    'repeats without runs': (r) => { delete r.repeats.runs; },
+    'repeats as a list': (r) => { r.repeats = r.repeats.runs; },
+    'a repeat with p50 as a string': (r) => { r.repeats.runs[0].p50Ms = '2 ms'; },
+    'a repeat without its first inference (null when it did not complete, never absent)': (r) => { delete r.repeats.runs[1].firstMs; },
+    'a repeat without a load time': (r) => { delete r.repeats.runs[0].loadMs; },
+    'a spread without p99': (r) => { delete r.repeats.spread.p99; },
+    'repeats: null': (r) => { r.repeats = null; },
+    'a file fill without its hash': (r) => { delete r.config.inputs[0].fill.sha256; },
+    'a file fill with a numeric path': (r) => { r.config.inputs[0].fill.path = 7; },
+    'an unknown fill kind': (r) => { r.config.inputs[0].fill = { kind: 'url', url: 'http://x' }; },
+  };
+  for (const [what, mutate] of Object.entries(broken)) {
+    test(`refuses ${what}`, () => {
+      const v = repeated() as Record<string, any>;
+      mutate(v);
+      assert.equal(isBenchmarkResult(v), false);
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Comparisons
+
+const ALL_CHECKS: CheckId[] = ['latencyTarget', 'cvTarget', 'accuracy', 'noErrors', 'reproducible', 'allPercentiles', 'throughput', 'memory'];
+
+/** A base run, a candidate 20% faster on the same machine, their A/B figures, after JSON. */
+function abComparison(): PanelComparison {
+  const base = makeResult({ samples: { seed: 11 } });
+  const candidate = makeResult({ samples: { seed: 12, medianMs: 1.6 } });
+  const checklist: Checklist = {
+    items: ALL_CHECKS.map((id, i) => ({ id, title: `check ${id}`, status: i === 2 ? 'fail' : i === 4 ? 'unknown' : 'pass', evidence: `evidence for ${id}` })),
+    verdict: 'fail',
+  };
+  const comparison: PanelComparison = {
+    source: 'ab',
+    base: { id: 'run-1', label: 'base.onnx, 2026-11-26 10:22', result: base },
+    comparison: compareRuns(base, candidate, { resamples: 200 }),
+    accuracy: compareOutputs([
+      { name: 'logits', dims: [1, 3], base: [1, 2, 3], candidate: [1, 2, 3.001] },
+      { name: 'hidden', dims: [2], base: [1, 2], candidate: [1, 2], candidateDims: [1, 2] },
+    ]),
+    checklist,
+  };
+  return JSON.parse(JSON.stringify(comparison)) as PanelComparison;
+}
+
+function comparisonVariant(mutate: (c: Record<string, any>) => void): unknown {
+  const c = JSON.parse(JSON.stringify(abComparison())) as Record<string, any>;
+  mutate(c);
+  return c;
+}
+
+describe('isPanelComparison', () => {
+  test('its lists are the ones compare.ts and checklist.ts use', () => {
+    assert.deepEqual(PANEL_COMPARE_METRICS, COMPARE_METRICS);
+    assert.deepEqual(PANEL_CHECK_IDS, ALL_CHECKS);
+    assert.deepEqual([...PANEL_CHANGE_VERDICTS].sort(), ['improved', 'inconclusive', 'no change', 'regressed']);
+  });
+
+  test('accepts what compareRuns, compareOutputs and a checklist produce, after JSON', () => {
+    const c = abComparison();
+    assert.ok(isPanelComparison(c));
+    // The shape mismatch went through JSON as maxAbsError NaN → null; still renderable.
+    assert.equal(c.accuracy!.outputs[1]!.maxAbsError, null);
+    assert.ok(c.comparison.metrics.some((m) => m.ci === null), 'an unbounded p99.9 (1000 runs) is part of it');
+    assert.ok(isHostToWebviewMessage({ type: 'snapshot', result: makeResult(), comparison: c }));
+    assert.ok(isPanelState({ result: makeResult(), comparison: c }));
+  });
+
+  test('accepts the baseline and history forms, without accuracy, checklist or id', () => {
+    for (const source of ['baseline', 'history']) {
+      const c = comparisonVariant((x) => {
+        x.source = source;
+        delete x.accuracy;
+        delete x.checklist;
+        delete x.base.id;
+      });
+      assert.ok(isPanelComparison(c), source);
+    }
+    assert.ok(isPanelComparison(comparisonVariant((x) => { x.comparison.environmentDiffs = ['CPU: a vs b', '<img src=x onerror=alert(1)>']; })));
+    assert.ok(isPanelComparison(comparisonVariant((x) => { x.comparison.metrics[0].ratio = null; x.comparison.metrics[0].ci = null; })), 'a base figure of 0');
+    assert.ok(isPanelComparison(comparisonVariant((x) => { x.comparison.metrics = x.comparison.metrics.slice(0, 2); })), 'a subset of the metrics');
+  });
+
+  const broken: Record<string, (c: Record<string, any>) => void> = {
+    'an unknown source': (c) => { c.source = 'cloud'; },
+    'no source': (c) => { delete c.source; },
+    'no base': (c) => { delete c.base; },
+    'a base label that is markup in an object': (c) => { c.base.label = { html: '<b>x</b>' }; },
+    'a numeric base id': (c) => { c.base.id = 3; },
+    'a base result of an older schema': (c) => { c.base.result.schemaVersion = 1; },
+    'a base result without samples': (c) => { delete c.base.result.samplesMs; },
+    'no comparison': (c) => { delete c.comparison; },
+    'metrics not a list': (c) => { c.comparison.metrics = { p50: 1 }; },
+    'an unknown metric': (c) => { c.comparison.metrics[0].metric = 'p42'; },
+    'a metric twice': (c) => { c.comparison.metrics[1].metric = c.comparison.metrics[0].metric; },
+    'a metric name that is markup': (c) => { c.comparison.metrics[0].metric = '<img src=x onerror=alert(1)>'; },
+    'a base figure as a string': (c) => { c.comparison.metrics[0].base = '2 ms'; },
+    'a candidate figure that went through JSON as NaN': (c) => { c.comparison.metrics[0].candidate = null; },
+    'a ratio as a string': (c) => { c.comparison.metrics[0].ratio = '0.8'; },
+    'a CI with one end': (c) => { c.comparison.metrics[0].ci = [0.8]; },
+    'a CI end of null': (c) => { c.comparison.metrics[0].ci = [0.8, null]; },
+    'an unknown verdict': (c) => { c.comparison.metrics[0].verdict = 'faster'; },
+    'a verdict in another case': (c) => { c.comparison.metrics[0].verdict = 'Improved'; },
+    'no minSamples': (c) => { delete c.comparison.metrics[0].minSamples; },
+    'no n': (c) => { delete c.comparison.n; },
+    'n.candidate missing': (c) => { delete c.comparison.n.candidate; },
+    'a level as a percentage string': (c) => { c.comparison.level = '95%'; },
+    'no noise band': (c) => { delete c.comparison.noiseBand; },
+    'no significance': (c) => { delete c.comparison.significance; },
+    'a p-value of null': (c) => { c.comparison.significance.pValue = null; },
+    'no probability that the candidate is slower': (c) => { delete c.comparison.significance.probabilityCandidateSlower; },
+    'environment differences as a string': (c) => { c.comparison.environmentDiffs = 'CPU differs'; },
+    'an environment difference that is an object': (c) => { c.comparison.environmentDiffs = [{ toString: 'x' }]; },
+    'accuracy without outputs': (c) => { delete c.accuracy.outputs; },
+    'accuracy: null': (c) => { c.accuracy = null; },
+    'an output with pass as a string': (c) => { c.accuracy.outputs[0].pass = 'yes'; },
+    'an output judged by something else': (c) => { c.accuracy.outputs[0].judgedBy = 'vibes'; },
+    'an output with a numeric name': (c) => { c.accuracy.outputs[0].name = 1; },
+    'an output with cosine as a string': (c) => { c.accuracy.outputs[0].cosine = '1'; },
+    'an output with a problem that is not text': (c) => { c.accuracy.outputs[1].problem = ['x']; },
+    'accuracy without a threshold': (c) => { delete c.accuracy.threshold; },
+    'a checklist item of unknown id': (c) => { c.checklist.items[0].id = 'vibes'; },
+    'a checklist item twice': (c) => { c.checklist.items[1].id = c.checklist.items[0].id; },
+    'a checklist item of unknown status': (c) => { c.checklist.items[0].status = 'skipped'; },
+    'a checklist item without evidence': (c) => { delete c.checklist.items[0].evidence; },
+    'a checklist item with a numeric title': (c) => { c.checklist.items[0].title = 1; },
+    'an unknown checklist verdict': (c) => { c.checklist.verdict = 'mostly'; },
+    'checklist items not a list': (c) => { c.checklist.items = {}; },
+  };
+  for (const [what, mutate] of Object.entries(broken)) {
+    test(`refuses ${what}, and with it the whole snapshot and state`, () => {
+      const c = comparisonVariant(mutate);
+      assert.equal(isPanelComparison(c), false);
+      const result = makeResult();
+      assert.equal(isHostToWebviewMessage({ type: 'snapshot', result, comparison: c }), false);
+      assert.equal(isPanelState({ result, comparison: c }), false);
+    });
+  }
+
+  test('refuses what is not a comparison at all', () => {
+    for (const v of [null, undefined, 0, 'ab', [], [abComparison()], { ...abComparison(), base: null }]) {
+      assert.equal(isPanelComparison(v), false, JSON.stringify(v) ?? 'undefined');
+    }
+    // comparison: null is not "no comparison": the host omits the key.
+    assert.equal(isHostToWebviewMessage({ type: 'snapshot', result: makeResult(), comparison: null }), false);
+  });
+
+  test('state whose base run is from an older build says so', () => {
+    const c = comparisonVariant((x) => { x.base.result.schemaVersion = 1; });
+    assert.equal(unrestorableStateReason({ result: makeResult(), comparison: c }), 'older');
+    const newer = comparisonVariant((x) => { x.base.result.schemaVersion = 99; });
+    assert.equal(unrestorableStateReason({ result: makeResult(), comparison: newer }), 'newer');
+    assert.equal(unrestorableStateReason({ result: makeResult(), comparison: comparisonVariant((x) => { x.source = 'x'; }) }), 'invalid');
+  });
+});
+
+describe('export requests from the webview', () => {
+  test('only the listed formats', () => {
+    for (const format of EXPORT_FORMATS) assert.ok(isWebviewToHostMessage({ type: 'export', format }), format);
+    assert.deepEqual([...EXPORT_FORMATS], ['markdown', 'csv', 'json']);
+    for (const format of ['html', 'Markdown', 'md', '../../etc/passwd', '', null, undefined, 1, ['json'], { toString: 'json' }]) {
+      assert.equal(isWebviewToHostMessage({ type: 'export', format }), false, JSON.stringify(format) ?? 'undefined');
+    }
+    assert.equal(isWebviewToHostMessage({ type: 'export' }), false, 'no format');
+    assert.equal(isWebviewToHostMessage({ type: 'snapshot', format: 'json' }), false, 'a host message type');
+    assert.equal(isWebviewToHostMessage(['export', 'json']), false);
   });
 });
