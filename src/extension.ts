@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { AdvisorCodeActions, CONFIGURE_RULE_COMMAND, configureRule } from './host/advisors/codeActions';
 import { AdvisorDiagnostics } from './host/advisors/diagnostics';
+import { AbCommand, abArguments } from './host/abCommand';
 import { BenchmarkController } from './host/benchmarkCommand';
 import { ExportCommand } from './host/exportCommand';
 import { ResultsPanel } from './host/resultsPanel';
@@ -20,6 +21,8 @@ export interface LatencyApi {
   readonly lastComparison: ResultsPanel['lastComparison'];
   /** The Runs view's data and commands, for tests: what the tree lists, and the actions without their prompts where given a node. */
   readonly runs: { tree: RunsTreeProvider; commands: RunsCommands };
+  /** "Compare Two Models (A/B)…": `run(base, candidate)` without prompts, and the last outcome. */
+  readonly ab: AbCommand;
   /** Writes the panel's content as `format` to a file, without the save dialog. */
   readonly exporter: ExportCommand;
   readonly statusBarText: string;
@@ -46,6 +49,7 @@ export function activate(context: vscode.ExtensionContext): LatencyApi {
   const runsTree = new RunsTreeProvider(log);
   const runsView = vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: runsTree, canSelectMany: true, showCollapseAll: false });
   const runsCommands = new RunsCommands(runsTree, panel, exporter, log);
+  const ab = new AbCommand(controller, panel, log);
 
   context.subscriptions.push(
     log,
@@ -75,6 +79,10 @@ export function activate(context: vscode.ExtensionContext): LatencyApi {
     vscode.commands.registerCommand('latency.showLog', () => log.show()),
     vscode.commands.registerCommand('latency.tuneSystem', () => tuneSystem.run()),
     vscode.commands.registerCommand('latency.exportResults', () => exporter.run()),
+    vscode.commands.registerCommand('latency.compareModels', async (a?: unknown, b?: unknown) => {
+      const args = await abArguments(a, b);
+      return args ? ab.run(args.base, args.candidate) : undefined;
+    }),
     runsTree,
     runsView,
     ...runsCommands.register(),
@@ -98,6 +106,7 @@ export function activate(context: vscode.ExtensionContext): LatencyApi {
       return panel.lastComparison;
     },
     runs: { tree: runsTree, commands: runsCommands },
+    ab,
     exporter,
     tuneSystem,
   };

@@ -3,6 +3,7 @@
 // JSON-RPC's own $/cancelRequest; the profiler then answers with a partial result.
 
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
+import type { AccuracyReport } from './accuracy';
 import type { BenchmarkConfig } from './config';
 import type { RunHeader } from './resultAssembler';
 import type { BenchmarkResult } from './result';
@@ -17,6 +18,34 @@ export interface RunParams {
 
 /** client → profiler: run one benchmark; answers the (possibly partial) result. */
 export const RunRequest = new RequestType<RunParams, BenchmarkResult, ProfilerErrorData>('latency/run');
+
+export interface AbParams {
+  basePath: string;
+  candidatePath: string;
+  /** One config for both models: session options, inputs, counts, pinning. */
+  config: BenchmarkConfig;
+  accuracyThreshold?: number;
+  progressIntervalMs?: number;
+}
+
+/** Both sides of an interleaved A/B run (partial when cancelled) and their output agreement. */
+export interface AbRunResult {
+  base: BenchmarkResult;
+  candidate: BenchmarkResult;
+  accuracy: AccuracyReport;
+}
+
+/** client → profiler: the interleaved A/B benchmark of two models with the accuracy check. */
+export const AbRequest = new RequestType<AbParams, AbRunResult, ProfilerErrorData>('latency/ab');
+
+export interface AbProgressParams {
+  phase: 'warmup' | 'measure';
+  /** Runs completed of each model in this phase, and the phase's total per model. */
+  done: number;
+  total: number;
+}
+/** profiler → client: A/B progress (the samples arrive with the result, not as they are taken). */
+export const AbProgressNotification = new NotificationType<AbProgressParams>('latency/abProgress');
 
 /** client → profiler: read the machine's state (what "Latency: Tune System…" builds its scripts from). */
 export const PreflightRequest = new RequestType<Record<string, never>, SystemSnapshot, ProfilerErrorData>('latency/preflight');

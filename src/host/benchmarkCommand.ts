@@ -7,7 +7,7 @@ import { ConfigError, formatIssue } from '../core/config';
 import { progressFraction, progressMessage, resultHeadline, verdictLine } from '../core/messages';
 import type { BenchmarkResult } from '../core/result';
 import { HISTORY_DIR } from '../core/history';
-import { runInProfiler, type ProfilerOutcome } from '../profiler/client';
+import { runInProfiler, type FailureData, type ProfilerOutcome } from '../profiler/client';
 import type { PanelComparison } from '../core/panelProtocol';
 import { HistoryStore } from '../profiler/historyStore';
 import { pickModel, rememberModel } from './modelPicker';
@@ -27,20 +27,47 @@ export class BenchmarkController implements vscode.Disposable {
     private readonly panel: ResultsPanel,
   ) {}
 
-  /** Returns the outcome so callers (and the extension-host tests) can inspect it. */
-  async run(uri?: vscode.Uri): Promise<ProfilerOutcome | undefined> {
+  /**
+   * Whether a benchmark may start now: the workspace is trusted and no other benchmark runs
+   * (one at a time, since two would measure each other). Says why not when it may not.
+   */
+  async mayStart(): Promise<boolean> {
     if (!vscode.workspace.isTrusted) {
       this.log.warn('benchmark refused: workspace is not trusted');
       void vscode.window.showWarningMessage(TRUST_MESSAGE, 'Manage Workspace Trust').then((c) => {
         if (c) void vscode.commands.executeCommand('workbench.trust.manage');
       });
-      return undefined;
+      return false;
     }
     if (this.running) {
       const c = await vscode.window.showInformationMessage('Latency: a benchmark is already running.', 'Cancel It');
       if (c) this.running.cancel();
-      return undefined;
+      return false;
     }
+    return true;
+  }
+
+  /**
+   * Runs `work` as the one benchmark in progress, in a cancellable progress notification that
+   * "Latency: Cancel Benchmark" can stop too. Call after mayStart().
+   */
+  async exclusive<T>(title: string, work: (progress: vscode.Progress<{ message?: string; increment?: number }>, cancellation: vscode.CancellationToken) => Promise<T>): Promise<T> {
+    const source = new vscode.CancellationTokenSource();
+    this.setRunning(source);
+    try {
+      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
+        token.onCancellationRequested(() => source.cancel());
+        return work(progress, source.token);
+      });
+    } finally {
+      source.dispose();
+      this.setRunning(undefined);
+    }
+  }
+
+  /** Returns the outcome so callers (and the extension-host tests) can inspect it. */
+  async run(uri?: vscode.Uri): Promise<ProfilerOutcome | undefined> {
+    if (!(await this.mayStart())) return undefined;
     const model = uri instanceof vscode.Uri ? uri : await pickModel(this.context.workspaceState);
     if (!model) return undefined;
 
@@ -59,39 +86,32 @@ export class BenchmarkController implements vscode.Disposable {
     const name = path.basename(model.fsPath);
     const runs = config.stopping.mode === 'adaptive' ? `adaptive runs (±${config.stopping.relativeHalfWidth * 100}% on p50 and ${config.stopping.targetPercentile})` : `${config.iterations} runs`;
     this.log.info(`benchmark ${model.fsPath}: ${runs} after ${config.warmup} warm-up`, config.session);
-    const source = new vscode.CancellationTokenSource();
-    this.setRunning(source);
-    try {
-      const outcome = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Latency: ${name}`, cancellable: true },
-        (progress, token) => {
-          token.onCancellationRequested(() => source.cancel());
-          let reported = 0;
-          return runInProfiler({
-            profilerScript: vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'profiler.js').fsPath,
-            modelPath: model.fsPath,
-            config,
-            cwd: path.dirname(model.fsPath),
-            cancellation: source.token,
-            log: (level, message) => this.log[level](message),
-            onProgress: (p) => {
-              const adaptive = config.stopping.mode === 'adaptive';
-              const percent = Math.round(progressFraction(p, config.warmup, adaptive ? config.stopping.maxIterations : config.iterations) * 100);
-              progress.report({ message: progressMessage(p, adaptive), increment: Math.max(0, percent - reported) });
-              reported = Math.max(reported, percent);
-            },
-          });
+    return this.exclusive(`Latency: ${name}`, async (progress, cancellation) => {
+      let reported = 0;
+      const outcome = await runInProfiler({
+        profilerScript: this.profilerScript,
+        modelPath: model.fsPath,
+        config,
+        cwd: path.dirname(model.fsPath),
+        cancellation,
+        log: (level, message) => this.log[level](message),
+        onProgress: (p) => {
+          const adaptive = config.stopping.mode === 'adaptive';
+          const percent = Math.round(progressFraction(p, config.warmup, adaptive ? config.stopping.maxIterations : config.iterations) * 100);
+          progress.report({ message: progressMessage(p, adaptive), increment: Math.max(0, percent - reported) });
+          reported = Math.max(reported, percent);
         },
-      );
+      });
       // Saved first, so the comparison with the baseline can tell this run from the baseline itself.
       const savedId = outcome.result?.summary ? await this.saveToHistory(model, outcome.result) : undefined;
       const comparison = outcome.result?.summary ? await baselineComparison(vscode.workspace.getWorkspaceFolder(model), outcome.result, savedId, this.log) : undefined;
       this.present(model, outcome, comparison);
       return outcome;
-    } finally {
-      source.dispose();
-      this.setRunning(undefined);
-    }
+    });
+  }
+
+  get profilerScript(): string {
+    return vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'profiler.js').fsPath;
   }
 
   get isRunning(): boolean {
@@ -138,13 +158,13 @@ export class BenchmarkController implements vscode.Disposable {
    * Every run with measured figures goes to the folder's history, partial ones too (they are
    * marked so). A failure to save is logged, never in the way of the result on screen.
    */
-  private async saveToHistory(model: vscode.Uri, result: BenchmarkResult): Promise<string | undefined> {
+  async saveToHistory(model: vscode.Uri, result: BenchmarkResult, label?: string): Promise<string | undefined> {
     const folder = vscode.workspace.getWorkspaceFolder(model);
     if (!folder || folder.uri.scheme !== 'file') return undefined;
     if (!vscode.workspace.getConfiguration('latency', model).get<boolean>('history.save', true)) return undefined;
     const dir = vscode.Uri.joinPath(folder.uri, HISTORY_DIR).fsPath;
     try {
-      const saved = await new HistoryStore(dir).save(result);
+      const saved = await new HistoryStore(dir).save(result, label === undefined ? {} : { label });
       this.lastSavedRun = saved.id;
       this.log.info(`saved run ${saved.id} to ${dir}`);
       return saved.id;
@@ -163,7 +183,12 @@ export class BenchmarkController implements vscode.Disposable {
     this.panel.show(result, comparison);
   }
 
-  private async reportFailure(model: vscode.Uri, outcome: Extract<ProfilerOutcome, { status: 'failed' }>): Promise<void> {
+  /** `again` is what "Run Again" does after a crash: by default, this benchmark once more. */
+  async reportFailure(
+    model: vscode.Uri,
+    outcome: { message: string; data: FailureData; result?: BenchmarkResult },
+    again: () => Thenable<unknown> = () => vscode.commands.executeCommand('latency.runBenchmark', model),
+  ): Promise<void> {
     const folder = vscode.workspace.getWorkspaceFolder(model);
     const data = outcome.data;
     const kept = outcome.result?.summary ? ` Partial result kept (${outcome.result.summary.n} runs).` : '';
@@ -181,13 +206,13 @@ export class BenchmarkController implements vscode.Disposable {
     } else if (choice === 'Open Settings') {
       await vscode.commands.executeCommand('workbench.action.openSettings', 'latency.cpuAffinity');
     } else if (choice === 'Run Again') {
-      await vscode.commands.executeCommand('latency.runBenchmark', model);
+      await again();
     } else if (choice === 'Show Log') {
       this.log.show();
     }
   }
 
-  private reportConfigError(model: vscode.Uri, err: ConfigError): void {
+  reportConfigError(model: vscode.Uri, err: ConfigError): void {
     for (const issue of err.issues) this.log.error(formatIssue(issue));
     const first = err.issues[0];
     const folder = vscode.workspace.getWorkspaceFolder(model);

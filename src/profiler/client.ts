@@ -9,6 +9,7 @@ import {
   createMessageConnection,
   IPCMessageReader,
   IPCMessageWriter,
+  type MessageConnection,
 } from 'vscode-jsonrpc/node';
 import type { BenchmarkConfig } from '../core/config';
 import {
@@ -63,33 +64,53 @@ export type ProfilerOutcome =
 
 const STDERR_TAIL_BYTES = 4000;
 
+/** A forked profiler process and the JSON-RPC connection over its IPC channel (not yet listening). */
+export interface SpawnedProfiler {
+  child: ChildProcess;
+  connection: MessageConnection;
+  /** The last few KB the process wrote to stdout and stderr: what a crash report quotes. */
+  outputTail(): string;
+}
+
+/**
+ * Forks the profiler with an explicit environment: inside VS Code process.execPath is
+ * Electron, and ELECTRON_RUN_AS_NODE makes it plain Node. Anything the process prints is crash
+ * output (the protocol never uses the console), logged line by line when `log` is given.
+ */
+export function spawnProfiler(profilerScript: string, opts: { cwd?: string; log?: (level: LogParams['level'], message: string) => void } = {}): SpawnedProfiler {
+  let tail = '';
+  const child: ChildProcess = fork(profilerScript, [], {
+    cwd: opts.cwd,
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    execArgv: [],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  const onOutput = (chunk: Buffer) => {
+    const text = chunk.toString();
+    tail = (tail + text).slice(-STDERR_TAIL_BYTES);
+    if (opts.log) for (const line of text.split('\n')) if (line.trim()) opts.log('warn', `[profiler] ${line}`);
+  };
+  child.stdout?.on('data', onOutput);
+  child.stderr?.on('data', onOutput);
+  const connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
+  return { child, connection, outputTail: () => tail };
+}
+
+/** "exited with code 1" / "was killed (SIGKILL)". */
+export function howItEnded(exitCode: number | null, signal: string | null): string {
+  return signal ? `was killed (${signal})` : `exited with code ${exitCode}`;
+}
+
 export function runInProfiler(opts: ProfilerRunOptions): Promise<ProfilerOutcome> {
   return new Promise<ProfilerOutcome>((resolve) => {
     const log = opts.log ?? (() => undefined);
     const assembler = new ResultAssembler();
-    let stderrTail = '';
     let settled = false;
     let cancelled = false;
     let killTimer: NodeJS.Timeout | undefined;
 
-    const child: ChildProcess = fork(opts.profilerScript, [], {
-      cwd: opts.cwd,
-      // Inside VS Code, process.execPath is Electron; this makes it behave as plain Node.
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-      execArgv: [],
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
+    const { child, connection, outputTail } = spawnProfiler(opts.profilerScript, { cwd: opts.cwd, log });
     if (child.pid !== undefined) opts.onSpawn?.(child.pid);
-
-    const onOutput = (chunk: Buffer) => {
-      const text = chunk.toString();
-      stderrTail = (stderrTail + text).slice(-STDERR_TAIL_BYTES);
-      for (const line of text.split('\n')) if (line.trim()) log('warn', `[profiler] ${line}`);
-    };
-    child.stdout?.on('data', onOutput);
-    child.stderr?.on('data', onOutput);
-
-    const connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
     connection.onNotification(StartedNotification, (header) => {
       assembler.start(header);
       opts.onStarted?.(header);
@@ -151,12 +172,13 @@ export function runInProfiler(opts: ProfilerRunOptions): Promise<ProfilerOutcome
         finish({ status: 'cancelled', result: assembler.finish({ partialReason: 'cancelled' }) });
         return;
       }
-      const how = signal ? `was killed (${signal})` : `exited with code ${exitCode}`;
-      const detail = stderrTail.trim() ? `\n${stderrTail.trim()}` : '';
+      const how = howItEnded(exitCode, signal);
+      const stderr = outputTail();
+      const detail = stderr.trim() ? `\n${stderr.trim()}` : '';
       finish({
         status: 'failed',
         message: `The profiler process ${how} before finishing.${detail}`,
-        data: { kind: 'crashed', exitCode, signal, stderr: stderrTail },
+        data: { kind: 'crashed', exitCode, signal, stderr },
         result: assembler.finish({ partialReason: `profiler process ${how}` }),
       });
     });
@@ -193,14 +215,7 @@ function withResult(result: BenchmarkResult | undefined): { result?: BenchmarkRe
  */
 export function readSystemInProfiler(profilerScript: string, timeoutMs = 15000): Promise<SystemSnapshot> {
   return new Promise<SystemSnapshot>((resolve, reject) => {
-    const child = fork(profilerScript, [], {
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-      execArgv: [],
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    });
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-STDERR_TAIL_BYTES)));
-    const connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
+    const { child, connection, outputTail } = spawnProfiler(profilerScript);
     connection.listen();
     let done = false;
     const end = (fn: () => void) => {
@@ -213,7 +228,7 @@ export function readSystemInProfiler(profilerScript: string, timeoutMs = 15000):
     };
     const timer = setTimeout(() => end(() => reject(new Error(`reading the system took longer than ${timeoutMs / 1000} s`))), timeoutMs);
     child.on('error', (err) => end(() => reject(new Error(`Could not start the profiler process: ${err.message}`))));
-    child.on('exit', (code, signal) => end(() => reject(new Error(`The profiler process ${signal ? `was killed (${signal})` : `exited with code ${code}`} while reading the system.${stderr.trim() ? `\n${stderr.trim()}` : ''}`))));
+    child.on('exit', (code, signal) => end(() => reject(new Error(`The profiler process ${howItEnded(code, signal)} while reading the system.${outputTail().trim() ? `\n${outputTail().trim()}` : ''}`))));
     connection.sendRequest(PreflightRequest, {}).then(
       (snapshot) => end(() => resolve(snapshot)),
       (err: unknown) => end(() => reject(err instanceof Error ? err : new Error(String(err)))),

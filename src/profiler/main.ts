@@ -4,6 +4,8 @@
 import { CancellationToken, ResponseError, createMessageConnection } from 'vscode-jsonrpc/node';
 import { IPCMessageReader, IPCMessageWriter } from 'vscode-jsonrpc/node';
 import {
+  AbProgressNotification,
+  AbRequest,
   ColdStartNotification,
   LogNotification,
   PROFILER_ERROR_CODE,
@@ -13,6 +15,7 @@ import {
   StartedNotification,
   type ProfilerErrorData,
 } from '../core/profilerProtocol';
+import { runAbBenchmark } from './abBenchmark';
 import { BenchmarkError } from './benchmarkError';
 import { runOnnxBenchmark } from './onnxBenchmark';
 import { takePreflight } from './preflight';
@@ -37,9 +40,28 @@ connection.onRequest(RunRequest, async (params, token: CancellationToken) => {
       },
     );
   } catch (err) {
-    if (err instanceof BenchmarkError) return new ResponseError<ProfilerErrorData>(PROFILER_ERROR_CODE, err.message, err.data);
-    const message = err instanceof Error ? err.message : String(err);
-    return new ResponseError<ProfilerErrorData>(PROFILER_ERROR_CODE, message, { kind: 'internal' });
+    return asResponseError(err);
+  }
+});
+
+connection.onRequest(AbRequest, async (params, token: CancellationToken) => {
+  try {
+    return await runAbBenchmark(
+      {
+        basePath: params.basePath,
+        candidatePath: params.candidatePath,
+        config: params.config,
+        ...(params.accuracyThreshold === undefined ? {} : { accuracyThreshold: params.accuracyThreshold }),
+        progressIntervalMs: params.progressIntervalMs ?? 200,
+      },
+      {
+        onProgress: (progress) => void connection.sendNotification(AbProgressNotification, progress),
+        log: (level, message) => void connection.sendNotification(LogNotification, { level, message }),
+        isCancelled: () => token.isCancellationRequested,
+      },
+    );
+  } catch (err) {
+    return asResponseError(err);
   }
 });
 
@@ -50,6 +72,12 @@ connection.onRequest(PreflightRequest, async () => {
     return new ResponseError<ProfilerErrorData>(PROFILER_ERROR_CODE, err instanceof Error ? err.message : String(err), { kind: 'internal' });
   }
 });
+
+/** A BenchmarkError keeps its kind and hint for the client; anything else is internal. */
+function asResponseError(err: unknown): ResponseError<ProfilerErrorData> {
+  if (err instanceof BenchmarkError) return new ResponseError<ProfilerErrorData>(PROFILER_ERROR_CODE, err.message, err.data);
+  return new ResponseError<ProfilerErrorData>(PROFILER_ERROR_CODE, err instanceof Error ? err.message : String(err), { kind: 'internal' });
+}
 
 // The client owns our lifetime: when the channel closes, nothing is left to report to.
 connection.onClose(() => process.exit(0));

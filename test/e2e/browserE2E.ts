@@ -177,6 +177,40 @@ export async function runBrowserE2E(opts: BrowserE2EOptions): Promise<BrowserE2E
     });
 
     t = performance.now();
+    await checks.run('F1 › "Latency: Set Run as Baseline…" lists the saved run; Enter makes it the baseline', async () => {
+      await runFromCommandPalette(page!, 'Latency: Set Run as Baseline…');
+      const rows = quickInput(page!).locator('.monaco-list-row');
+      await rows.first().waitFor({ state: 'visible', timeout: 10_000 });
+      const listed = (await rows.first().textContent()) ?? '';
+      if (!listed.includes(FIXTURE.model)) throw new Error(`the run quick pick's first row reads "${listed}"`);
+      await page!.keyboard.press('Enter');
+      await quickInput(page!).waitFor({ state: 'hidden', timeout: 5_000 });
+      const id = await waitForValue(() => /\[info\] baseline is now (\S+)$/m.exec(extensionLog())?.[1], 'the extension to log the new baseline', 10_000);
+      return `baseline ${id}`;
+    });
+
+    await checks.run(`a second benchmark of ${FIXTURE.model} is compared with the baseline: the panel shows the verdicts the extension logged`, async () => {
+      await runFromCommandPalette(page!, 'Latency: Run Benchmark');
+      await waitForModelPick(page!);
+      await chooseModel(page!, 'lenet5', FIXTURE.model);
+      await waitForHeadline(FIXTURE.model, 2);
+      const line = await waitForValue(() => /\[info\] compared with the baseline .*?: (p50 .+)$/m.exec(extensionLog())?.[1], 'the extension to log the comparison', 10_000);
+      const logged = Object.fromEntries([...line.matchAll(/(p50|p99) \S+ \S+ → \S+ \S+ \([^)]*\) (improved|regressed|no change|inconclusive)/g)].map((m) => [m[1]!, m[2]!]));
+      if (!logged.p50 || !logged.p99) throw new Error(`cannot read the verdicts from "${line}"`);
+      const frame = panelFrame(page!);
+      await frame.locator('#comparison-card').waitFor({ state: 'visible', timeout: 10_000 });
+      const shown: Record<string, string> = {};
+      for (const metric of ['p50', 'p99']) {
+        const row = frame.locator(`tr[data-compare-metric="${metric}"]`);
+        shown[metric] = (await row.getAttribute('data-verdict', { timeout: 10_000 })) ?? '(none)';
+      }
+      if (shown.p50 !== logged.p50 || shown.p99 !== logged.p99) throw new Error(`the panel shows ${JSON.stringify(shown)}, the extension logged ${JSON.stringify(logged)}`);
+      const label = ((await frame.locator('[data-compare="base-label"]').textContent()) ?? '').trim();
+      return `p50 ${shown.p50}, p99 ${shown.p99}; against ${label}`;
+    });
+    timings['baseline and comparison'] = Math.round(performance.now() - t);
+
+    t = performance.now();
     let partialRuns = 0;
     await checks.run(`a long run (${FIXTURE.longModel}, ${FIXTURE_CONFIG.models[FIXTURE.longModel]!.iterations.toLocaleString('en')} iterations) stops from its progress notification's Cancel button`, async () => {
       await runFromCommandPalette(page!, 'Latency: Run Benchmark');
@@ -320,7 +354,8 @@ const quickInput = (page: Page) => page.locator('.quick-input-widget');
 /**
  * F1, type the command's title, Enter. The palette lists an extension's commands once the
  * extension host has registered its contributions; until then the title finds nothing, so the
- * palette is closed and reopened (bounded).
+ * palette is closed and reopened (bounded). A palette that closes before the title is typed
+ * (focus moved under it, e.g. as a previous quick pick hands focus back) is reopened too.
  */
 async function runFromCommandPalette(page: Page, title: string): Promise<number> {
   const deadline = Date.now() + 30_000;
@@ -328,9 +363,12 @@ async function runFromCommandPalette(page: Page, title: string): Promise<number>
     await page.keyboard.press('F1');
     const input = quickInput(page).locator('.quick-input-box input');
     await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill(`>${title}`);
+    const typed = await input.fill(`>${title}`, { timeout: 3_000 }).then(
+      () => true,
+      () => false,
+    );
     const row = quickInput(page).locator('.monaco-list-row.focused').filter({ hasText: title });
-    const found = await row.first().waitFor({ state: 'visible', timeout: 1_500 }).then(
+    const found = typed && await row.first().waitFor({ state: 'visible', timeout: 1_500 }).then(
       () => true,
       () => false,
     );

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { perturbedCopy } from '../support/fixtureModels';
 import { ADVISOR_FIXTURE, FIXTURE, FIXTURE_CONFIG } from '../vscode/protocol';
 
 export const ROOT = resolve(__dirname, '..', '..');
@@ -46,6 +47,7 @@ export function prepareFixtureWorkspace(parent = tmpdir(), name?: string): strin
     garbage[i] = x & 0xff;
   }
   writeFileSync(join(dir, FIXTURE.corruptModel), garbage);
+  perturbedCopy(join(ROOT, 'examples', 'lenet5.onnx'), dir, FIXTURE.inaccurateModel, 1);
   writeFileSync(join(dir, FIXTURE.advisorFile), ADVISOR_FIXTURE.source);
   mkdirSync(join(dir, '.vscode'));
   writeFileSync(join(dir, '.vscode', 'latency.json'), `${JSON.stringify(FIXTURE_CONFIG, null, 2)}\n`);

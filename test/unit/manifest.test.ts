@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { RULES } from '../../src/advisors/registry';
 import { DEFAULT_RULE_OPTIONS } from '../../src/advisors/rule';
+import { DEFAULT_ACCURACY_THRESHOLD } from '../../src/core/accuracy';
 import { DEFAULT_CONFIG, parseConfigLayer } from '../../src/core/config';
 
 const ROOT = join(__dirname, '..', '..');
@@ -37,6 +38,8 @@ test('setting defaults are the core defaults', () => {
     'latency.cpuAffinity': DEFAULT_CONFIG.cpuAffinity === null ? '' : DEFAULT_CONFIG.cpuAffinity.join(','),
     // Read by the extension host alone (run history), not part of the benchmark config.
     'latency.history.save': true,
+    // The A/B accuracy check's default, as the core and the CLI use it.
+    'latency.accuracy.threshold': DEFAULT_ACCURACY_THRESHOLD,
   };
   for (const [k, v] of Object.entries(DEFAULT_CONFIG.session)) flat[`latency.session.${k}`] = v;
   for (const [k, v] of Object.entries(DEFAULT_CONFIG.stopping)) flat[`latency.stopping.${k}`] = v;

@@ -26,6 +26,8 @@ export const FIXTURE = {
   longModel: 'soak.onnx',
   /** Bytes that are no protobuf, let alone a model. */
   corruptModel: 'bad.onnx',
+  /** lenet5 with every weight scaled by (1 + N(0, 1)): loads and runs, answers differently (a broken quantisation). */
+  inaccurateModel: 'broken-int8.onnx',
   /** A Python benchmark that times a request with the wall clock (LAT001, twice, one safe fix). */
   advisorFile: 'bench_server.py',
 } as const;

@@ -127,3 +127,36 @@ describe('Latency Runs view and comparisons', () => {
     assert.ok(!after.some((n) => n.run.id === victim.run.id));
   });
 });
+
+describe('Latency: Compare Two Models (A/B)', () => {
+  it('a copy with broken weights: both models measured interleaved, the panel shows the comparison with a failed accuracy check', async () => {
+    const api = await activeApi();
+    const { iterations } = await fixtureConfig();
+    const shown = await api.ab.run(fixtureFile(FIXTURE.model), fixtureFile(FIXTURE.inaccurateModel));
+    assert.ok(shown, 'the A/B ran');
+    assert.equal(shown.outcome.status, 'completed', JSON.stringify(shown.outcome).slice(0, 300));
+    const c = api.lastComparison;
+    assert.ok(c);
+    assert.equal(c, shown.comparison);
+    assert.equal(c.source, 'ab');
+    assert.equal(api.lastResult?.target.name, FIXTURE.inaccurateModel, 'the panel shows the candidate');
+    assert.equal(c.base.result.target.name, FIXTURE.model);
+    assert.equal(c.comparison.n.base, iterations);
+    assert.equal(c.comparison.n.candidate, iterations);
+    assert.ok(c.accuracy, 'the output agreement travels to the panel');
+    assert.equal(c.accuracy.pass, false, JSON.stringify(c.accuracy.outputs));
+    assert.deepEqual(
+      (await runNodes()).slice(0, 2).map((n) => n.run.label).sort(),
+      [`A/B base (vs ${FIXTURE.inaccurateModel})`, `A/B candidate (vs ${FIXTURE.model})`],
+      'both sides are saved to the history',
+    );
+  });
+
+  it('the same model under two names agrees exactly', async () => {
+    const api = await activeApi();
+    const shown = await api.ab.run(fixtureFile(FIXTURE.model), fixtureFile(FIXTURE.longModel));
+    assert.equal(shown?.outcome.status, 'completed');
+    assert.equal(api.lastComparison?.accuracy?.pass, true);
+    assert.ok(api.lastComparison?.accuracy?.outputs.every((o) => o.maxAbsError === 0));
+  });
+});

@@ -21,7 +21,7 @@ describe('Latency: Run Benchmark', () => {
 
     assert.equal(api.lastResult, outcome.result, 'the API exposes the result the command returned');
     assert.equal(api.statusBarText, `$(pulse) p50 ${formatMs(outcome.result.summary!.p50Ms)}`);
-    const tabs = await waitForResultsTabs(1);
+    const tabs = await waitForResultsTabs(1, 10_000, 'Latency: lenet5.onnx');
     assert.equal(tabs[0]?.label, 'Latency: lenet5.onnx');
 
     // Saved to the folder's run history, as a file that reads back as this run.

@@ -48,17 +48,20 @@ export function resultsTabs(): vscode.Tab[] {
 
 /**
  * The workbench's tab model reaches the extension host after the fact: a panel created by a
- * command is not yet among `tabGroups` when the command returns. Waits for the change event.
+ * command is not yet among `tabGroups` when the command returns, and a reused panel's new title
+ * arrives later too. Waits for the change event until there are `count` tabs (one of them
+ * titled `label`, when given).
  */
-export async function waitForResultsTabs(count: number, timeoutMs = 10_000): Promise<vscode.Tab[]> {
-  if (resultsTabs().length === count) return resultsTabs();
+export async function waitForResultsTabs(count: number, timeoutMs = 10_000, label?: string): Promise<vscode.Tab[]> {
+  const done = () => resultsTabs().length === count && (label === undefined || resultsTabs().some((t) => t.label === label));
+  if (done()) return resultsTabs();
   return new Promise<vscode.Tab[]>((resolve, reject) => {
     const timer = setTimeout(() => {
       sub.dispose();
-      reject(new Error(`expected ${count} results panel tab(s) within ${timeoutMs} ms, found ${resultsTabs().length}`));
+      reject(new Error(`expected ${count} results panel tab(s)${label ? ` titled ${label}` : ''} within ${timeoutMs} ms, found ${JSON.stringify(resultsTabs().map((t) => t.label))}`));
     }, timeoutMs);
     const sub = vscode.window.tabGroups.onDidChangeTabs(() => {
-      if (resultsTabs().length !== count) return;
+      if (!done()) return;
       clearTimeout(timer);
       sub.dispose();
       resolve(resultsTabs());
