@@ -34,7 +34,9 @@ export async function readTensorFile(file: string, baseDir: string | undefined, 
   const fail = (reason: string, hint: string): never => {
     throw forInput === undefined ? new TensorFileError(file, reason, hint) : new InputSynthesisError(forInput, `tensor file "${file}" ${reason}`, hint);
   };
-  const where = `Relative paths are resolved against ${baseDir ?? 'the current directory'} (the workspace folder or the config file's folder for .vscode/latency.json and settings, the current directory for --input/--inputs)`;
+  const where = baseDir
+    ? `Check the path: in .vscode/latency.json, a --config file and settings, relative paths are resolved against ${baseDir}`
+    : `Check the path: --input/--inputs paths are resolved against the current directory (${process.cwd()})`;
   let stat;
   try {
     stat = await fs.stat(absolutePath);
@@ -73,7 +75,8 @@ function formatOf(file: string, head: Buffer): 'npy' | 'json' | undefined {
   const ext = path.extname(file).toLowerCase();
   if (ext === '.npy') return 'npy';
   if (ext === '.json') return 'json';
-  if (head.subarray(0, NPY_MAGIC.length).equals(NPY_MAGIC)) return 'npy';
+  // A zip (an .npz of several arrays) goes to the .npy reader, which says what it is and what to do.
+  if (head.subarray(0, NPY_MAGIC.length).equals(NPY_MAGIC) || head.subarray(0, 2).toString('latin1') === 'PK') return 'npy';
   return /^\s*[[{]/.test(head.toString('utf8')) ? 'json' : undefined;
 }
 
