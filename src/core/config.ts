@@ -11,12 +11,25 @@ export interface InputOverride {
   value?: number | boolean | string;
   /** [low, high) for generated values. */
   range?: [number, number];
+  /** A .npy or JSON tensor file with this input's values (and so its shape); excludes value and range. */
+  file?: string;
+  /** The absolute folder `file` is relative to; absent: the current directory (CLI flags). */
+  baseDir?: string;
+}
+
+/** A JSON tensor file holding several inputs by name (--inputs, inputs.files). */
+export interface TensorFileRef {
+  path: string;
+  /** As for InputOverride.baseDir. */
+  baseDir?: string;
 }
 
 export interface InputsConfig {
   defaultDimension: number;
   dimensions: Record<string, number>;
   overrides: Record<string, InputOverride>;
+  /** Multi-input tensor files; an input's own `file` override takes precedence over them. */
+  files?: TensorFileRef[];
 }
 
 export interface BenchmarkConfig {
@@ -40,6 +53,7 @@ export interface ConfigLayer {
     defaultDimension?: number;
     dimensions?: Record<string, number>;
     overrides?: Record<string, InputOverride>;
+    files?: TensorFileRef[];
   };
   stopping?: Partial<StoppingRule>;
   cvTarget?: number;
@@ -113,6 +127,8 @@ export function mergeConfig(...layers: ConfigLayer[]): BenchmarkConfig {
       if (layer.inputs.defaultDimension !== undefined) out.inputs.defaultDimension = layer.inputs.defaultDimension;
       Object.assign(out.inputs.dimensions, layer.inputs.dimensions ?? {});
       Object.assign(out.inputs.overrides, layer.inputs.overrides ?? {});
+      // Every layer's files apply (an input named in two of them is an error when they are read).
+      if (layer.inputs.files?.length) out.inputs.files = [...(out.inputs.files ?? []), ...layer.inputs.files.map((f) => ({ ...f }))];
     }
   }
   return out;
@@ -288,6 +304,10 @@ function parseInputs(raw: unknown, issue: IssueFn): NonNullable<ConfigLayer['inp
           if (parsed) out.overrides[name] = parsed;
         }
         break;
+      case 'files':
+        if (Array.isArray(v) && v.every((f) => typeof f === 'string' && f.trim() !== '')) out.files = (v as string[]).map((path) => ({ path }));
+        else issue(['inputs', key], 'must be a list of JSON tensor file paths, e.g. ["data/inputs.json"]');
+        break;
       default:
         issue(['inputs', key], `unknown inputs option "${key}"`);
     }
@@ -297,7 +317,7 @@ function parseInputs(raw: unknown, issue: IssueFn): NonNullable<ConfigLayer['inp
 
 function parseOverride(raw: unknown, path: string[], issue: IssueFn): InputOverride | undefined {
   if (!isObj(raw)) {
-    issue(path, 'expected an object with "shape", "value" or "range"');
+    issue(path, 'expected an object with "shape", "value", "range" or "file"');
     return undefined;
   }
   const out: InputOverride = {};
@@ -327,12 +347,37 @@ function parseOverride(raw: unknown, path: string[], issue: IssueFn): InputOverr
           ok = false;
         }
         break;
+      case 'file':
+        if (typeof v === 'string' && v.trim() !== '') out.file = v;
+        else {
+          issue([...path, key], 'must be the path of a .npy or JSON tensor file, e.g. "data/input.npy"');
+          ok = false;
+        }
+        break;
       default:
-        issue([...path, key], `unknown override option "${key}" (expected shape, value or range)`);
+        issue([...path, key], `unknown override option "${key}" (expected shape, value, range or file)`);
         ok = false;
     }
   }
+  if (out.file !== undefined && (out.value !== undefined || out.range !== undefined)) {
+    // A shape may stay (it is checked against the file); values cannot come from two places.
+    issue([...path, out.value !== undefined ? 'value' : 'range'], `cannot be set with "file": the file gives the values (keep "file" or "${out.value !== undefined ? 'value' : 'range'}", not both)`);
+    ok = false;
+  }
   return ok ? out : undefined;
+}
+
+/**
+ * `layer` with its relative tensor-file paths anchored at `baseDir` (the workspace folder, or the
+ * config file's); paths already anchored keep theirs. The paths themselves stay as the user wrote
+ * them, so a run's plan shows the same "data/x.npy" on every machine.
+ */
+export function withBaseDir(layer: ConfigLayer, baseDir: string): ConfigLayer {
+  const inputs = layer.inputs;
+  if (!inputs?.overrides && !inputs?.files) return layer;
+  const overrides = inputs.overrides && Object.fromEntries(Object.entries(inputs.overrides).map(([name, o]) => [name, o.file !== undefined && o.baseDir === undefined ? { ...o, baseDir } : o]));
+  const files = inputs.files?.map((f) => (f.baseDir === undefined ? { ...f, baseDir } : f));
+  return { ...layer, inputs: { ...inputs, ...(overrides ? { overrides } : {}), ...(files ? { files } : {}) } };
 }
 
 /**

@@ -5,6 +5,7 @@
 import type { InputOverride, InputsConfig } from './config';
 import { mulberry32 } from './random';
 import type { ElementType, InputPlan } from './result';
+import type { SuppliedInput } from './tensorFile';
 
 /** What onnxruntime reports for one input (InferenceSession.inputMetadata). */
 export interface InputMetadata {
@@ -52,11 +53,57 @@ const BATCH_NAME = /batch|^n$/i;
 const DEFAULT_INT_RANGE: [number, number] = [0, 2];
 const DEFAULT_FLOAT_RANGE: [number, number] = [0, 1];
 
-export function planInputs(inputs: readonly InputMetadata[], config: InputsConfig): InputPlan[] {
-  return inputs.map((meta, index) => planInput(meta, index, config));
+/**
+ * `supplied`: inputs read from the user's tensor files (tensorFile.fitTensor); they are fed as
+ * read, and the sizes they give symbolic dimensions are used for every other input sharing them
+ * (an attention mask follows the token ids' sequence length).
+ */
+export function planInputs(inputs: readonly InputMetadata[], config: InputsConfig, supplied: ReadonlyMap<string, SuppliedInput> = new Map()): InputPlan[] {
+  const bound = boundDimensions(inputs, supplied);
+  return inputs.map((meta, index) => {
+    const file = supplied.get(meta.name);
+    return file ? planFromFile(meta, file, config) : planInput(meta, index, config, bound);
+  });
 }
 
-function planInput(meta: InputMetadata, index: number, config: InputsConfig): InputPlan {
+interface Bound {
+  size: number;
+  input: string;
+  path: string;
+}
+
+function boundDimensions(inputs: readonly InputMetadata[], supplied: ReadonlyMap<string, SuppliedInput>): Map<string, Bound> {
+  const bound = new Map<string, Bound>();
+  // Model order, so the first file named in an error is the first input the user sees.
+  for (const meta of inputs) {
+    const file = supplied.get(meta.name);
+    if (!file) continue;
+    for (const [symbol, size] of Object.entries(file.bindings)) {
+      const earlier = bound.get(symbol);
+      if (earlier && earlier.size !== size) {
+        throw new InputSynthesisError(
+          meta.name,
+          `"${file.fill.path}" gives dimension "${symbol}" size ${size}, but "${earlier.path}" (input "${earlier.input}") gives it ${earlier.size}`,
+          `Every input sharing "${symbol}" must have the same size there: use files whose shapes agree`,
+        );
+      }
+      bound.set(symbol, { size, input: meta.name, path: file.fill.path });
+    }
+  }
+  return bound;
+}
+
+function planFromFile(meta: InputMetadata, file: SuppliedInput, config: InputsConfig): InputPlan {
+  const notes = [...file.notes];
+  const override = config.overrides[meta.name];
+  // Only reachable when the data comes from a multi-input file: one override cannot hold both.
+  if (override && !override.file && (override.value !== undefined || override.range)) {
+    notes.push(`${override.value !== undefined ? 'value' : 'range'} override not applied: the values come from the file`);
+  }
+  return { name: meta.name, type: file.type, shape: [...file.shape], declaredShape: [...(meta.shape ?? [])], fill: file.fill, notes };
+}
+
+function planInput(meta: InputMetadata, index: number, config: InputsConfig, bound: ReadonlyMap<string, Bound>): InputPlan {
   const { name } = meta;
   const howToOverride = `Set "inputs.overrides.${name}" in .vscode/latency.json (or latency.inputs.overrides in settings)`;
   if (!meta.isTensor) {
@@ -67,9 +114,13 @@ function planInput(meta: InputMetadata, index: number, config: InputsConfig): In
     throw new InputSynthesisError(name, `has element type ${meta.type ?? 'unknown'}, which onnxruntime-node cannot feed from JavaScript`, `Supported types: ${FEEDABLE_TYPES.join(', ')}`);
   }
   const override: InputOverride = config.overrides[name] ?? {};
+  if (override.file !== undefined) {
+    // The profiler reads every named file before planning; reaching here means a caller skipped that.
+    throw new InputSynthesisError(name, `is to be read from "${override.file}", but that file was not loaded`, 'Plan with the inputs the profiler read (profiler/inputFiles.ts)');
+  }
   const declared = [...(meta.shape ?? [])];
   const notes: string[] = [];
-  const shape = resolveShape(name, declared, override, config, notes, howToOverride);
+  const shape = resolveShape(name, declared, override, config, bound, notes, howToOverride);
   const count = shape.reduce((a, b) => a * b, 1);
   if (count > MAX_ELEMENTS) {
     throw new InputSynthesisError(name, `shape [${shape.join(', ')}] has ${count.toLocaleString('en-US')} elements`, `${howToOverride} with a smaller shape, or lower latency.inputs.defaultDimension`);
@@ -78,12 +129,12 @@ function planInput(meta: InputMetadata, index: number, config: InputsConfig): In
   return { name, type, shape, declaredShape: declared, fill, notes };
 }
 
-function resolveShape(name: string, declared: Array<number | string>, override: InputOverride, config: InputsConfig, notes: string[], how: string): number[] {
+function resolveShape(name: string, declared: Array<number | string>, override: InputOverride, config: InputsConfig, bound: ReadonlyMap<string, Bound>, notes: string[], how: string): number[] {
   if (override.shape) {
     if (declared.length > 0 && override.shape.length !== declared.length) {
       throw new InputSynthesisError(name, `shape override [${override.shape.join(', ')}] has rank ${override.shape.length} but the model declares rank ${declared.length} [${declared.map(showDim).join(', ')}]`, how);
     }
-    const shape = override.shape.map((d, i) => (typeof d === 'number' ? d : resolveSymbol(d, i, config, notes)));
+    const shape = override.shape.map((d, i) => (typeof d === 'number' ? d : resolveSymbol(d, i, config, bound, notes)));
     declared.forEach((d, i) => {
       if (isFixed(d) && shape[i] !== d) {
         throw new InputSynthesisError(name, `shape override [${shape.join(', ')}] sets dimension ${i} to ${shape[i]}, but the model fixes it at ${d}`, how);
@@ -93,7 +144,7 @@ function resolveShape(name: string, declared: Array<number | string>, override: 
     return shape;
   }
   if (declared.length === 0) notes.push('declared shape [] (a scalar, or a rank the model leaves unknown: set a shape override if it expects a tensor)');
-  return declared.map((d, i) => (isFixed(d) ? d : resolveSymbol(typeof d === 'string' ? d : '', i, config, notes)));
+  return declared.map((d, i) => (isFixed(d) ? d : resolveSymbol(typeof d === 'string' ? d : '', i, config, bound, notes)));
 }
 
 /** onnxruntime reports unnamed or unknown dims as -1 (or as an empty name). */
@@ -106,8 +157,13 @@ function showDim(d: number | string): string {
   return d === '' ? '?' : JSON.stringify(d);
 }
 
-function resolveSymbol(symbol: string, position: number, config: InputsConfig, notes: string[]): number {
+function resolveSymbol(symbol: string, position: number, config: InputsConfig, bound: ReadonlyMap<string, Bound>, notes: string[]): number {
   const label = symbol === '' ? `dim ${position} (unnamed)` : `"${symbol}"`;
+  const fromFile = symbol === '' ? undefined : bound.get(symbol);
+  if (fromFile) {
+    notes.push(`${label} → ${fromFile.size} (from ${fromFile.path}, fed to "${fromFile.input}")`);
+    return fromFile.size;
+  }
   if (symbol !== '' && config.dimensions[symbol] !== undefined) {
     const size = config.dimensions[symbol] as number;
     notes.push(`${label} → ${size} (inputs.dimensions)`);

@@ -1,8 +1,9 @@
 // Reads the benchmark configuration a user sees in VS Code: settings (latency.*), then
 // `.vscode/latency.json` of the model's workspace folder. Validation lives in the pure core.
 
+import * as path from 'path';
 import * as vscode from 'vscode';
-import { ConfigError, mergeConfig, parseConfigLayer, type BenchmarkConfig, type ConfigLayer } from '../core/config';
+import { ConfigError, mergeConfig, parseConfigLayer, withBaseDir, type BenchmarkConfig, type ConfigLayer } from '../core/config';
 import { WORKSPACE_CONFIG_PATH, ensureInputOverride, locateInConfig, parseWorkspaceConfigText } from '../core/configFile';
 
 const TEMPLATE = `{
@@ -15,7 +16,9 @@ const TEMPLATE = `{
   "inputs": {
     // Sizes for symbolic dimensions, by name, e.g. "sequence": 128
     "dimensions": {},
-    // Per input: "shape", a constant "value", or a "range" for generated values
+    // Per input: "shape", a constant "value", a "range" for generated values,
+    // or a "file" (.npy or JSON tensor, relative to this workspace folder), e.g.
+    // "pixel_values": { "file": "data/image.npy" }
     "overrides": {}
   }
 }
@@ -69,16 +72,19 @@ async function readText(uri: vscode.Uri): Promise<string | undefined> {
 /** Throws ConfigError listing every problem, so the user fixes them in one go. */
 export async function loadBenchmarkConfig(model: vscode.Uri): Promise<BenchmarkConfig> {
   const settings = settingsLayer(model);
-  const layers = [settings.layer];
-  const issues = [...settings.issues];
   const folder = vscode.workspace.getWorkspaceFolder(model);
+  // Tensor files are named relative to the workspace folder; a model outside any folder has only
+  // settings, and its own folder is the one place a relative path can sensibly mean.
+  const baseDir = folder ? folder.uri.fsPath : path.dirname(model.fsPath);
+  const layers = [withBaseDir(settings.layer, baseDir)];
+  const issues = [...settings.issues];
   if (folder) {
     const uri = configFileUri(folder);
     const text = await readText(uri);
     if (text !== undefined) {
       const rel = vscode.workspace.asRelativePath(model, false);
       const parsed = parseWorkspaceConfigText(text, WORKSPACE_CONFIG_PATH, rel);
-      layers.push(...parsed.layers);
+      layers.push(...parsed.layers.map((l) => withBaseDir(l, baseDir)));
       issues.push(...parsed.issues);
     }
   }

@@ -26,6 +26,10 @@ Options:
       --range NAME=LO:HI        generated values in [LO, HI)
       --dim SYMBOL=N            size of a symbolic dimension, e.g. --dim sequence=128
       --default-dim N           size of other symbolic dimensions (default 32)
+      --input NAME=FILE         feed an input from a .npy or JSON tensor file, to both models
+                                (repeatable; no --value/--range for that input)
+      --inputs FILE             a JSON tensor file of several inputs, {"name": nested lists, ...}
+                                (repeatable; paths relative to the current directory)
   -t, --threads N               onnxruntime intra-op threads, both sessions (0 = onnxruntime decides)
       --inter-threads N, --opt-level L, --execution-mode M, --ep LIST   as for latency bench
       --cpus LIST               pin the benchmark to CPUs, e.g. 2,3 or 0-3

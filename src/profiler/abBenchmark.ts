@@ -11,12 +11,12 @@ import * as path from 'path';
 import type * as Ort from 'onnxruntime-node';
 import { compareOutputs, failedAgreement, type AccuracyReport, type OutputAgreement, type OutputPair } from '../core/accuracy';
 import type { BenchmarkConfig } from '../core/config';
-import { InputSynthesisError, planInputs, type InputMetadata } from '../core/inputSynthesis';
+import type { InputMetadata } from '../core/inputSynthesis';
 import { ResultAssembler, type RunHeader } from '../core/resultAssembler';
 import type { BenchmarkResult, InputPlan, RunConfig, StopReason } from '../core/result';
 import { BenchmarkError } from './benchmarkError';
 import { collectEnvironment } from './environment';
-import { checkModelFile, makeFeeds, modelLoadError, prepareMachine, targetOf } from './onnxBenchmark';
+import { checkModelFile, modelLoadError, planFeeds, prepareMachine, targetOf } from './onnxBenchmark';
 import { loadOrt, toSessionOptions } from './ort';
 import { explainRejection } from './rejection';
 import { TelemetrySampler, type RunPosition } from './telemetry';
@@ -86,16 +86,8 @@ export async function runAbBenchmark(opts: AbOptions, events: AbEvents): Promise
       throw modelLoadError(paths.base, err, config);
     }
     try {
-      try {
-        plans = planInputs(primer.inputMetadata as readonly InputMetadata[], config.inputs);
-      } catch (err) {
-        if (err instanceof InputSynthesisError) {
-          throw new BenchmarkError(err.message, { kind: 'inputSynthesis', inputName: err.inputName, hint: err.hint });
-        }
-        throw err;
-      }
       // One feeds object for both sides, so any difference in output or time is the model's alone.
-      feeds = makeFeeds(ort, plans);
+      ({ plans, feeds } = await planFeeds(ort, primer.inputMetadata as readonly InputMetadata[], config.inputs));
       try {
         await primer.run(feeds);
       } catch (err) {

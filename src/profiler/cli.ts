@@ -3,7 +3,7 @@
 
 import { existsSync, promises as fs } from 'fs';
 import * as path from 'path';
-import { ConfigError, mergeConfig, type BenchmarkConfig, type ConfigLayer } from '../core/config';
+import { ConfigError, mergeConfig, withBaseDir, type BenchmarkConfig, type ConfigLayer } from '../core/config';
 import { WORKSPACE_CONFIG_PATH, parseWorkspaceConfigText } from '../core/configFile';
 import { formatMs } from '../core/format';
 import { renderTextReport } from '../core/report';
@@ -186,7 +186,8 @@ async function resolveConfig(args: Pick<BenchArgs, 'configPath' | 'modelPath' | 
     const rel = path.relative(root, path.resolve(args.modelPath)).split(path.sep).join('/');
     const parsed = parseWorkspaceConfigText(text, configPath, rel);
     if (parsed.issues.length) throw new ConfigError(parsed.issues);
-    layers.push(...parsed.layers);
+    // Tensor-file paths in it are relative to the same folder, as the extension reads them.
+    layers.push(...parsed.layers.map((l) => withBaseDir(l, root)));
   }
   return mergeConfig(...layers, args.layer);
 }

@@ -31,6 +31,11 @@ Bench options:
       --range NAME=LO:HI    generated values in [LO, HI), e.g. --range input_ids=0:30522
       --dim SYMBOL=N        size of a symbolic dimension, e.g. --dim sequence=128
       --default-dim N       size of other symbolic dimensions (default 32)
+      --input NAME=FILE     feed an input from a .npy or JSON tensor file (repeatable); the
+                            file gives the shape, so no --value/--range for that input
+      --inputs FILE         a JSON tensor file of several inputs, {"name": nested lists, ...}
+                            (repeatable); an input's own --input wins. Paths are relative to
+                            the current directory; inputs without a file are synthesized
   -t, --threads N           onnxruntime intra-op threads (0 = onnxruntime decides)
       --inter-threads N     onnxruntime inter-op threads
       --opt-level L         graph optimization: ${OPTIMIZATION_LEVELS.join(' | ')}
@@ -194,10 +199,12 @@ export const INPUT_OPTIONS = {
   range: { type: 'string', multiple: true },
   dim: { type: 'string', multiple: true },
   'default-dim': { type: 'string' },
+  input: { type: 'string', multiple: true },
+  inputs: { type: 'string', multiple: true },
 } as const;
 
 type SessionValues = Partial<Record<keyof typeof SESSION_OPTIONS, string>>;
-type InputValues = { shape?: string[]; value?: string[]; range?: string[]; dim?: string[]; 'default-dim'?: string };
+type InputValues = { shape?: string[]; value?: string[]; range?: string[]; dim?: string[]; 'default-dim'?: string; input?: string[]; inputs?: string[] };
 
 /** The session part of a config layer from SESSION_OPTIONS' values; undefined when none was given. */
 export function sessionLayer(v: SessionValues): ConfigLayer['session'] {
@@ -236,6 +243,19 @@ export function inputsLayer(v: InputValues): ConfigLayer['inputs'] {
     if (!m || !(Number(m[1]) < Number(m[2]))) throw new UsageError(`--range ${s}: expected NAME=LOW:HIGH with LOW < HIGH`);
     override(name).range = [Number(m[1]), Number(m[2])];
   }
+  for (const s of v.input ?? []) {
+    const [name, file] = pair('--input', s);
+    if (file === '') throw new UsageError(`--input ${s}: expected NAME=FILE (a .npy or JSON tensor file)`);
+    const o = override(name);
+    if (o.file !== undefined) throw new UsageError(`--input ${name} is given twice ("${o.file}" and "${file}")`);
+    // The file gives the values; a generated fill for the same input would be silently ignored.
+    if (o.value !== undefined || o.range !== undefined) throw new UsageError(`--input ${name}=${file}: the file gives "${name}"'s values, so --value/--range cannot be set for it too`);
+    o.file = file;
+  }
+  const files = (v.inputs ?? []).map((path) => {
+    if (path === '') throw new UsageError('--inputs expects a JSON tensor file');
+    return { path };
+  });
   const dimensions: Record<string, number> = {};
   for (const s of v.dim ?? []) {
     const [name, raw] = pair('--dim', s);
@@ -245,6 +265,7 @@ export function inputsLayer(v: InputValues): ConfigLayer['inputs'] {
   if (v['default-dim'] !== undefined) inputs.defaultDimension = int('--default-dim', v['default-dim'], 1);
   if (Object.keys(dimensions).length) inputs.dimensions = dimensions;
   if (Object.keys(overrides).length) inputs.overrides = overrides;
+  if (files.length) inputs.files = files;
   return Object.keys(inputs).length ? inputs : undefined;
 }
 

@@ -5,8 +5,9 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import type * as Ort from 'onnxruntime-node';
-import type { BenchmarkConfig } from '../core/config';
-import { InputSynthesisError, generateData, planInputs, type InputMetadata } from '../core/inputSynthesis';
+import type { BenchmarkConfig, InputsConfig } from '../core/config';
+import { InputSynthesisError, generateData, planInputs, type InputData, type InputMetadata } from '../core/inputSynthesis';
+import { TensorFileError } from '../core/tensorFile';
 import type { ProgressParams } from '../core/profilerProtocol';
 import { AdaptiveStopper } from '../core/adaptiveStop';
 import { ResultAssembler, type RunHeader } from '../core/resultAssembler';
@@ -15,6 +16,7 @@ import type { SystemSnapshot } from '../core/system';
 import { pinToCpus } from './affinity';
 import { BenchmarkError } from './benchmarkError';
 import { collectEnvironment } from './environment';
+import { loadSuppliedInputs } from './inputFiles';
 import { explainRejection } from './rejection';
 import { loadOrt, toSessionOptions } from './ort';
 import { readModelParameters } from './modelParameters';
@@ -64,16 +66,7 @@ export async function runOnnxBenchmark(opts: BenchmarkOptions, events: Benchmark
   log('info', `loaded ${modelPath} in ${loadMs.toFixed(1)} ms`);
 
   try {
-    let plans: InputPlan[];
-    try {
-      plans = planInputs(session.inputMetadata as readonly InputMetadata[], config.inputs);
-    } catch (err) {
-      if (err instanceof InputSynthesisError) {
-        throw new BenchmarkError(err.message, { kind: 'inputSynthesis', inputName: err.inputName, hint: err.hint });
-      }
-      throw err;
-    }
-    const feeds = makeFeeds(ort, plans);
+    const { plans, feeds } = await planFeeds(ort, session.inputMetadata as readonly InputMetadata[], config.inputs);
     const runConfig: RunConfig = {
       iterations: config.iterations,
       warmup: config.warmup,
@@ -240,10 +233,34 @@ export function modelLoadError(modelPath: string, err: unknown, config: Benchmar
   });
 }
 
-export function makeFeeds(ort: typeof Ort, plans: readonly InputPlan[]): Record<string, Ort.Tensor> {
+/**
+ * The inputs to feed: tensor files the config names are read and checked, the rest synthesized.
+ * Bench and ab both plan here, so both feed a file's tensor the same way.
+ */
+export async function planFeeds(ort: typeof Ort, metadata: readonly InputMetadata[], inputs: InputsConfig): Promise<{ plans: InputPlan[]; feeds: Record<string, Ort.Tensor> }> {
+  let plans: InputPlan[];
+  const data = new Map<string, InputData>();
+  try {
+    const supplied = await loadSuppliedInputs(metadata, inputs);
+    for (const [name, s] of supplied) data.set(name, s.data);
+    plans = planInputs(metadata, inputs, supplied);
+  } catch (err) {
+    if (err instanceof InputSynthesisError) {
+      throw new BenchmarkError(err.message, { kind: 'inputSynthesis', inputName: err.inputName, hint: err.hint });
+    }
+    if (err instanceof TensorFileError) {
+      throw new BenchmarkError(err.message, { kind: 'inputSynthesis', ...(err.inputName ? { inputName: err.inputName } : {}), hint: err.hint });
+    }
+    throw err;
+  }
+  return { plans, feeds: makeFeeds(ort, plans, data) };
+}
+
+/** `data`: the elements of inputs read from files, by name; every other plan is generated. */
+export function makeFeeds(ort: typeof Ort, plans: readonly InputPlan[], data: ReadonlyMap<string, InputData> = new Map()): Record<string, Ort.Tensor> {
   const feeds: Record<string, Ort.Tensor> = {};
   for (const plan of plans) {
-    feeds[plan.name] = new ort.Tensor(plan.type, generateData(plan) as never, plan.shape);
+    feeds[plan.name] = new ort.Tensor(plan.type, (data.get(plan.name) ?? generateData(plan)) as never, plan.shape);
   }
   return feeds;
 }

@@ -34,6 +34,17 @@ test('gate, accuracy threshold and JSON', () => {
   assert.equal(parseAbArgs(['a', 'b', '--fail-on-regression', '0.1']).failOnRegression, 0.1);
 });
 
+test('ab takes the same tensor-file flags as bench, fed to both models; its help says so', () => {
+  const argv = ['--input', 'input=x.npy', '--inputs', 'all.json'];
+  const ab = parseAbArgs(['a.onnx', 'b.onnx', ...argv]);
+  const bench = parseCli(['bench', 'a.onnx', ...argv]);
+  if (bench.command === 'bench') assert.deepEqual(ab.layer, bench.layer);
+  assert.deepEqual(ab.layer.inputs, { overrides: { input: { file: 'x.npy' } }, files: [{ path: 'all.json' }] });
+  assert.throws(() => parseAbArgs(['a', 'b', '--input', 'x=a.npy', '--value', 'x=1']), /cannot be set for it too/);
+  assert.match(AB_USAGE, /--input NAME=FILE +feed an input from a \.npy or JSON tensor file, to both models/);
+  assert.match(AB_USAGE, /--inputs FILE +a JSON tensor file of several inputs/);
+});
+
 test('bad values are usage errors naming the flag', () => {
   assert.throws(() => parseAbArgs(['a', 'b', '--fail-on-regression', '5']), /--fail-on-regression expects a fraction like 1% or 0\.01, got "5"/);
   assert.throws(() => parseAbArgs(['a', 'b', '--fail-on-regression', '0%']), /--fail-on-regression expects/);

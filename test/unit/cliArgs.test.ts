@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { UsageError, parseCli } from '../../src/profiler/cliArgs';
+import { USAGE, UsageError, parseCli } from '../../src/profiler/cliArgs';
 
 test('the documented example parses into a config layer', () => {
   const cmd = parseCli(['bench', 'model.onnx', '--iterations', '500', '--warmup', '20', '--shape', 'input=1x3x224x224', '--threads', '4', '--json', 'out.json']);
@@ -43,6 +43,28 @@ test('adaptive stopping, CV target and CPU pinning flags', () => {
 test('help and version', () => {
   assert.deepEqual(parseCli(['--help']), { command: 'help' });
   assert.deepEqual(parseCli(['-v']), { command: 'version' });
+});
+
+test('tensor files: --input NAME=FILE per input (a shape may come along), --inputs FILE for several', () => {
+  const cmd = parseCli(['bench', 'm.onnx', '--input', 'pixel_values=data/x.npy', '--input', 'ids=a=b.json', '--shape', 'pixel_values=1x3x8x8', '--inputs', 'all.json', '--inputs', 'more.json']);
+  assert.ok(cmd.command === 'bench');
+  if (cmd.command !== 'bench') return;
+  assert.deepEqual(cmd.layer.inputs, {
+    overrides: { pixel_values: { shape: [1, 3, 8, 8], file: 'data/x.npy' }, 'ids=a': { file: 'b.json' } },
+    files: [{ path: 'all.json' }, { path: 'more.json' }],
+  });
+  assert.match(USAGE, /--input NAME=FILE +feed an input from a \.npy or JSON tensor file/);
+  assert.match(USAGE, /--inputs FILE +a JSON tensor file of several inputs/);
+  for (const [argv, message] of [
+    [['--input', 'x=a.npy', '--value', 'x=1'], /--input x=a\.npy: the file gives "x"'s values, so --value\/--range cannot be set for it too/],
+    [['--range', 'x=0:2', '--input', 'x=a.npy'], /cannot be set for it too/],
+    [['--input', 'x=a.npy', '--input', 'x=b.npy'], /--input x is given twice \("a\.npy" and "b\.npy"\)/],
+    [['--input', 'a.npy'], /--input expects NAME=VALUE, got "a\.npy"/],
+    [['--input', 'x='], /--input x=: expected NAME=FILE/],
+    [['--inputs', ''], /--inputs expects a JSON tensor file/],
+  ] as Array<[string[], RegExp]>) {
+    assert.throws(() => parseCli(['bench', 'm.onnx', ...argv]), (e: unknown) => e instanceof UsageError && message.test(e.message), argv.join(' '));
+  }
 });
 
 test('bad arguments are usage errors that say what is wrong', () => {

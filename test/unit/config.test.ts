@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DEFAULT_CONFIG, layersFromWorkspaceFile, mergeConfig, parseAffinity, parseConfigLayer } from '../../src/core/config';
+import { DEFAULT_CONFIG, layersFromWorkspaceFile, mergeConfig, parseAffinity, parseConfigLayer, withBaseDir } from '../../src/core/config';
 import { ensureInputOverride, locateInConfig, parseWorkspaceConfigText } from '../../src/core/configFile';
 
 describe('config layers', () => {
@@ -77,6 +77,47 @@ describe('config layers', () => {
       'stopping.relativeHalfWidth',
     ]);
     assert.match(bad.issues.find((i) => i.path[0] === 'cpuAffinity')!.message, /taskset -c format/);
+  });
+
+  test('tensor files: a per-input "file" (with an agreeing shape allowed), and multi-input "files"', () => {
+    const { layer, issues } = parseConfigLayer(
+      { inputs: { overrides: { pixel_values: { file: 'data/x.npy' }, ids: { file: 'ids.json', shape: [1, 'seq'] } }, files: ['data/inputs.json'] } },
+      'latency.json',
+    );
+    assert.deepEqual(issues, []);
+    assert.deepEqual(layer.inputs?.overrides, { pixel_values: { file: 'data/x.npy' }, ids: { file: 'ids.json', shape: [1, 'seq'] } });
+    assert.deepEqual(layer.inputs?.files, [{ path: 'data/inputs.json' }]);
+  });
+
+  test('"file" excludes "value" and "range"; bad paths are issues with their path', () => {
+    const { layer, issues } = parseConfigLayer(
+      { inputs: { overrides: { a: { file: 'a.npy', value: 1 }, b: { file: 'b.npy', range: [0, 2] }, c: { file: '' }, d: { file: 3 } }, files: ['ok.json', ''] } },
+      'latency.json',
+    );
+    assert.deepEqual(
+      issues.map((i) => [i.path.join('.'), i.message]),
+      [
+        ['inputs.overrides.a.value', 'cannot be set with "file": the file gives the values (keep "file" or "value", not both)'],
+        ['inputs.overrides.b.range', 'cannot be set with "file": the file gives the values (keep "file" or "range", not both)'],
+        ['inputs.overrides.c.file', 'must be the path of a .npy or JSON tensor file, e.g. "data/input.npy"'],
+        ['inputs.overrides.d.file', 'must be the path of a .npy or JSON tensor file, e.g. "data/input.npy"'],
+        ['inputs.files', 'must be a list of JSON tensor file paths, e.g. ["data/inputs.json"]'],
+      ],
+    );
+    assert.deepEqual(layer.inputs?.overrides, {}, 'no half-valid override survives');
+  });
+
+  test('relative tensor paths are anchored where their layer was read; files from every layer apply', () => {
+    const fromFile = withBaseDir({ iterations: 3, inputs: { overrides: { x: { file: 'x.npy' }, y: { value: 1 } }, files: [{ path: 'all.json' }] } }, '/ws');
+    assert.deepEqual(fromFile.inputs?.overrides, { x: { file: 'x.npy', baseDir: '/ws' }, y: { value: 1 } });
+    assert.deepEqual(fromFile.inputs?.files, [{ path: 'all.json', baseDir: '/ws' }]);
+    assert.equal(withBaseDir(fromFile, '/other').inputs?.files?.[0]?.baseDir, '/ws', 'an anchored path keeps its folder');
+    const noFiles = { iterations: 3 };
+    assert.equal(withBaseDir(noFiles, '/ws'), noFiles);
+    const merged = mergeConfig(fromFile, { inputs: { overrides: { x: { file: 'other.npy' } }, files: [{ path: 'more.json' }] } });
+    assert.deepEqual(merged.inputs.overrides.x, { file: 'other.npy' }, "a later layer's override replaces the input's override whole");
+    assert.deepEqual(merged.inputs.files, [{ path: 'all.json', baseDir: '/ws' }, { path: 'more.json' }]);
+    assert.equal(mergeConfig().inputs.files, undefined);
   });
 
   test('per-model sections apply only to their model', () => {

@@ -54,7 +54,7 @@ test('every key the schema offers is one the parser accepts, and the other way r
     iterations: 5,
     warmup: 1,
     session: { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'basic', executionMode: 'parallel', executionProviders: ['cpu'] },
-    inputs: { defaultDimension: 8, dimensions: { s: 4 }, overrides: { x: { shape: [1, 's'], value: 1, range: [0, 2] } } },
+    inputs: { defaultDimension: 8, dimensions: { s: 4 }, overrides: { x: { shape: [1, 's'], value: 1, range: [0, 2] }, y: { file: 'y.npy' } }, files: ['inputs.json'] },
     stopping: { mode: 'adaptive', targetPercentile: 'p95', relativeHalfWidth: 0.02, maxIterations: 5000, maxSeconds: 10 },
     cvTarget: 0.01,
     cpuAffinity: '0-1',
@@ -62,7 +62,9 @@ test('every key the schema offers is one the parser accepts, and the other way r
   assert.deepEqual(Object.keys(d.modelSettings.properties).sort(), Object.keys(sample).sort());
   assert.deepEqual(Object.keys(d.session.properties).sort(), Object.keys(sample.session as object).sort());
   assert.deepEqual(Object.keys(d.inputs.properties).sort(), Object.keys(sample.inputs as object).sort());
-  assert.deepEqual(Object.keys(d.inputOverride.properties).sort(), ['range', 'shape', 'value']);
+  assert.deepEqual(Object.keys(d.inputOverride.properties).sort(), ['file', 'range', 'shape', 'value']);
+  const setting = pkg.contributes.configuration.properties['latency.inputs.overrides'].additionalProperties;
+  assert.deepEqual(Object.keys(setting.properties).sort(), Object.keys(d.inputOverride.properties).sort());
   assert.deepEqual(Object.keys(d.stopping.properties).sort(), Object.keys(sample.stopping as object).sort());
   assert.deepEqual(d.stopping.properties.mode.enum, ['fixed', 'adaptive']);
   assert.deepEqual(parseConfigLayer(sample, 'schema sample').issues, []);
