@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { combineRepeats, repeatRun, spreadOf, summarizeRepeats } from '../../src/core/repeats';
+import type { BenchmarkResult, RepeatRun } from '../../src/core/result';
+import type { TelemetrySample } from '../../src/core/system';
+import { makeResult } from '../support/resultFixture';
+
+const close = (actual: number, expected: number, what = '') => assert.ok(Math.abs(actual - expected) < 1e-9, `${what} ${actual} ≠ ${expected}`);
+
+test('spreadOf: (max − min) ÷ median', () => {
+  close(spreadOf([10, 10.5, 11]), 1 / 10.5);
+  close(spreadOf([11, 10, 10.5]), 1 / 10.5, 'order does not matter');
+  // Even count: median 2.5.
+  close(spreadOf([1, 2, 3, 4]), 3 / 2.5);
+  assert.equal(spreadOf([2]), 0, 'one value has nothing to differ from');
+  assert.equal(spreadOf([3, 3, 3]), 0);
+  assert.throws(() => spreadOf([]), RangeError);
+  assert.throws(() => spreadOf([0, 0, 1]), /median must be > 0/);
+  assert.throws(() => spreadOf([1, Number.NaN]), /finite/);
+});
+
+test('repeatRun: the figures of one finished run', () => {
+  const r = makeResult({ samplesMs: [1, 2, 3, 4, 5], coldStart: { loadMs: 120, firstMs: 30 } });
+  const run = repeatRun(r)!;
+  assert.equal(run.n, 5);
+  close(run.p50Ms, 3);
+  // Type 7: h = 4 · 0.99 = 3.96, so 4 + 0.96 · (5 − 4).
+  close(run.p99Ms, 4.96);
+  close(run.meanMs, 3);
+  // Sample stdev √2.5 over the mean 3.
+  close(run.cv, Math.sqrt(2.5) / 3);
+  assert.equal(run.loadMs, 120);
+  assert.equal(run.firstMs, 30);
+  assert.equal(repeatRun(makeResult({ samplesMs: [], summary: null })), null);
+});
+
+test('summarizeRepeats: spreads of the per-repeat p50 and p99', () => {
+  const run = (p50Ms: number, p99Ms: number): RepeatRun => ({ n: 100, p50Ms, p99Ms, meanMs: p50Ms, cv: 0.05, loadMs: 10, firstMs: 5 });
+  const repeats = summarizeRepeats([run(2.0, 3.0), run(2.1, 3.3), run(1.9, 3.6)]);
+  assert.equal(repeats.runs.length, 3);
+  close(repeats.spread.p50, 0.2 / 2.0);
+  close(repeats.spread.p99, 0.6 / 3.3);
+  assert.throws(() => summarizeRepeats([]), RangeError);
+});
+
+function repeat(samplesMs: number[], startedAt: string, extra: Partial<BenchmarkResult> = {}): BenchmarkResult {
+  const r = makeResult({ samplesMs, startedAt, finishedAt: startedAt, warmupSamplesMs: samplesMs.map((x) => x * 3) });
+  return { ...r, ...extra };
+}
+
+test('combineRepeats: samples concatenated in order, figures over all of them, cold start from the first', () => {
+  const a = repeat([1, 2, 3], '2026-11-26T10:00:00.000Z', { coldStart: { loadMs: 140, firstMs: 9, ratio: 4.5 }, memory: { peakRssBytes: 100 } });
+  const b = repeat([4, 5, 6], '2026-11-26T10:00:01.000Z', { coldStart: { loadMs: 20, firstMs: 7, ratio: 1.4 }, memory: { peakRssBytes: 300 } });
+  const c = repeat([7, 8, 9], '2026-11-26T10:00:02.000Z', { coldStart: { loadMs: 21, firstMs: 8, ratio: 1 }, memory: { peakRssBytes: 200 } });
+  const combined = combineRepeats([a, b, c], { planned: 3, cancelled: false });
+
+  assert.deepEqual(combined.samplesMs, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.equal(combined.summary!.n, 9);
+  close(combined.summary!.p50Ms, 5);
+  assert.deepEqual(combined.warmupSamplesMs, [3, 6, 9], "the first repeat's warm-up");
+  assert.equal(combined.coldStart.loadMs, 140);
+  assert.equal(combined.coldStart.firstMs, 9);
+  close(combined.coldStart.ratio!, 9 / 5);
+  assert.equal(combined.memory.peakRssBytes, 300, 'the largest peak');
+  assert.equal(combined.partial, false);
+  assert.equal(combined.partialReason, undefined);
+  assert.equal(combined.startedAt, a.startedAt);
+  assert.equal(combined.finishedAt, c.finishedAt);
+
+  const repeats = combined.repeats!;
+  assert.deepEqual(repeats.runs.map((r) => [r.n, r.p50Ms, r.loadMs, r.firstMs]), [
+    [3, 2, 140, 9],
+    [3, 5, 20, 7],
+    [3, 8, 21, 8],
+  ]);
+  close(repeats.spread.p50, (8 - 2) / 5);
+  // p99s: 2.98, 5.98, 8.98.
+  close(repeats.spread.p99, 6 / 5.98);
+});
+
+test("combineRepeats: throughput over the repeats' measured wall time, not their sum of samples", () => {
+  // Each repeat ran 3 inferences at 100/s: 30 ms of wall each, 90 ms in all.
+  const rs = [[1, 1, 1], [2, 2, 2], [3, 3, 3]].map((s, i) => {
+    const r = repeat(s, `2026-11-26T10:00:0${i}.000Z`);
+    return { ...r, summary: { ...r.summary!, throughputPerSec: 100 } };
+  });
+  close(combineRepeats(rs, { planned: 3, cancelled: false }).summary!.throughputPerSec, 9 / 0.09);
+});
+
+test('combineRepeats: a cancelled last repeat leaves a partial result that says what it kept', () => {
+  const rs = [repeat([1, 2, 3], '2026-11-26T10:00:00.000Z'), repeat([2, 3, 4], '2026-11-26T10:00:01.000Z')];
+  const combined = combineRepeats(rs, { planned: 5, cancelled: true });
+  assert.equal(combined.partial, true);
+  assert.equal(combined.partialReason, 'cancelled during repeat 3 of 5; kept the 2 complete repeats (6 measured runs)');
+  assert.equal(combined.stopping.reason, 'cancelled');
+  assert.equal(combined.repeats!.runs.length, 2);
+
+  const one = combineRepeats(rs.slice(0, 1), { planned: 3, cancelled: true });
+  assert.equal(one.partial, true);
+  assert.match(one.partialReason!, /^cancelled during repeat 2 of 3; kept the 1 complete repeat \(3 measured runs\)$/);
+  assert.equal(one.repeats, undefined, 'repeats need two runs or more');
+});
+
+test('combineRepeats: one telemetry timeline; a later warm-up reading sits where that repeat starts measuring', () => {
+  const reading = (tMs: number, phase: TelemetrySample['phase'], run: number): TelemetrySample => ({ tMs, phase, run, load1: 0.1, cpuMHz: null, gpus: [] });
+  const a = repeat([1, 2, 3], '2026-11-26T10:00:00.000Z', { telemetry: [reading(0, 'warmup', 0), reading(50, 'measure', 2)], coldStart: { loadMs: 100, firstMs: 5, ratio: 2.5 } });
+  const b = repeat([1, 2, 3], '2026-11-26T10:00:01.000Z', { telemetry: [reading(10, 'warmup', 1), reading(60, 'measure', 1)], coldStart: { loadMs: 50, firstMs: 5, ratio: 2.5 } });
+  const combined = combineRepeats([a, b], { planned: 2, cancelled: false });
+  // b's clock starts 1000 ms later, and its session loaded 50 ms sooner: shifted by 950 ms.
+  assert.deepEqual(combined.telemetry.map((s) => [s.tMs, s.phase, s.run]), [
+    [0, 'warmup', 0],
+    [50, 'measure', 2],
+    [960, 'measure', 3],
+    [1010, 'measure', 4],
+  ]);
+});
+
+test('combineRepeats: adaptive repeats report the least settled stop; bad input throws', () => {
+  const adaptive = (reason: BenchmarkResult['stopping']['reason'], i: number) => {
+    const r = repeat([1, 2, 3], `2026-11-26T10:00:0${i}.000Z`);
+    r.config = { ...r.config, stopping: { ...r.config.stopping, mode: 'adaptive' } };
+    r.stopping = { ...r.stopping, mode: 'adaptive', reason };
+    return r;
+  };
+  const combined = combineRepeats([adaptive('precision', 0), adaptive('maxSeconds', 1), adaptive('precision', 2)], { planned: 3, cancelled: false });
+  assert.equal(combined.stopping.reason, 'maxSeconds');
+  assert.equal(combined.partial, false, 'an adaptive run that stopped on its own terms is complete');
+  assert.throws(() => combineRepeats([], { planned: 1, cancelled: false }), RangeError);
+  assert.throws(() => combineRepeats([makeResult({ samplesMs: [], summary: null })], { planned: 1, cancelled: false }), /repeat 1 has no measured runs/);
+});
