@@ -4,7 +4,8 @@
 // only across runs, and a speed-up that does not survive a rerun is not one. Pure: the profiler
 // runs the repeats and hands the finished results here.
 
-import type { BenchmarkResult, RepeatRun, Repeats, StopReason } from './result';
+import { quantileCI } from './quantileCI';
+import type { BenchmarkResult, Interval, RepeatRun, Repeats, StopReason } from './result';
 import type { TelemetrySample } from './system';
 import { ResultAssembler } from './resultAssembler';
 import { median } from './stats';
@@ -41,11 +42,40 @@ export function summarizeRepeats(runs: readonly RepeatRun[]): Repeats {
   };
 }
 
+/**
+ * Each repeat's p50 interval, from its own slice of a repeated result's `samplesMs` (runs[i].n
+ * each, in order); null for a repeat too short to bound its p50.
+ *
+ * @throws RangeError when the runs do not account for every sample.
+ */
+export function repeatP50Intervals(samplesMs: readonly number[], repeats: Repeats): Array<Interval | null> {
+  const total = repeats.runs.reduce((sum, r) => sum + r.n, 0);
+  if (total !== samplesMs.length) throw new RangeError(`repeatP50Intervals: the repeats hold ${total} runs, the samples ${samplesMs.length}`);
+  let start = 0;
+  return repeats.runs.map((r) => {
+    const own = samplesMs.slice(start, start + r.n).sort((a, b) => a - b);
+    start += r.n;
+    return quantileCI(own, 0.5);
+  });
+}
+
+/**
+ * Whether the repeats' p50s differ by more than each repeat's own runs can explain: some two of
+ * their p50 intervals do not overlap (the highest lower end is above the lowest upper end). The
+ * intervals see only the noise within a run, so this is the between-session variation a single
+ * run's interval cannot show. null when a repeat's interval is missing.
+ */
+export function beyondRunNoise(intervals: ReadonlyArray<Interval | null>): boolean | null {
+  if (intervals.length < 2 || intervals.some((i) => i === null)) return null;
+  const known = intervals as Interval[];
+  return Math.max(...known.map((i) => i[0])) > Math.min(...known.map((i) => i[1]));
+}
+
 export interface CombineOptions {
-  /** Repeats asked for; more than were combined when the last was cancelled. */
+  /** Repeats asked for; more than `results` when the run was cancelled, and then it is partial. */
   planned: number;
-  /** Whether a repeat was cancelled (and left out: see combineRepeats). */
-  cancelled: boolean;
+  /** Whether a repeat was cancelled part-way and left out (see combineRepeats). */
+  cutShort?: boolean;
 }
 
 /**
@@ -55,9 +85,9 @@ export interface CombineOptions {
  * largest, telemetry on one timeline, and `repeats` when there are two or more.
  *
  * `results` are the repeats that completed. A repeat cancelled part-way is left out by the
- * caller, and `opts.cancelled` says so: its runs come from a session cut short, and a repeat of
- * a few dozen runs would move the spread by its own noise alone. The result is then partial,
- * with a reason that says how many repeats it holds.
+ * caller, and `opts.cutShort` says so: its runs come from a session cut short, and a repeat of
+ * a few dozen runs would move the spread by its own noise alone. With fewer repeats than planned
+ * the result is partial, with a reason that says how many it holds.
  *
  * @throws RangeError for no results, or a result without measured runs.
  */
@@ -87,7 +117,7 @@ export function combineRepeats(results: readonly BenchmarkResult[], opts: Combin
   // the time spent measuring, not over the loads and warm-ups between repeats.
   let wallMs = 0;
   for (const r of results) wallMs += r.summary!.throughputPerSec > 0 ? (r.summary!.n / r.summary!.throughputPerSec) * 1000 : NaN;
-  const incomplete = opts.cancelled || results.length < opts.planned;
+  const incomplete = results.length < opts.planned;
   const total = runs.reduce((sum, r) => sum + r.n, 0);
   const combined = assembler.finish({
     peakRssBytes: Math.max(...results.map((r) => r.memory.peakRssBytes)),
@@ -97,8 +127,8 @@ export function combineRepeats(results: readonly BenchmarkResult[], opts: Combin
     finishedAt: results[results.length - 1]!.finishedAt,
   }) as BenchmarkResult;
   if (incomplete) {
-    const repeatsText = `${results.length} complete repeat${results.length === 1 ? '' : 's'}`;
-    combined.partialReason = `cancelled during repeat ${results.length + 1} of ${opts.planned}; kept the ${repeatsText} (${total.toLocaleString('en-US')} measured runs)`;
+    const left = opts.cutShort ? `; repeat ${results.length + 1}, cut short, is left out` : '';
+    combined.partialReason = `cancelled after ${results.length} of ${opts.planned} repeats, keeping their ${total.toLocaleString('en-US')} measured runs${left}`;
   }
   if (runs.length >= 2) combined.repeats = summarizeRepeats(runs);
   return combined;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { combineRepeats, repeatRun, spreadOf, summarizeRepeats } from '../../src/core/repeats';
+import { beyondRunNoise, combineRepeats, repeatP50Intervals, repeatRun, spreadOf, summarizeRepeats } from '../../src/core/repeats';
+import { quantileCI } from '../../src/core/quantileCI';
 import type { BenchmarkResult, RepeatRun } from '../../src/core/result';
 import type { TelemetrySample } from '../../src/core/system';
 import { makeResult } from '../support/resultFixture';
@@ -52,7 +53,7 @@ test('combineRepeats: samples concatenated in order, figures over all of them, c
   const a = repeat([1, 2, 3], '2026-11-26T10:00:00.000Z', { coldStart: { loadMs: 140, firstMs: 9, ratio: 4.5 }, memory: { peakRssBytes: 100 } });
   const b = repeat([4, 5, 6], '2026-11-26T10:00:01.000Z', { coldStart: { loadMs: 20, firstMs: 7, ratio: 1.4 }, memory: { peakRssBytes: 300 } });
   const c = repeat([7, 8, 9], '2026-11-26T10:00:02.000Z', { coldStart: { loadMs: 21, firstMs: 8, ratio: 1 }, memory: { peakRssBytes: 200 } });
-  const combined = combineRepeats([a, b, c], { planned: 3, cancelled: false });
+  const combined = combineRepeats([a, b, c], { planned: 3 });
 
   assert.deepEqual(combined.samplesMs, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
   assert.equal(combined.summary!.n, 9);
@@ -84,20 +85,21 @@ test("combineRepeats: throughput over the repeats' measured wall time, not their
     const r = repeat(s, `2026-11-26T10:00:0${i}.000Z`);
     return { ...r, summary: { ...r.summary!, throughputPerSec: 100 } };
   });
-  close(combineRepeats(rs, { planned: 3, cancelled: false }).summary!.throughputPerSec, 9 / 0.09);
+  close(combineRepeats(rs, { planned: 3 }).summary!.throughputPerSec, 9 / 0.09);
 });
 
 test('combineRepeats: a cancelled last repeat leaves a partial result that says what it kept', () => {
   const rs = [repeat([1, 2, 3], '2026-11-26T10:00:00.000Z'), repeat([2, 3, 4], '2026-11-26T10:00:01.000Z')];
-  const combined = combineRepeats(rs, { planned: 5, cancelled: true });
+  const combined = combineRepeats(rs, { planned: 5, cutShort: true });
   assert.equal(combined.partial, true);
-  assert.equal(combined.partialReason, 'cancelled during repeat 3 of 5; kept the 2 complete repeats (6 measured runs)');
+  assert.equal(combined.partialReason, 'cancelled after 2 of 5 repeats, keeping their 6 measured runs; repeat 3, cut short, is left out');
   assert.equal(combined.stopping.reason, 'cancelled');
   assert.equal(combined.repeats!.runs.length, 2);
 
-  const one = combineRepeats(rs.slice(0, 1), { planned: 3, cancelled: true });
+  // Cancelled between repeats: nothing was cut short.
+  const one = combineRepeats(rs.slice(0, 1), { planned: 3 });
   assert.equal(one.partial, true);
-  assert.match(one.partialReason!, /^cancelled during repeat 2 of 3; kept the 1 complete repeat \(3 measured runs\)$/);
+  assert.equal(one.partialReason, 'cancelled after 1 of 3 repeats, keeping their 3 measured runs');
   assert.equal(one.repeats, undefined, 'repeats need two runs or more');
 });
 
@@ -105,7 +107,7 @@ test('combineRepeats: one telemetry timeline; a later warm-up reading sits where
   const reading = (tMs: number, phase: TelemetrySample['phase'], run: number): TelemetrySample => ({ tMs, phase, run, load1: 0.1, cpuMHz: null, gpus: [] });
   const a = repeat([1, 2, 3], '2026-11-26T10:00:00.000Z', { telemetry: [reading(0, 'warmup', 0), reading(50, 'measure', 2)], coldStart: { loadMs: 100, firstMs: 5, ratio: 2.5 } });
   const b = repeat([1, 2, 3], '2026-11-26T10:00:01.000Z', { telemetry: [reading(10, 'warmup', 1), reading(60, 'measure', 1)], coldStart: { loadMs: 50, firstMs: 5, ratio: 2.5 } });
-  const combined = combineRepeats([a, b], { planned: 2, cancelled: false });
+  const combined = combineRepeats([a, b], { planned: 2 });
   // b's clock starts 1000 ms later, and its session loaded 50 ms sooner: shifted by 950 ms.
   assert.deepEqual(combined.telemetry.map((s) => [s.tMs, s.phase, s.run]), [
     [0, 'warmup', 0],
@@ -122,9 +124,31 @@ test('combineRepeats: adaptive repeats report the least settled stop; bad input 
     r.stopping = { ...r.stopping, mode: 'adaptive', reason };
     return r;
   };
-  const combined = combineRepeats([adaptive('precision', 0), adaptive('maxSeconds', 1), adaptive('precision', 2)], { planned: 3, cancelled: false });
+  const combined = combineRepeats([adaptive('precision', 0), adaptive('maxSeconds', 1), adaptive('precision', 2)], { planned: 3 });
   assert.equal(combined.stopping.reason, 'maxSeconds');
   assert.equal(combined.partial, false, 'an adaptive run that stopped on its own terms is complete');
-  assert.throws(() => combineRepeats([], { planned: 1, cancelled: false }), RangeError);
-  assert.throws(() => combineRepeats([makeResult({ samplesMs: [], summary: null })], { planned: 1, cancelled: false }), /repeat 1 has no measured runs/);
+  assert.throws(() => combineRepeats([], { planned: 1 }), RangeError);
+  assert.throws(() => combineRepeats([makeResult({ samplesMs: [], summary: null })], { planned: 1 }), /repeat 1 has no measured runs/);
+});
+
+test("repeatP50Intervals: each repeat's p50 interval from its own runs; beyondRunNoise when two do not overlap", () => {
+  const same = [...Array(20).keys()].map((i) => 1 + i / 100);
+  const shifted = same.map((x) => x + 1);
+  const result = combineRepeats(
+    [repeat(same, '2026-11-26T10:00:00.000Z'), repeat(same, '2026-11-26T10:00:01.000Z'), repeat(shifted, '2026-11-26T10:00:02.000Z')],
+    { planned: 3 },
+  );
+  const intervals = repeatP50Intervals(result.samplesMs, result.repeats!);
+  assert.equal(intervals.length, 3);
+  assert.deepEqual(intervals[0], intervals[1]);
+  // Each from its own 20 runs, not from the 60 pooled: the third sits 1 ms above the first.
+  assert.deepEqual(intervals[0], quantileCI(same, 0.5));
+  close(intervals[2]![0], intervals[0]![0] + 1);
+  close(intervals[2]![1], intervals[0]![1] + 1);
+  assert.ok(intervals[0]![0] < 1.095 && intervals[0]![1] > 1.095);
+  assert.equal(beyondRunNoise(intervals), true);
+  assert.equal(beyondRunNoise(intervals.slice(0, 2)), false);
+  assert.equal(beyondRunNoise([[1, 2], [1.5, 2.5], [1.9, 3]]), false, 'all share 1.9–2');
+  assert.equal(beyondRunNoise([[1, 2], null]), null);
+  assert.throws(() => repeatP50Intervals([1, 2], result.repeats!), /hold 60 runs, the samples 2/);
 });
