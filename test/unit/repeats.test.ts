@@ -4,6 +4,7 @@ import { beyondRunNoise, combineRepeats, repeatP50Intervals, repeatRun, spreadOf
 import { quantileCI } from '../../src/core/quantileCI';
 import type { BenchmarkResult, RepeatRun } from '../../src/core/result';
 import type { TelemetrySample } from '../../src/core/system';
+import { runRepeated } from '../../src/profiler/repeatBenchmark';
 import { makeResult } from '../support/resultFixture';
 
 const close = (actual: number, expected: number, what = '') => assert.ok(Math.abs(actual - expected) < 1e-9, `${what} ${actual} ≠ ${expected}`);
@@ -151,4 +152,65 @@ test("repeatP50Intervals: each repeat's p50 interval from its own runs; beyondRu
   assert.equal(beyondRunNoise([[1, 2], [1.5, 2.5], [1.9, 3]]), false, 'all share 1.9–2');
   assert.equal(beyondRunNoise([[1, 2], null]), null);
   assert.throws(() => repeatP50Intervals([1, 2], result.repeats!), /hold 60 runs, the samples 2/);
+});
+
+test('runRepeated: the run header and cold start once, every repeat announced, the repeats combined', async () => {
+  const seen: Array<{ repeat: number; started: boolean; coldStart: boolean }> = [];
+  const announced: string[] = [];
+  let calls = 0;
+  const result = await runRepeated(
+    3,
+    async (ev) => {
+      calls++;
+      seen.push({ repeat: calls, started: ev.onStarted !== undefined, coldStart: ev.onColdStart !== undefined });
+      return repeat([calls, calls + 1, calls + 2], `2026-11-26T10:00:0${calls}.000Z`);
+    },
+    { isCancelled: () => false, onStarted: () => undefined, onColdStart: () => undefined, onRepeat: (i, of) => announced.push(`${i}/${of}`) },
+  );
+  assert.deepEqual(announced, ['1/3', '2/3', '3/3']);
+  assert.deepEqual(seen, [
+    { repeat: 1, started: true, coldStart: true },
+    { repeat: 2, started: false, coldStart: false },
+    { repeat: 3, started: false, coldStart: false },
+  ]);
+  assert.deepEqual(result.samplesMs, [1, 2, 3, 2, 3, 4, 3, 4, 5]);
+  assert.deepEqual(result.repeats!.runs.map((r) => r.p50Ms), [2, 3, 4]);
+  assert.equal(result.partial, false);
+});
+
+test('runRepeated: Ctrl-C keeps what completed; a repeat cut short is left out, unless it is the first', async () => {
+  let calls = 0;
+  const cutInSecond = await runRepeated(
+    4,
+    async () => {
+      // The second repeat is interrupted after one measured run (Ctrl-C lands inside it).
+      if (++calls === 2) return { ...repeat([9], '2026-11-26T10:00:01.000Z'), partial: true, partialReason: 'cancelled after 1 of 3 measured runs' };
+      return repeat([1, 2, 3], '2026-11-26T10:00:00.000Z');
+    },
+    { isCancelled: () => calls >= 2 },
+  );
+  assert.equal(calls, 2, 'no repeat starts after the cancel');
+  assert.equal(cutInSecond.partial, true);
+  assert.deepEqual(cutInSecond.samplesMs, [1, 2, 3]);
+  assert.equal(cutInSecond.partialReason, 'cancelled after 1 of 4 repeats, keeping their 3 measured runs; repeat 2, cut short, is left out');
+
+  // Interrupted between repeats: the next one never starts.
+  let starts = 0;
+  let stop = false;
+  const between = await runRepeated(
+    3,
+    async () => {
+      starts++;
+      if (starts === 2) stop = true;
+      return repeat([1, 2, 3], '2026-11-26T10:00:00.000Z');
+    },
+    { isCancelled: () => stop },
+  );
+  assert.equal(starts, 2);
+  assert.equal(between.repeats!.runs.length, 2);
+  assert.equal(between.partialReason, 'cancelled after 2 of 3 repeats, keeping their 6 measured runs');
+
+  const first = await runRepeated(3, async () => ({ ...repeat([1], '2026-11-26T10:00:00.000Z'), partial: true, partialReason: 'cancelled after 1 of 3 measured runs' }), { isCancelled: () => true });
+  assert.equal(first.partialReason, 'cancelled after 1 of 3 measured runs (repeat 1 of 3)');
+  assert.deepEqual(first.samplesMs, [1], "the first repeat's runs are all there is: kept");
 });
