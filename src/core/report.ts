@@ -4,7 +4,8 @@
 import { formatBytes, formatInterval, formatMs, formatParameters, formatPercent, formatRate, formatRatio } from './format';
 import { sizeClass } from './onnxParameters';
 import { minSamplesToBound } from './quantileCI';
-import type { BenchmarkResult, Environment, InputPlan, Interval, SessionConfig, Summary } from './result';
+import { beyondRunNoise, repeatP50Intervals } from './repeats';
+import type { BenchmarkResult, Environment, InputPlan, Interval, Repeats, SessionConfig, Summary } from './result';
 import type { SystemSnapshot } from './system';
 import { formatCpuList } from './procReadings';
 import type { Verdict } from './verdict';
@@ -49,6 +50,8 @@ export function renderTextReport(result: BenchmarkResult): string {
     lines.push(...alignedRows([['peak RSS', formatBytes(result.memory.peakRssBytes)]]));
   }
 
+  if (result.repeats) lines.push('', ...repeatLines(result.samplesMs, result.repeats));
+
   // The estimator only matters where there are percentiles to compare.
   if (summary) {
     lines.push('', `${INDENT}Percentiles: ${clean(result.estimator)}; [low, high] are distribution-free ${Math.round(summary.ciLevel * 100)}% confidence intervals.`);
@@ -65,6 +68,10 @@ function parametersText(parameters: number | undefined): string {
 function runText(result: BenchmarkResult): string {
   const { config, stopping } = result;
   const measured = `${count(result.samplesMs.length)} measured after ${config.warmup} warm-up`;
+  if (result.repeats) {
+    const each = config.stopping.mode === 'fixed' ? `${config.iterations} measured iterations after ${config.warmup} warm-up` : `adaptive stopping, ${config.warmup} warm-up`;
+    return `${result.repeats.runs.length} repeats of ${each}, each on a fresh session`;
+  }
   if (config.stopping.mode === 'fixed') return `${config.iterations} measured iterations after ${config.warmup} warm-up`;
   const rule = config.stopping;
   const why: Record<typeof stopping.reason, string> = {
@@ -113,6 +120,7 @@ const count = (n: number): string => n.toLocaleString('en-US');
 function partialBanner(result: BenchmarkResult): string {
   const done = result.summary?.n ?? result.samplesMs.length;
   const reason = result.partialReason ? clean(result.partialReason) : 'no reason recorded';
+  if (result.repeats) return `!! PARTIAL RESULT: ${result.repeats.runs.length} complete repeats, ${count(done)} measured runs (${reason})`;
   return `!! PARTIAL RESULT: ${done} of ${result.config.iterations} measured iterations completed (${reason})`;
 }
 
@@ -170,7 +178,11 @@ function runtimeText(env: Environment): string {
 
 function statsTable(s: Summary, result: BenchmarkResult): string[] {
   // An adaptive run has no planned count to fall short of.
-  const ofConfigured = s.n === result.config.iterations || result.config.stopping.mode === 'adaptive' ? '' : ` of ${result.config.iterations}`;
+  const ofConfigured = result.repeats
+    ? ` (${result.repeats.runs.length} repeats)`
+    : s.n === result.config.iterations || result.config.stopping.mode === 'adaptive'
+      ? ''
+      : ` of ${result.config.iterations}`;
   return alignedRows([
     ['n', `${s.n}${ofConfigured}`],
     ['p50', withCi(s.p50Ms, s.ci.p50, 0.5)],
@@ -185,6 +197,46 @@ function statsTable(s: Summary, result: BenchmarkResult): string[] {
     ['throughput', formatRate(s.throughputPerSec)],
     ['peak RSS', formatBytes(result.memory.peakRssBytes)],
   ]);
+}
+
+/**
+ * Each repeat's p50 (with its own interval), p99 and CV, the spread between them, and a plain
+ * statement of whether the repeats differ by more than the noise within a run: that is
+ * variation between sessions, which the intervals above (over all runs pooled) do not include.
+ */
+function repeatLines(samplesMs: readonly number[], repeats: Repeats): string[] {
+  let intervals: Array<Interval | null>;
+  try {
+    intervals = repeatP50Intervals(samplesMs, repeats);
+  } catch {
+    // A result edited by hand may not add up; the figures are still worth showing.
+    intervals = repeats.runs.map(() => null);
+  }
+  const rows = [['', 'runs', 'p50', '', 'p99', 'CV', 'load', 'first run']];
+  repeats.runs.forEach((r, i) => {
+    const ci = intervals[i];
+    rows.push([
+      `#${i + 1}`,
+      count(r.n),
+      formatMs(r.p50Ms),
+      ci ? formatInterval(r.p50Ms, ci[0], ci[1]) : '',
+      formatMs(r.p99Ms),
+      formatPercent(r.cv),
+      formatMs(r.loadMs),
+      r.firstMs === null ? 'n/a' : formatMs(r.firstMs),
+    ]);
+  });
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => displayWidth(r[c]!))));
+  const table = rows.map((r) => `${INDENT}${INDENT}${r.map((cell, c) => (c === 0 || c === 3 ? padEnd(cell, widths[c]!) : padStart(cell, widths[c]!))).join('  ')}`.trimEnd());
+  const spread = `p50 ${formatPercent(repeats.spread.p50)}, p99 ${formatPercent(repeats.spread.p99)} ((max − min) ÷ median)`;
+  const beyond = beyondRunNoise(intervals);
+  const verdict =
+    beyond === true
+      ? `repeats differ by ${formatPercent(repeats.spread.p50)} on p50, more than the noise within a run (their p50 intervals do not overlap): the intervals above understate the uncertainty`
+      : beyond === false
+        ? `the repeats agree within the noise of a run (their p50 intervals overlap)`
+        : `too few runs per repeat to bound each p50, so the spread cannot be set against the noise`;
+  return [`${INDENT}Repeats (${repeats.runs.length}, each a fresh session; the first also paid the process's one-time set-up):`, ...table, row('spread', spread), row('', verdict)];
 }
 
 /** "2.10 ms  [2.08, 2.12]", or the figure with the count that would bound it. */

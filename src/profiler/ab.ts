@@ -3,9 +3,11 @@
 // the JSON and decides the exit status.
 
 import type { AccuracyReport } from '../core/accuracy';
+import { evaluateChecklist, type CheckStatus, type Checklist } from '../core/checklist';
 import { compareRuns, gateDecision, type CompareMetric, type Comparison, type GateDecision, DEFAULT_GATE_METRICS } from '../core/compare';
 import type { BenchmarkConfig } from '../core/config';
 import { formatMs, formatPercent } from '../core/format';
+import { spreadOf } from '../core/repeats';
 import type { BenchmarkResult } from '../core/result';
 import type { AbArgs } from './abArgs';
 import { runAbBenchmark, type AbEvents } from './abBenchmark';
@@ -26,24 +28,46 @@ export interface AbIo {
 }
 
 export interface AbJson {
+  /** Over every repeat's runs; each carries `repeats` when --repeat N ran 2 or more. */
+  base: BenchmarkResult;
+  candidate: BenchmarkResult;
+  /** Of the pooled runs. */
+  comparison: Comparison;
+  accuracy: AccuracyReport;
+  gate: { failOnRegression: number; metrics: CompareMetric[]; decision: GateDecision } | null;
+  checklist: Checklist;
+  /** One comparison per completed repeat, in order; present when repeated. */
+  repeatComparisons?: Comparison[];
+  exitCode: number;
+}
+
+/** Everything the text report shows. */
+export interface AbReport {
   base: BenchmarkResult;
   candidate: BenchmarkResult;
   comparison: Comparison;
   accuracy: AccuracyReport;
-  gate: { failOnRegression: number; metrics: CompareMetric[]; decision: GateDecision } | null;
+  gate: GateDecision | null;
+  checklist: Checklist;
+  repeatComparisons?: Comparison[];
   exitCode: number;
 }
+
+const CHECK_MARK: Record<CheckStatus, string> = { pass: '✓', fail: '✗', unknown: '?' };
 
 export async function runAb(args: AbArgs, config: BenchmarkConfig, io: AbIo): Promise<number> {
   const events: AbEvents = {
     isCancelled: io.isCancelled,
     onProgress: io.progress
-      ? (p) => io.err(`\r\x1b[K${p.phase === 'warmup' ? 'warm-up' : 'measuring'} ${p.done}/${p.total} runs of each model`)
+      ? (p) => io.err(`\r\x1b[K${p.repeats > 1 ? `repeat ${p.repeat}/${p.repeats} · ` : ''}${p.phase === 'warmup' ? 'warm-up' : 'measuring'} ${p.done}/${p.total} runs of each model`)
       : undefined,
   };
   let outcome;
   try {
-    outcome = await runAbBenchmark({ basePath: args.basePath, candidatePath: args.candidatePath, config, accuracyThreshold: args.accuracyThreshold }, events);
+    outcome = await runAbBenchmark(
+      { basePath: args.basePath, candidatePath: args.candidatePath, config, accuracyThreshold: args.accuracyThreshold, ...(args.repeat !== undefined ? { repeat: args.repeat } : {}) },
+      events,
+    );
   } catch (err) {
     if (io.progress) io.err('\r\x1b[K');
     if (err instanceof BenchmarkError) {
@@ -61,16 +85,34 @@ export async function runAb(args: AbArgs, config: BenchmarkConfig, io: AbIo): Pr
   }
 
   const comparison = compareRuns(base, candidate);
+  const repeatComparisons = outcome.repeats?.map((p) => compareRuns(p.base, p.candidate));
+  const checklist = evaluateChecklist({
+    base,
+    candidate,
+    comparison,
+    accuracy,
+    ...(repeatComparisons ? { repeatComparisons } : {}),
+    targets: {
+      ...(args.expectReduction !== undefined ? { expectedReduction: args.expectReduction } : {}),
+      ...(args.memoryLimitBytes !== undefined ? { memoryLimitBytes: args.memoryLimitBytes } : {}),
+    },
+  });
   const metrics = [...DEFAULT_GATE_METRICS];
   const gate = args.failOnRegression === undefined ? null : { failOnRegression: args.failOnRegression, metrics, decision: gateDecision(comparison, args.failOnRegression, metrics) };
   const partial = base.partial || candidate.partial;
-  const exitCode = !accuracy.pass || gate?.decision === 'fail' ? AB_EXIT.failed : gate?.decision === 'inconclusive' ? AB_EXIT.inconclusive : partial ? AB_EXIT.interrupted : AB_EXIT.pass;
+  const exitCode = failures(args, accuracy, gate?.decision ?? null, checklist).length
+    ? AB_EXIT.failed
+    : gate?.decision === 'inconclusive'
+      ? AB_EXIT.inconclusive
+      : partial
+        ? AB_EXIT.interrupted
+        : AB_EXIT.pass;
 
-  const report = renderAb(args, base, candidate, comparison, accuracy, gate?.decision ?? null, exitCode);
+  const report = renderAb(args, { base, candidate, comparison, accuracy, gate: gate?.decision ?? null, checklist, ...(repeatComparisons ? { repeatComparisons } : {}), exitCode });
   const jsonToStdout = args.jsonPath === '-';
   (jsonToStdout ? io.err : io.out)(`${report}\n`);
   if (args.jsonPath !== undefined) {
-    const json: AbJson = { base, candidate, comparison, accuracy, gate, exitCode };
+    const json: AbJson = { base, candidate, comparison, accuracy, gate, checklist, ...(repeatComparisons ? { repeatComparisons } : {}), exitCode };
     const text = `${JSON.stringify(json, null, 2)}\n`;
     if (jsonToStdout) io.out(text);
     else await io.writeFile(args.jsonPath, text);
@@ -78,15 +120,26 @@ export async function runAb(args: AbArgs, config: BenchmarkConfig, io: AbIo): Pr
   return exitCode;
 }
 
+/**
+ * What makes the candidate unfit, each a reason for exit 1: wrong answers, a regression past the
+ * gate, and the checklist items whose targets the user set (a missed speed-up, a blown memory
+ * limit). Other checklist items inform; an unknown one never fails the run.
+ */
+function failures(args: Pick<AbArgs, 'expectReduction' | 'memoryLimitBytes'>, accuracy: AccuracyReport, gate: GateDecision | null, checklist: Checklist): string[] {
+  const failed = (id: 'latencyTarget' | 'memory') => checklist.items.some((i) => i.id === id && i.status === 'fail');
+  return [
+    !accuracy.pass ? 'accuracy' : '',
+    gate === 'fail' ? 'latency regression' : '',
+    args.expectReduction !== undefined && failed('latencyTarget') ? 'expected reduction not reached' : '',
+    args.memoryLimitBytes !== undefined && failed('memory') ? 'memory limit exceeded' : '',
+  ].filter(Boolean);
+}
+
 export function renderAb(
-  args: Pick<AbArgs, 'basePath' | 'candidatePath' | 'failOnRegression'>,
-  base: BenchmarkResult,
-  candidate: BenchmarkResult,
-  comparison: Comparison,
-  accuracy: AccuracyReport,
-  gate: GateDecision | null,
-  exitCode: number,
+  args: Pick<AbArgs, 'basePath' | 'candidatePath' | 'failOnRegression' | 'expectReduction' | 'memoryLimitBytes'>,
+  r: AbReport,
 ): string {
+  const { base, candidate, comparison, accuracy, gate, checklist, exitCode } = r;
   const lines: string[] = [
     `Latency A/B: ${base.target.name} (base) vs ${candidate.target.name} (candidate), one process, runs interleaved A B B A`,
     ...table([
@@ -124,6 +177,8 @@ export function renderAb(
   }
   lines.push(...table(rows));
 
+  if (r.repeatComparisons) lines.push('', ...repeatLines(base, candidate, r.repeatComparisons));
+
   lines.push('', 'Verdict');
   const p50 = comparison.metrics.find((m) => m.metric === 'p50')!;
   const speed = p50.ratio === null ? 'its p50 ratio is undefined' : `p50 ${p50.ratio.toFixed(3)}× the base's, ${p50.verdict}`;
@@ -139,8 +194,38 @@ export function renderAb(
   }
   if (gate !== null) lines.push(`  latency gate: ${gate.toUpperCase()} (--fail-on-regression ${formatPercent(args.failOnRegression!)})`);
   if (base.partial || candidate.partial) lines.push('  interrupted: partial runs, figures from the runs done');
+  lines.push('', `Checklist: ${checklist.verdict.toUpperCase()}${checklist.verdict === 'incomplete' ? ' (? items lack the data to decide them; each says what would)' : ''}`);
+  for (const item of checklist.items) lines.push(`  ${CHECK_MARK[item.status]} ${item.title}: ${item.evidence}`);
+
   const outcome = exitCode === AB_EXIT.pass ? 'PASS' : exitCode === AB_EXIT.failed ? 'FAIL' : exitCode === AB_EXIT.inconclusive ? 'INCONCLUSIVE' : 'INTERRUPTED';
-  const why = [!accuracy.pass ? 'accuracy' : '', gate === 'fail' ? 'latency regression' : gate === 'inconclusive' ? 'latency gate inconclusive' : ''].filter(Boolean);
+  const why = [...failures(args, accuracy, gate, checklist), gate === 'inconclusive' ? 'latency gate inconclusive' : ''].filter(Boolean);
   lines.push('', `latency ab: ${outcome}${why.length ? ` (${why.join(', ')})` : ''} · exit ${exitCode}`);
   return lines.join('\n');
+}
+
+/** Each repeat's p50s and ratio, and how far apart the ratios lie: the A/B's own reproducibility. */
+function repeatLines(base: BenchmarkResult, candidate: BenchmarkResult, comparisons: readonly Comparison[]): string[] {
+  const rows = [['', 'base p50', 'candidate p50', 'p50 ratio', '95% interval', 'change']];
+  comparisons.forEach((c, i) => {
+    const p50 = c.metrics.find((m) => m.metric === 'p50')!;
+    rows.push([
+      `#${i + 1}`,
+      formatMs(p50.base),
+      formatMs(p50.candidate),
+      p50.ratio === null ? 'n/a' : `${p50.ratio.toFixed(3)}×`,
+      p50.ci ? `[${p50.ci[0].toFixed(3)}, ${p50.ci[1].toFixed(3)}]` : 'not bounded',
+      p50.verdict,
+    ]);
+  });
+  const ratios = comparisons.map((c) => c.metrics.find((m) => m.metric === 'p50')!.ratio);
+  const spreads = [
+    ratios.every((x): x is number => x !== null) ? `p50 ratio ${formatPercent(spreadOf(ratios))}` : '',
+    base.repeats ? `base p50 ${formatPercent(base.repeats.spread.p50)}` : '',
+    candidate.repeats ? `candidate p50 ${formatPercent(candidate.repeats.spread.p50)}` : '',
+  ].filter(Boolean);
+  return [
+    `Repeats: the whole A/B ${comparisons.length} times, each on fresh sessions; the figures above pool them all`,
+    ...table(rows),
+    `  spread between repeats ((max − min) ÷ median): ${spreads.join(', ')}`,
+  ];
 }

@@ -3,6 +3,7 @@
 
 import { DEFAULT_ACCURACY_THRESHOLD } from '../core/accuracy';
 import { DEFAULT_GATE_METRICS } from '../core/compare';
+import { MIN_REPEATS } from '../core/checklist';
 import type { ConfigLayer } from '../core/config';
 import { INPUT_OPTIONS, SESSION_OPTIONS, cpusOption, fraction, inputsLayer, int, sessionLayer } from './cliArgs';
 import { UsageError, parseCommandLine } from './usageError';
@@ -38,17 +39,33 @@ Options:
                                 at least 368 runs per model to be bounded
       --accuracy-threshold P    largest degradation that still passes: 1 − top-1 agreement for
                                 classifier outputs, else relative L2 (default ${DEFAULT_ACCURACY_THRESHOLD * 100}%; 0 = exact)
+      --repeat N                do the whole interleaved run N times, each on fresh sessions;
+                                figures pool every repeat, and how far the repeats' p50 ratios
+                                lie apart decides "reproducible" (needs N ≥ ${MIN_REPEATS})
+      --expect-reduction P      the speed-up the change should bring, e.g. 20%: pass when the
+                                whole p50 ratio interval is at or below 1 − P, fail when it is
+                                all above
+      --memory-limit SIZE       peak RSS the candidate must stay within, e.g. 512MB or 2GiB
+                                (MB = 10^6 bytes, MiB = 2^20); both models share the process,
+                                so this run can show the candidate fits, and only bench alone
+                                can show it does not
       --config FILE             a latency.json (default: .vscode/latency.json if present; read
                                 for the base model)
-      --json FILE               write { base, candidate, comparison, accuracy } as JSON (- for stdout)
+      --json FILE               write { base, candidate, comparison, accuracy, checklist, ... } as
+                                JSON (- for stdout)
   -q, --quiet                   no progress line
   -h, --help                    this help
 
+The verification checklist after the verdict marks each item ✓ pass, ✗ fail or ? unknown (the
+data to decide it is missing; its line says what would settle it). Unknown items never fail the
+exit status.
+
 Exit status: 0 the candidate agrees with the base and the gate passed (or none was asked for),
 1 the candidate's outputs disagree beyond --accuracy-threshold, or it regressed beyond
---fail-on-regression, 3 the gate is inconclusive (an interval straddles the threshold, or too few
-runs to bound a gated percentile), 2 bad arguments, or models that cannot be loaded or fed the
-same inputs, 130 interrupted.`;
+--fail-on-regression, or it missed --expect-reduction or --memory-limit (those checklist items
+failed), 3 the gate is inconclusive (an interval straddles the threshold, or too few runs to
+bound a gated percentile), 2 bad arguments, or models that cannot be loaded or fed the same
+inputs, 130 interrupted.`;
 
 export interface AbArgs {
   command: 'ab';
@@ -60,6 +77,12 @@ export interface AbArgs {
   /** The gate's threshold as a fraction (0.05 = 5%); absent when no gate was asked for. */
   failOnRegression?: number;
   accuracyThreshold: number;
+  /** Whole interleaved runs to do (--repeat); absent for one. */
+  repeat?: number;
+  /** --expect-reduction as a fraction (0.2 = 20% faster on p50). */
+  expectReduction?: number;
+  /** --memory-limit in bytes. */
+  memoryLimitBytes?: number;
   quiet: boolean;
 }
 
@@ -76,6 +99,9 @@ export function parseAbArgs(argv: readonly string[]): AbArgs {
       cpus: { type: 'string' },
       'fail-on-regression': { type: 'string' },
       'accuracy-threshold': { type: 'string' },
+      repeat: { type: 'string' },
+      'expect-reduction': { type: 'string' },
+      'memory-limit': { type: 'string' },
       config: { type: 'string' },
       json: { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
@@ -100,6 +126,10 @@ export function parseAbArgs(argv: readonly string[]): AbArgs {
   const failOnRegression = v['fail-on-regression'] === undefined ? undefined : fraction('--fail-on-regression', v['fail-on-regression'], 1);
   const accuracyThreshold =
     v['accuracy-threshold'] === undefined ? DEFAULT_ACCURACY_THRESHOLD : fraction('--accuracy-threshold', v['accuracy-threshold'], 1, true);
+  const repeat = v.repeat === undefined ? 1 : int('--repeat', v.repeat, 1);
+  // Below 100%: a 100% reduction is a model that takes no time.
+  const expectReduction = v['expect-reduction'] === undefined ? undefined : fraction('--expect-reduction', v['expect-reduction'], 1);
+  const memoryLimitBytes = v['memory-limit'] === undefined ? undefined : byteSize('--memory-limit', v['memory-limit']);
 
   return {
     command: 'ab',
@@ -109,7 +139,27 @@ export function parseAbArgs(argv: readonly string[]): AbArgs {
     accuracyThreshold,
     quiet: v.quiet ?? false,
     ...(failOnRegression !== undefined ? { failOnRegression } : {}),
+    ...(repeat > 1 ? { repeat } : {}),
+    ...(expectReduction !== undefined ? { expectReduction } : {}),
+    ...(memoryLimitBytes !== undefined ? { memoryLimitBytes } : {}),
     ...(v.config !== undefined ? { configPath: v.config } : {}),
     ...(v.json !== undefined ? { jsonPath: v.json } : {}),
   };
+}
+
+/** Bytes per unit: SI prefixes are powers of 1000, IEC ones (KiB, MiB, …) powers of 1024. */
+const BYTE_UNITS: Readonly<Record<string, number>> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
+
+/**
+ * "512MB", "2GiB", "1.5 GB": a size with its unit, which is required: a bare "512" could mean
+ * bytes or megabytes, and a limit read wrongly by a factor of a million passes or fails
+ * everything.
+ */
+export function byteSize(flag: string, raw: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)$/i.exec(raw.trim());
+  const bytes = m ? Number(m[1]) * BYTE_UNITS[m[2]!.toLowerCase()]! : NaN;
+  if (!(bytes >= 1 && Number.isFinite(bytes))) {
+    throw new UsageError(`${flag} expects a size with its unit, like 512MB or 2GiB (B, kB, MB, GB, TB, KiB, MiB, GiB, TiB), got "${raw}"`);
+  }
+  return Math.round(bytes);
 }

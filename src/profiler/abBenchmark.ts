@@ -13,7 +13,9 @@ import { compareOutputs, failedAgreement, type AccuracyReport, type OutputAgreem
 import type { BenchmarkConfig } from '../core/config';
 import type { InputMetadata } from '../core/inputSynthesis';
 import { ResultAssembler, type RunHeader } from '../core/resultAssembler';
-import type { BenchmarkResult, InputPlan, RunConfig, StopReason } from '../core/result';
+import { combineRepeats } from '../core/repeats';
+import type { BenchmarkResult, Environment, InputPlan, RunConfig, StopReason } from '../core/result';
+import type { SystemSnapshot } from '../core/system';
 import { BenchmarkError } from './benchmarkError';
 import { collectEnvironment } from './environment';
 import { checkModelFile, modelLoadError, planFeeds, prepareMachine, targetOf } from './onnxBenchmark';
@@ -31,18 +33,30 @@ export interface AbOptions {
   config: BenchmarkConfig;
   accuracyThreshold?: number;
   progressIntervalMs?: number;
+  /** Times to do the whole interleaved run, each on fresh sessions (default 1). */
+  repeat?: number;
 }
 
 export interface AbEvents {
-  onProgress?(progress: { phase: 'warmup' | 'measure'; done: number; total: number }): void;
+  /** Runs of each model done in this phase of this repeat (1-based, of `repeats`). */
+  onProgress?(progress: { phase: 'warmup' | 'measure'; done: number; total: number; repeat: number; repeats: number }): void;
   log?(level: 'trace' | 'info' | 'warn' | 'error', message: string): void;
   isCancelled(): boolean;
 }
 
 export interface AbOutcome {
+  /** Over every repeat's runs (combineRepeats), with `repeats` when there were two or more. */
   base: BenchmarkResult;
   candidate: BenchmarkResult;
+  /** From the first repeat: every repeat feeds the same inputs to the same two models. */
   accuracy: AccuracyReport;
+  /** Each completed repeat's own pair of results, when repeated: what per-repeat comparisons are made of. */
+  repeats?: AbPair[];
+}
+
+export interface AbPair {
+  base: BenchmarkResult;
+  candidate: BenchmarkResult;
 }
 
 const TELEMETRY_INTERVAL_MS = 500;
@@ -57,6 +71,8 @@ export function abbaSide(k: number): AbSide {
 
 export async function runAbBenchmark(opts: AbOptions, events: AbEvents): Promise<AbOutcome> {
   const { config } = opts;
+  const repeat = opts.repeat ?? 1;
+  if (!(Number.isInteger(repeat) && repeat >= 1)) throw new RangeError(`runAbBenchmark: repeat must be an integer ≥ 1, got ${repeat}`);
   if (config.stopping.mode !== 'fixed') {
     // Adaptive stopping watches one run's intervals; with two interleaved runs it would stop on whichever narrows first.
     throw new BenchmarkError('latency ab runs a fixed number of iterations: adaptive stopping does not apply', {
@@ -101,6 +117,69 @@ export async function runAbBenchmark(opts: AbOptions, events: AbEvents): Promise
   // The primer left the base file in the page cache; reading the candidate puts both loads on equal terms.
   await fs.readFile(paths.candidate).catch(() => undefined);
 
+  const runConfig: RunConfig = {
+    iterations: config.iterations,
+    warmup: config.warmup,
+    stopping: config.stopping,
+    cvTarget: config.cvTarget,
+    cpuAffinity: config.cpuAffinity,
+    session: config.session,
+    inputs: plans,
+  };
+  const setting: AbSetting = { ort, paths, sizes, sessionOptions, config, runConfig, plans, feeds, system, environment: await environmentPromise };
+
+  // Each repeat is the whole interleaved run on fresh sessions; a repeat cut short is left out
+  // unless it is the first (the same rule as latency bench --repeat: see runRepeated).
+  const done: AbPair[] = [];
+  let accuracy: AccuracyReport | undefined;
+  let cutShort = false;
+  for (let i = 0; i < repeat; i++) {
+    if (i > 0 && events.isCancelled()) break;
+    const once = await runInterleaved(setting, opts, events, { repeat: i + 1, repeats: repeat, accuracy: i === 0 });
+    accuracy ??= once.accuracy;
+    const pair = { base: once.base, candidate: once.candidate };
+    if (once.cancelled) {
+      if (i === 0) {
+        const note = (r: BenchmarkResult): BenchmarkResult => (repeat > 1 ? { ...r, partialReason: `${r.partialReason ?? 'stopped early'} (repeat 1 of ${repeat})` } : r);
+        return { base: note(pair.base), candidate: note(pair.candidate), accuracy: accuracy! };
+      }
+      cutShort = true;
+      break;
+    }
+    done.push(pair);
+  }
+  if (repeat === 1) return { ...done[0]!, accuracy: accuracy! };
+  return {
+    base: combineRepeats(done.map((d) => d.base), { planned: repeat, cutShort }),
+    candidate: combineRepeats(done.map((d) => d.candidate), { planned: repeat, cutShort }),
+    accuracy: accuracy!,
+    repeats: done,
+  };
+}
+
+/** What every repeat shares: the machine, the runtime, the planned inputs and the one feeds object. */
+interface AbSetting {
+  ort: typeof Ort;
+  paths: Record<AbSide, string>;
+  sizes: Record<AbSide, number>;
+  sessionOptions: Ort.InferenceSession.SessionOptions;
+  config: BenchmarkConfig;
+  runConfig: RunConfig;
+  plans: InputPlan[];
+  feeds: Record<string, Ort.Tensor>;
+  system: SystemSnapshot | null;
+  environment: Environment;
+}
+
+/** One interleaved run: both models loaded afresh, their cold starts, then warm-up and measured runs A B B A. */
+async function runInterleaved(
+  setting: AbSetting,
+  opts: AbOptions,
+  events: AbEvents,
+  which: { repeat: number; repeats: number; accuracy: boolean },
+): Promise<AbPair & { accuracy?: AccuracyReport; cancelled: boolean }> {
+  const { ort, paths, sizes, sessionOptions, config, runConfig, plans, feeds, system, environment } = setting;
+  const log = events.log ?? (() => undefined);
   const startedAt = new Date().toISOString();
   const sessions: Partial<Record<AbSide, Ort.InferenceSession>> = {};
   const loadMs = { base: 0, candidate: 0 };
@@ -125,16 +204,6 @@ export async function runAbBenchmark(opts: AbOptions, events: AbEvents): Promise
         hint: 'A/B compares two versions of one model: both must take the same input names and element types, so both can be fed the same tensors.',
       });
     }
-    const runConfig: RunConfig = {
-      iterations: config.iterations,
-      warmup: config.warmup,
-      stopping: config.stopping,
-      cvTarget: config.cvTarget,
-      cpuAffinity: config.cpuAffinity,
-      session: config.session,
-      inputs: plans,
-    };
-    const environment = await environmentPromise;
     const assemblers = { base: new ResultAssembler(), candidate: new ResultAssembler() };
     for (const side of ['base', 'candidate'] as const) {
       const header: RunHeader = {
@@ -147,7 +216,6 @@ export async function runAbBenchmark(opts: AbOptions, events: AbEvents): Promise
       };
       assemblers[side].start(header);
     }
-
     // Per-side run index for telemetry: the loop counts both sides' runs, the results count their own.
     const where: RunPosition = { phase: 'warmup', run: 0 };
     const counter = {
@@ -175,8 +243,8 @@ export async function runAbBenchmark(opts: AbOptions, events: AbEvents): Promise
         assemblers[side].coldStart(hrMs(firstStart));
       }
       // Outside any timed region: the outputs for the accuracy check.
-      for (const side of ['base', 'candidate'] as const) outputs[side] = await sessions[side]!.run(feeds);
-      const accuracy = compareAllOutputs(base.outputNames, outputs.base!, candidate.outputNames, outputs.candidate!, opts.accuracyThreshold);
+      if (which.accuracy) for (const side of ['base', 'candidate'] as const) outputs[side] = await sessions[side]!.run(feeds);
+      const accuracy = which.accuracy ? compareAllOutputs(base.outputNames, outputs.base!, candidate.outputNames, outputs.candidate!, opts.accuracyThreshold) : undefined;
 
       let stopReason: StopReason | undefined;
       for (const { phase, perSide } of [
@@ -206,23 +274,25 @@ export async function runAbBenchmark(opts: AbOptions, events: AbEvents): Promise
               else assemblers[side].addMeasured(split[side]);
               assemblers[side].addTelemetry(newTelemetry);
             }
-            events.onProgress?.({ phase, done: Math.floor(k / 2), total: perSide });
+            events.onProgress?.({ phase, done: Math.floor(k / 2), total: perSide, repeat: which.repeat, repeats: which.repeats });
           },
         });
         if (!completed && events.isCancelled()) stopReason = 'cancelled';
       }
       stopReason ??= 'iterations';
       const lateTelemetry = await telemetry.stop();
+      // One process, one peak: read once, so both results carry the same figure.
+      const peakRssBytes = peakRss();
       const finish = (side: AbSide): BenchmarkResult => {
         assemblers[side].addTelemetry(lateTelemetry);
         // finish() returns undefined only before start(), which happened above.
         return assemblers[side].finish({
-          peakRssBytes: peakRss(),
+          peakRssBytes,
           stopReason,
           ...(stopReason === 'cancelled' ? { partialReason: 'cancelled' } : {}),
         }) as BenchmarkResult;
       };
-      return { base: finish('base'), candidate: finish('candidate'), accuracy };
+      return { base: finish('base'), candidate: finish('candidate'), ...(accuracy ? { accuracy } : {}), cancelled: stopReason === 'cancelled' };
     } finally {
       await telemetry.stop();
     }

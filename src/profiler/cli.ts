@@ -101,16 +101,21 @@ async function bench(args: BenchArgs): Promise<number> {
   const measured: number[] = [];
   const jsonToStdout = args.jsonPath === '-';
 
+  let repeatText = '';
+
   try {
     const result = await runOnnxBenchmark(
-      { modelPath: args.modelPath, config },
+      { modelPath: args.modelPath, config, ...(args.repeat !== undefined ? { repeat: args.repeat } : {}) },
       {
         isCancelled: () => interrupt.cancelled,
+        onRepeat: (i, of) => {
+          repeatText = `repeat ${i}/${of} · `;
+        },
         onProgress: (p) => {
           if (!showProgress) return;
           if (p.phase === 'measure') measured.push(...p.newSamplesMs);
           const p50 = measured.length ? ` · p50 ${formatMs(median(measured))}` : '';
-          process.stderr.write(`\r\x1b[K${p.phase === 'warmup' ? 'warm-up' : 'measuring'} ${p.done}/${p.total}${p50}`);
+          process.stderr.write(`\r\x1b[K${repeatText}${p.phase === 'warmup' ? 'warm-up' : 'measuring'} ${p.done}/${p.total}${p50}`);
         },
       },
     );

@@ -47,6 +47,8 @@ Bench options:
       --max-iterations N    adaptive cap on measured runs (default 100000)
       --max-time S          adaptive cap in seconds (default 60)
       --cv-target P         CV a stable run stays under, e.g. 0.1% (default 0.1%)
+      --repeat N            N complete runs, each on a fresh session, in one process; the
+                            result pools their runs and reports how far apart they lie (default 1)
       --cpus LIST           pin the benchmark to CPUs, e.g. 2,3 or 0-3 (uses taskset)
       --config FILE         a latency.json (default: .vscode/latency.json if present)
       --json FILE           write the full result as JSON (- for stdout)
@@ -62,6 +64,8 @@ export interface BenchArgs {
   layer: ConfigLayer;
   configPath?: string;
   jsonPath?: string;
+  /** Complete runs to do (--repeat); absent for one. */
+  repeat?: number;
   quiet: boolean;
 }
 
@@ -116,6 +120,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
       'max-iterations': { type: 'string' },
       'max-time': { type: 'string' },
       'cv-target': { type: 'string' },
+      repeat: { type: 'string' },
       cpus: { type: 'string' },
       config: { type: 'string' },
       json: { type: 'string' },
@@ -156,11 +161,14 @@ export function parseCli(argv: readonly string[]): CliCommand {
   const inputs = inputsLayer(v);
   if (inputs) layer.inputs = inputs;
 
+  const repeat = v.repeat === undefined ? 1 : int('--repeat', v.repeat, 1);
+
   return {
     command: 'bench',
     modelPath,
     layer,
     quiet: v.quiet ?? false,
+    ...(repeat > 1 ? { repeat } : {}),
     ...(v.config !== undefined ? { configPath: v.config } : {}),
     ...(v.json !== undefined ? { jsonPath: v.json } : {}),
   };

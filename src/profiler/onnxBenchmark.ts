@@ -20,6 +20,7 @@ import { loadSuppliedInputs } from './inputFiles';
 import { explainRejection } from './rejection';
 import { loadOrt, toSessionOptions } from './ort';
 import { readModelParameters } from './modelParameters';
+import { runRepeated } from './repeatBenchmark';
 import { takePreflight } from './preflight';
 import { TelemetrySampler } from './telemetry';
 import { timedLoop } from './timedLoop';
@@ -30,12 +31,20 @@ export interface BenchmarkEvents {
   onProgress?(progress: ProgressParams): void;
   log?(level: 'trace' | 'info' | 'warn' | 'error', message: string): void;
   isCancelled(): boolean;
+  /** Repeat `repeat` (1-based) of `of` is about to load its session; only when repeating. */
+  onRepeat?(repeat: number, of: number): void;
 }
 
 export interface BenchmarkOptions {
   modelPath: string;
   config: BenchmarkConfig;
   progressIntervalMs?: number;
+  /**
+   * Complete runs to do, each with a fresh session (default 1), combined into one result with
+   * `repeats` (see repeatBenchmark.ts). onStarted and onColdStart come from the first only;
+   * progress comes from each, its counts within that repeat.
+   */
+  repeat?: number;
 }
 
 /** Telemetry is read between runs at most this often: a few readings even in a short run. */
@@ -45,11 +54,23 @@ const hrMs = (start: bigint): number => Number(process.hrtime.bigint() - start) 
 const peakRss = (): number => process.resourceUsage().maxRSS * 1024;
 
 export async function runOnnxBenchmark(opts: BenchmarkOptions, events: BenchmarkEvents): Promise<BenchmarkResult> {
-  const { config } = opts;
+  const repeat = opts.repeat ?? 1;
+  if (!(Number.isInteger(repeat) && repeat >= 1)) throw new RangeError(`runOnnxBenchmark: repeat must be an integer ≥ 1, got ${repeat}`);
   const modelPath = path.resolve(opts.modelPath);
   const sizeBytes = await checkModelFile(modelPath);
+  // Once for every repeat: pinning and the pre-flight readings describe the machine, not a session.
+  const system = await prepareMachine(opts.config, events.log ?? (() => undefined));
+  const once = (ev: BenchmarkEvents) => runSession({ ...opts, modelPath, sizeBytes, system }, ev);
+  return repeat === 1 ? once(events) : runRepeated(repeat, once, events);
+}
+
+/** One complete run on a fresh session, on a machine already prepared. */
+async function runSession(
+  opts: BenchmarkOptions & { sizeBytes: number; system: SystemSnapshot | null },
+  events: BenchmarkEvents,
+): Promise<BenchmarkResult> {
+  const { config, modelPath, sizeBytes, system } = opts;
   const log = events.log ?? (() => undefined);
-  const system = await prepareMachine(config, log);
   const ort = loadOrt();
   const environmentPromise = collectEnvironment(ort);
 

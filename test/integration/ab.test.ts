@@ -43,7 +43,65 @@ test('lenet5 against an exact copy: accuracy passes with zero error, exit 0', ()
   assert.match(r.stdout, /^ {2}probabilities +0\.00+ +0\.0% +1\.000000 +100\.0% +(top-1|relative L2) +pass$/m);
   assert.match(r.stdout, /^ {2}accuracy passed on all 1 output/m);
   assert.match(r.stdout, /^latency ab: PASS · exit 0$/m);
-  assert.doesNotMatch(r.stdout, /FAIL/);
+  assert.doesNotMatch(r.stdout, /FAILURE|accuracy FAIL|^ {2}probabilities .*FAIL/m);
+  // The checklist is printed; items without a target or repeats are unknown and say how to decide them, without failing the exit status.
+  assert.match(r.stdout, /^Checklist: (FAIL|INCOMPLETE)/m);
+  assert.match(r.stdout, /^ {2}✓ Outputs agree with the base's \(degradation ≤ 1\.0%\): the 1 output within 1\.0%/m);
+  assert.match(r.stdout, /^ {2}\? p50 latency reduced by the expected amount: no target set: .*--expect-reduction 20%$/m);
+  assert.match(r.stdout, /^ {2}\? Reproducible: .*repeat with --repeat 3$/m);
+  assert.match(r.stdout, /^ {2}\? Peak memory within the limit: peak RSS [\d.]+ MiB; no limit set: e\.g\. --memory-limit 2GB$/m);
+});
+
+test('a missed --expect-reduction exits 1; a --memory-limit only the shared process exceeds is unknown, not a failure', () => {
+  // An exact copy is not 50% faster: the whole p50 ratio interval lies near 1, far above 0.5.
+  const r = cli(['ab', lenet, exact, ...FAST, '--cpus', '0', '--expect-reduction', '50%', '--memory-limit', '1MB', '--json', '-']);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /^ {2}✗ p50 latency reduced by at least 50\.0%: p50 [\d.]+× the base's, 95% interval \[[\d.]+, [\d.]+\], target ≤ 0\.500×: the whole interval is above the target$/m);
+  assert.match(r.stderr, /^ {2}\? Peak memory within 977 KiB: peak RSS [\d.]+ MiB for the process holding both models, limit 977 KiB: over it, but that includes the base model/m);
+  assert.match(r.stderr, /^latency ab: FAIL \(expected reduction not reached\) · exit 1$/m);
+  const json = JSON.parse(r.stdout) as AbJson;
+  assert.equal(json.checklist.verdict, 'fail');
+  const status = Object.fromEntries(json.checklist.items.map((i) => [i.id, i.status]));
+  assert.equal(status.latencyTarget, 'fail');
+  assert.equal(status.memory, 'unknown');
+  assert.equal(status.accuracy, 'pass');
+  assert.equal(json.repeatComparisons, undefined, 'not repeated');
+  assert.equal(json.base.repeats, undefined);
+});
+
+test('--repeat 3 against the perturbed copy: three comparisons, reproducible decided, accuracy failing by name, the checklist in the JSON', () => {
+  const file = join(dir, 'repeat.json');
+  const r = cli(['ab', lenet, broken, '-n', '100', '-w', '10', '--threads', '1', '--cpus', '0', '--shape', 'input=64x1x28x28', '--repeat', '3', '--memory-limit', '64GiB', '--json', file]);
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /\nRepeats: the whole A\/B 3 times, each on fresh sessions/);
+  for (const k of [1, 2, 3]) assert.match(r.stdout, new RegExp(`^ {2}#${k} +[\\d.]+ (ms|µs) +[\\d.]+ (ms|µs) +[\\d.]+× `, 'm'));
+  assert.match(r.stdout, /^ {2}spread between repeats \(\(max − min\) ÷ median\): p50 ratio [\d.]+%, base p50 [\d.]+%, candidate p50 [\d.]+%$/m);
+  assert.match(r.stdout, /^Checklist: FAIL$/m);
+  assert.match(r.stdout, /^ {2}✗ Outputs agree with the base's \(degradation ≤ 1\.0%\): output "probabilities" degraded by [\d.]+% \((relative L2|1 − top-1 agreement)\), above 1\.0%$/m);
+  assert.match(r.stdout, /^ {2}[✓✗] Reproducible: repeated runs within 5\.0% of each other: .*3 repeats/m);
+  assert.match(r.stdout, /^ {2}✓ Peak memory within 64\.0 GiB: peak RSS/m);
+  assert.match(r.stdout, /^latency ab: FAIL \(accuracy\) · exit 1$/m);
+
+  const json = JSON.parse(readFileSync(file, 'utf8')) as AbJson;
+  assert.equal(json.repeatComparisons!.length, 3);
+  for (const c of json.repeatComparisons!) assert.deepEqual(c.n, { base: 100, candidate: 100 });
+  for (const side of [json.base, json.candidate]) {
+    assert.equal(side.samplesMs.length, 300, 'the pooled runs of every repeat');
+    assert.deepEqual(side.repeats!.runs.map((run) => run.n), [100, 100, 100]);
+    assert.ok(side.repeats!.spread.p50 >= 0);
+    assert.equal(side.partial, false);
+  }
+  assert.deepEqual(json.comparison.n, { base: 300, candidate: 300 });
+  assert.deepEqual(json.checklist.items.map((i) => i.id), ['latencyTarget', 'cvTarget', 'accuracy', 'noErrors', 'reproducible', 'allPercentiles', 'throughput', 'memory']);
+  const byId = Object.fromEntries(json.checklist.items.map((i) => [i.id, i]));
+  assert.notEqual(byId.reproducible!.status, 'unknown', byId.reproducible!.evidence);
+  assert.match(byId.reproducible!.evidence, /p50 ratio \([\d.]+×, [\d.]+×, [\d.]+×\) spread/);
+  assert.equal(byId.accuracy!.status, 'fail');
+  assert.equal(byId.noErrors!.status, 'pass', byId.noErrors!.evidence);
+  assert.equal(byId.memory!.status, 'pass');
+  assert.equal(byId.latencyTarget!.status, 'unknown', 'no --expect-reduction');
+  assert.equal(json.checklist.verdict, 'fail');
+  assert.equal(json.exitCode, 1);
 });
 
 test('--json -: both results, sampled alternately, with the comparison and accuracy; a 50% gate never fails', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AB_USAGE, parseAbArgs } from '../../src/profiler/abArgs';
+import { AB_USAGE, byteSize, parseAbArgs } from '../../src/profiler/abArgs';
 import { UsageError, parseCli } from '../../src/profiler/cliArgs';
 
 test('two models and nothing else: no gate, the default accuracy threshold, an empty config layer', () => {
@@ -71,7 +71,39 @@ test('parseCli dispatches ab and its help; the usage documents every exit status
   assert.deepEqual(parseCli(['ab', '--help']), { command: 'ab-help' });
   assert.deepEqual(parseCli(['ab', 'a', '-h']), { command: 'ab-help' });
   assert.throws(() => parseCli(['ab', 'a']), UsageError);
-  for (const status of ['0 the candidate agrees', '\n1 the candidate', '3 the gate is inconclusive', '2 bad arguments', '130 interrupted']) {
+  for (const status of ['0 the candidate agrees', '\n1 the candidate', 'missed --expect-reduction or --memory-limit', '3 the gate is inconclusive', '2 bad arguments', '130 interrupted']) {
     assert.ok(AB_USAGE.includes(status), status);
+  }
+});
+
+test('--repeat, --expect-reduction and --memory-limit', () => {
+  const args = parseAbArgs(['a', 'b', '--repeat', '3', '--expect-reduction', '20%', '--memory-limit', '512MB']);
+  assert.equal(args.repeat, 3);
+  assert.equal(args.expectReduction, 0.2);
+  assert.equal(args.memoryLimitBytes, 512e6);
+  assert.equal(parseAbArgs(['a', 'b', '--expect-reduction', '0.35']).expectReduction, 0.35);
+  assert.equal(parseAbArgs(['a', 'b', '--memory-limit', '2GiB']).memoryLimitBytes, 2 * 1024 ** 3);
+  assert.ok(!('repeat' in parseAbArgs(['a', 'b', '--repeat', '1'])), 'one run is the default, not a repeat');
+  assert.throws(() => parseAbArgs(['a', 'b', '--repeat', '0']), /--repeat expects an integer ≥ 1, got "0"/);
+  assert.throws(() => parseAbArgs(['a', 'b', '--expect-reduction', '100%']), /--expect-reduction expects a fraction like 1% or 0\.01, got "100%"/);
+  assert.throws(() => parseAbArgs(['a', 'b', '--expect-reduction', '20']), /--expect-reduction expects/, 'a bare 20 is not read as 2000%');
+  assert.throws(() => parseAbArgs(['a', 'b', '--memory-limit', '512']), (e: unknown) => e instanceof UsageError && /--memory-limit expects a size with its unit, like 512MB or 2GiB .*got "512"/.test(e.message));
+});
+
+test('byteSize: SI units are powers of 1000, IEC units powers of 1024; anything else is refused', () => {
+  const cases: Array<[string, number]> = [
+    ['512MB', 512e6],
+    ['512mb', 512e6],
+    ['2GiB', 2 * 2 ** 30],
+    ['1.5 GB', 1.5e9],
+    ['100kB', 100e3],
+    ['64KiB', 65536],
+    ['1TB', 1e12],
+    ['4096B', 4096],
+    ['0.5MiB', 524288],
+  ];
+  for (const [raw, bytes] of cases) assert.equal(byteSize('--memory-limit', raw), bytes, raw);
+  for (const raw of ['', '512', 'MB', '-1GB', '0GB', '1e9B', '2 G', '2GB extra', '1.5.2GB', '0.1B', 'lots']) {
+    assert.throws(() => byteSize('--memory-limit', raw), UsageError, raw);
   }
 });

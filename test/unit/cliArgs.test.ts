@@ -84,8 +84,21 @@ test('bad arguments are usage errors that say what is wrong', () => {
     [['bench', 'm.onnx', '--target-percentile', 'p90'], /one of p95, p99, p999/],
     [['bench', 'm.onnx', '--max-time', 'soon'], /--max-time expects seconds/],
     [['bench', 'm.onnx', '--cpus', 'fast'], /--cpus expects CPU numbers like "2,3"/],
+    [['bench', 'm.onnx', '--repeat', '0'], /--repeat expects an integer ≥ 1, got "0"/],
+    [['bench', 'm.onnx', '--repeat', '2.5'], /--repeat expects an integer ≥ 1/],
   ];
   for (const [argv, message] of cases) {
     assert.throws(() => parseCli(argv), (e: unknown) => e instanceof UsageError && message.test(e.message), argv.join(' '));
   }
+});
+
+test('--repeat N asks for N complete runs; one (the default) leaves the field out', () => {
+  const cmd = parseCli(['bench', 'm.onnx', '--repeat', '3', '-n', '50']);
+  assert.ok(cmd.command === 'bench');
+  if (cmd.command !== 'bench') return;
+  assert.equal(cmd.repeat, 3);
+  assert.deepEqual(cmd.layer, { iterations: 50 }, 'not a config setting: the config describes one run');
+  const once = parseCli(['bench', 'm.onnx', '--repeat', '1']);
+  assert.ok(once.command === 'bench' && !('repeat' in once));
+  assert.ok(!('repeat' in parseCli(['bench', 'm.onnx'])));
 });

@@ -2,9 +2,11 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { DEFAULT_STOPPING } from '../../src/core/adaptiveStop';
-import { formatRatio } from '../../src/core/format';
+import { formatMs, formatPercent, formatRatio } from '../../src/core/format';
+import { combineRepeats } from '../../src/core/repeats';
 import { renderTextReport } from '../../src/core/report';
 import { PERCENTILE_ESTIMATOR, RESULT_SCHEMA_VERSION, type BenchmarkResult, type InputPlan } from '../../src/core/result';
+import { logNormalSamples, makeResult } from '../support/resultFixture';
 
 function input(name: string, fill: InputPlan['fill']): InputPlan {
   return { name, type: 'int64', shape: [1, 128], declaredShape: ['batch', 'sequence'], fill, notes: ['batch → 1', 'sequence → 128'] };
@@ -270,4 +272,47 @@ describe('renderTextReport', () => {
     assert.doesNotMatch(report, /× p50/);
     assert.ok(rowOf(report, 'throughput')!.endsWith('n/a'));
   });
+
+  describe('repeated runs', () => {
+    // Three repeats of 50 runs: the first two alike, the third 10% slower throughout.
+    function repeated(thirdScale: number): BenchmarkResult {
+      const runs = [1, 1, thirdScale].map((scale, i) =>
+        makeResult({ samplesMs: logNormalSamples({ runs: 50, medianMs: 2 * scale, sigma: 0.02, seed: i + 1 }), startedAt: `2026-11-26T10:00:0${i}.000Z` }),
+      );
+      return combineRepeats(runs, { planned: 3 });
+    }
+
+    test('a Repeats section: each repeat, the spread, and when the repeats differ beyond the noise of a run', () => {
+      const r = repeated(1.1);
+      const report = renderTextReport(r);
+      assert.match(rowOf(report, 'run')!, /3 repeats of 50 measured iterations after 50 warm-up, each on a fresh session$/);
+      assert.ok(rowOf(report, 'n')!.endsWith('150 (3 repeats)'), rowOf(report, 'n'));
+      const lines = report.split('\n');
+      const head = lines.findIndex((l) => l.startsWith('  Repeats (3, each a fresh session'));
+      assert.ok(head > 0, report);
+      assert.match(lines[head + 1]!, /^ {4} +runs +p50 +p99 +CV +load +first run$/);
+      for (let i = 0; i < 3; i++) {
+        const run = r.repeats!.runs[i]!;
+        const line = lines[head + 2 + i]!;
+        assert.ok(line.startsWith(`    #${i + 1}`), line);
+        assert.ok(line.includes(formatMs(run.p50Ms)) && line.includes(formatMs(run.p99Ms)) && line.includes(formatPercent(run.cv)), line);
+      }
+      const spread = formatPercent(r.repeats!.spread.p50);
+      assert.ok(rowOf(report, 'spread')!.includes(`p50 ${spread}, p99 ${formatPercent(r.repeats!.spread.p99)}`));
+      assert.ok(report.includes(`repeats differ by ${spread} on p50, more than the noise within a run`), report);
+      assert.ok(r.repeats!.spread.p50 > 0.05, 'the fixture: about 10% apart');
+    });
+
+    test('repeats that agree are said to agree; the banner of a cancelled repeated run counts repeats', () => {
+      const r = repeated(1);
+      const report = renderTextReport(r);
+      assert.match(report, /the repeats agree within the noise of a run/);
+      assert.doesNotMatch(report, /repeats differ/);
+
+      const cancelled = combineRepeats([makeResult({ samplesMs: [1, 2, 3] }), makeResult({ samplesMs: [1, 2, 3] })], { planned: 3, cutShort: true });
+      const banner = renderTextReport(cancelled).split('\n')[1]!;
+      assert.equal(banner, '!! PARTIAL RESULT: 2 complete repeats, 6 measured runs (cancelled after 2 of 3 repeats, keeping their 6 measured runs; repeat 3, cut short, is left out)');
+    });
+  });
 });
+
