@@ -8,6 +8,8 @@ export interface ProgressView {
   done: number;
   total: number;
   runningP50Ms?: number;
+  /** Which of several repeats of the benchmark this progress belongs to (1-based), when repeating. */
+  repeat?: { index: number; of: number };
 }
 
 /**
@@ -15,6 +17,11 @@ export interface ProgressView {
  * (e.g. "1234 runs · p50 2.10 ms (adaptive)") and the bar follows the cap.
  */
 export function progressMessage(p: ProgressView, adaptive = false): string {
+  const text = phaseMessage(p, adaptive);
+  return p.repeat && p.repeat.of > 1 ? `repeat ${p.repeat.index}/${p.repeat.of} · ${text}` : text;
+}
+
+function phaseMessage(p: ProgressView, adaptive: boolean): string {
   if (adaptive && p.phase === 'measure') return `${p.done} runs${p.runningP50Ms !== undefined ? ` · p50 ${formatMs(p.runningP50Ms)}` : ''} (adaptive)`;
   switch (p.phase) {
     case 'loading':
@@ -28,13 +35,18 @@ export function progressMessage(p: ProgressView, adaptive = false): string {
   }
 }
 
-/** Fraction of all inferences (warm-up + measured) done; the first inference counts as loading. */
+/**
+ * Fraction of all inferences (warm-up + measured, over every repeat) done; the first inference
+ * of each repeat counts as loading.
+ */
 export function progressFraction(p: ProgressView, warmup: number, iterations: number): number {
   const total = warmup + iterations;
-  if (total === 0) return 1;
-  if (p.phase === 'warmup') return p.done / total;
-  if (p.phase === 'measure') return (warmup + p.done) / total;
-  return 0;
+  let within = 0;
+  if (total === 0) within = 1;
+  else if (p.phase === 'warmup') within = p.done / total;
+  else if (p.phase === 'measure') within = (warmup + p.done) / total;
+  if (!p.repeat || p.repeat.of <= 1) return within;
+  return (p.repeat.index - 1 + within) / p.repeat.of;
 }
 
 export function statusText(result: BenchmarkResult): string {

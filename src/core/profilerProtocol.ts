@@ -14,6 +14,8 @@ export interface RunParams {
   config: BenchmarkConfig;
   /** How often progress (with the new samples) is sent; the default suits a UI. */
   progressIntervalMs?: number;
+  /** Complete runs of the benchmark, each on a fresh session (default 1); the result combines them. */
+  repeat?: number;
 }
 
 /** client → profiler: run one benchmark; answers the (possibly partial) result. */
@@ -26,6 +28,8 @@ export interface AbParams {
   config: BenchmarkConfig;
   accuracyThreshold?: number;
   progressIntervalMs?: number;
+  /** Times the whole interleaved run is done on fresh sessions (default 1). */
+  repeat?: number;
 }
 
 /** Both sides of an interleaved A/B run (partial when cancelled) and their output agreement. */
@@ -33,6 +37,8 @@ export interface AbRunResult {
   base: BenchmarkResult;
   candidate: BenchmarkResult;
   accuracy: AccuracyReport;
+  /** Each completed repeat's own pair, when repeated: what the reproducibility check compares. */
+  repeats?: Array<{ base: BenchmarkResult; candidate: BenchmarkResult }>;
 }
 
 /** client → profiler: the interleaved A/B benchmark of two models with the accuracy check. */
@@ -43,6 +49,9 @@ export interface AbProgressParams {
   /** Runs completed of each model in this phase, and the phase's total per model. */
   done: number;
   total: number;
+  /** Which repeat (1-based) of how many. */
+  repeat?: number;
+  repeats?: number;
 }
 /** profiler → client: A/B progress (the samples arrive with the result, not as they are taken). */
 export const AbProgressNotification = new NotificationType<AbProgressParams>('latency/abProgress');
@@ -52,6 +61,14 @@ export const PreflightRequest = new RequestType<Record<string, never>, SystemSna
 
 /** profiler → client: the model is loaded and the inputs are planned. */
 export const StartedNotification = new NotificationType<RunHeader>('latency/started');
+
+export interface RepeatParams {
+  /** 1-based. */
+  index: number;
+  of: number;
+}
+/** profiler → client: repeat `index` of `of` starts (only when repeating); progress after it counts within it. */
+export const RepeatNotification = new NotificationType<RepeatParams>('latency/repeat');
 
 export interface ColdStartParams {
   firstMs: number;

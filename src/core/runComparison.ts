@@ -2,6 +2,7 @@
 // after every benchmark, or any two runs the user picked). Pure, so the host adapter only reads
 // files and shows the outcome.
 
+import { evaluateChecklist, type ChecklistTargets } from './checklist';
 import { compareRuns } from './compare';
 import type { SavedRun } from './history';
 import { formatMs } from './format';
@@ -25,12 +26,17 @@ export function whyNotComparable(base: SavedRun, candidate: BenchmarkResult, can
   return undefined;
 }
 
-/** The candidate set against a saved run, ready for the panel. */
-export function compareWithSaved(base: SavedRun, candidate: BenchmarkResult, source: 'baseline' | 'history'): PanelComparison {
+/**
+ * The candidate set against a saved run, ready for the panel, with the verification checklist
+ * (its accuracy item stays unknown: outputs are compared only by an A/B run).
+ */
+export function compareWithSaved(base: SavedRun, candidate: BenchmarkResult, source: 'baseline' | 'history', targets: ChecklistTargets = {}): PanelComparison {
+  const comparison = compareRuns(base.result, candidate);
   return {
     source,
     base: { id: base.id, label: runLabel(base), result: base.result },
-    comparison: compareRuns(base.result, candidate),
+    comparison,
+    checklist: evaluateChecklist({ base: base.result, candidate, comparison, targets }),
   };
 }
 

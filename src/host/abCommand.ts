@@ -5,6 +5,7 @@
 
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { evaluateChecklist, type ChecklistTargets } from '../core/checklist';
 import { compareRuns } from '../core/compare';
 import { ConfigError } from '../core/config';
 import type { PanelComparison } from '../core/panelProtocol';
@@ -13,7 +14,7 @@ import { comparisonHeadline } from '../core/runComparison';
 import { runAbInProfiler, type AbClientOutcome } from '../profiler/abClient';
 import type { BenchmarkController } from './benchmarkCommand';
 import type { ResultsPanel } from './resultsPanel';
-import { loadBenchmarkConfig } from './workspaceConfig';
+import { checklistTargets, loadBenchmarkConfig } from './workspaceConfig';
 
 const EXCLUDE = '**/{node_modules,.git,.latency}/**';
 
@@ -47,7 +48,9 @@ export class AbCommand {
       }
       throw err;
     }
-    const threshold = vscode.workspace.getConfiguration('latency', models.base).get<number>('accuracy.threshold', 0.01);
+    const settings = vscode.workspace.getConfiguration('latency', models.base);
+    const threshold = settings.get<number>('accuracy.threshold', 0.01);
+    const repeat = Math.max(1, Math.floor(settings.get<number>('repeat', 1)));
     const names = { base: path.basename(models.base.fsPath), candidate: path.basename(models.candidate.fsPath) };
     this.log.info(`A/B ${models.base.fsPath} against ${models.candidate.fsPath}: ${config.iterations} runs each after ${config.warmup} warm-up, interleaved`);
 
@@ -59,6 +62,7 @@ export class AbCommand {
         candidatePath: models.candidate.fsPath,
         config,
         accuracyThreshold: threshold,
+        repeat,
         cwd: path.dirname(models.base.fsPath),
         cancellation,
         log: (level, message) => this.log[level](message),
@@ -66,8 +70,11 @@ export class AbCommand {
           const total = config.warmup + config.iterations;
           const done = p.phase === 'warmup' ? p.done : config.warmup + p.done;
           const percent = total > 0 ? Math.round((done / total) * 100) : 0;
-          progress.report({ message: `${p.phase === 'warmup' ? 'warm-up' : 'measuring'} ${p.done}/${p.total} runs of each`, increment: Math.max(0, percent - reported) });
-          reported = Math.max(reported, percent);
+          const which = p.repeat !== undefined && p.repeats !== undefined && p.repeats > 1 ? { index: p.repeat, of: p.repeats } : undefined;
+          const overall = which ? Math.round(((which.index - 1) * 100 + percent) / which.of) : percent;
+          const prefix = which ? `repeat ${which.index}/${which.of} · ` : '';
+          progress.report({ message: `${prefix}${p.phase === 'warmup' ? 'warm-up' : 'measuring'} ${p.done}/${p.total} runs of each`, increment: Math.max(0, overall - reported) });
+          reported = Math.max(reported, overall);
         },
       });
     });
@@ -88,7 +95,7 @@ export class AbCommand {
       void vscode.window.showInformationMessage('Latency: A/B cancelled before any measured run.');
       return { outcome };
     }
-    const comparison = abComparison(result, names.base);
+    const comparison = abComparison(result, names.base, checklistTargets(base));
     this.log.info(`A/B ${names.candidate} against ${names.base}: ${comparisonHeadline(comparison)}; outputs ${result.accuracy.pass ? 'agree' : 'DIFFER'}`);
     this.panel.show(result.candidate, comparison);
     await this.controller.saveToHistory(base, result.base, `A/B base (vs ${names.candidate})`);
@@ -105,13 +112,23 @@ export class AbCommand {
   }
 }
 
-/** The candidate's result set against the base of the same interleaved run. */
-export function abComparison(result: AbRunResult, baseName: string): PanelComparison {
+/** The candidate's result set against the base of the same interleaved run, with the checklist. */
+export function abComparison(result: AbRunResult, baseName: string, targets: ChecklistTargets): PanelComparison {
+  const comparison = compareRuns(result.base, result.candidate);
+  const repeatComparisons = result.repeats?.map((pair) => compareRuns(pair.base, pair.candidate));
   return {
     source: 'ab',
     base: { label: `${baseName} (A/B base, same run)`, result: result.base },
-    comparison: compareRuns(result.base, result.candidate),
+    comparison,
     accuracy: result.accuracy,
+    checklist: evaluateChecklist({
+      base: result.base,
+      candidate: result.candidate,
+      comparison,
+      accuracy: result.accuracy,
+      ...(repeatComparisons ? { repeatComparisons } : {}),
+      targets,
+    }),
   };
 }
 

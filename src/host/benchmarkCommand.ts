@@ -86,12 +86,15 @@ export class BenchmarkController implements vscode.Disposable {
     const name = path.basename(model.fsPath);
     const runs = config.stopping.mode === 'adaptive' ? `adaptive runs (±${config.stopping.relativeHalfWidth * 100}% on p50 and ${config.stopping.targetPercentile})` : `${config.iterations} runs`;
     this.log.info(`benchmark ${model.fsPath}: ${runs} after ${config.warmup} warm-up`, config.session);
+    const repeat = Math.max(1, Math.floor(vscode.workspace.getConfiguration('latency', model).get<number>('repeat', 1)));
+    if (repeat > 1) this.log.info(`repeated ${repeat} times, each on a fresh session`);
     return this.exclusive(`Latency: ${name}`, async (progress, cancellation) => {
       let reported = 0;
       const outcome = await runInProfiler({
         profilerScript: this.profilerScript,
         modelPath: model.fsPath,
         config,
+        repeat,
         cwd: path.dirname(model.fsPath),
         cancellation,
         log: (level, message) => this.log[level](message),

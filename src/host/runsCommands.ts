@@ -11,6 +11,7 @@ import { comparisonHeadline, compareWithSaved, runLabel, whyNotComparable } from
 import type { ExportCommand } from './exportCommand';
 import type { ResultsPanel } from './resultsPanel';
 import { historyFolders, historyStoreFor, type RunsNode, type RunsTreeProvider } from './runsView';
+import { checklistTargets } from './workspaceConfig';
 
 type RunNode = Extract<RunsNode, { kind: 'run' }>;
 
@@ -139,7 +140,7 @@ export class RunsCommands {
       void vscode.window.showInformationMessage(`Latency: nothing to compare — ${why}.`);
       return undefined;
     }
-    const comparison = compareWithSaved(base.run, candidate, source);
+    const comparison = compareWithSaved(base.run, candidate, source, checklistTargets(base.folder.uri));
     this.log.info(`compared with ${comparison.base.label}: ${comparisonHeadline(comparison)}`);
     this.panel.show(candidate, comparison);
     return comparison;
@@ -199,7 +200,7 @@ export async function baselineComparison(folder: vscode.WorkspaceFolder | undefi
       log.info(`not compared with the baseline: ${why}`);
       return undefined;
     }
-    const comparison = compareWithSaved(baseline, result, 'baseline');
+    const comparison = compareWithSaved(baseline, result, 'baseline', checklistTargets(folder.uri));
     log.info(`compared with the baseline ${comparison.base.label}: ${comparisonHeadline(comparison)}`);
     return comparison;
   } catch (err) {

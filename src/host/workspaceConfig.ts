@@ -3,6 +3,7 @@
 
 import * as path from 'path';
 import * as vscode from 'vscode';
+import type { ChecklistTargets } from '../core/checklist';
 import { ConfigError, mergeConfig, parseConfigLayer, withBaseDir, type BenchmarkConfig, type ConfigLayer } from '../core/config';
 import { WORKSPACE_CONFIG_PATH, ensureInputOverride, locateInConfig, parseWorkspaceConfigText } from '../core/configFile';
 
@@ -117,4 +118,19 @@ export async function openConfigAt(folder: vscode.WorkspaceFolder, path: Array<s
   const range = new vscode.Range(doc.positionAt(offset), doc.positionAt(offset + length));
   editor.selection = new vscode.Selection(range.start, range.end);
   editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+}
+
+/**
+ * The verification checklist's targets from the settings: the speed-up a change is expected to
+ * bring and a memory budget (both unset by default, leaving those items "unknown"), and the
+ * accuracy threshold A/B runs use.
+ */
+export function checklistTargets(scope: vscode.Uri): ChecklistTargets {
+  const c = vscode.workspace.getConfiguration('latency', scope);
+  const reduction = c.get<number | null>('checklist.expectedReduction', null);
+  const memoryMiB = c.get<number | null>('checklist.memoryLimitMiB', null);
+  return {
+    ...(typeof reduction === 'number' && reduction > 0 && reduction < 1 ? { expectedReduction: reduction } : {}),
+    ...(typeof memoryMiB === 'number' && memoryMiB > 0 ? { memoryLimitBytes: memoryMiB * 1024 * 1024 } : {}),
+  };
 }

@@ -21,6 +21,8 @@ export interface AbRunOptions {
   candidatePath: string;
   config: BenchmarkConfig;
   accuracyThreshold?: number;
+  /** Times the whole interleaved run is done (default 1). */
+  repeat?: number;
   cwd?: string;
   cancellation?: CancellationLike;
   /** How long a cancelled run may take to answer with its partial results before it is killed. */
@@ -96,6 +98,7 @@ export function runAbInProfiler(opts: AbRunOptions): Promise<AbClientOutcome> {
           candidatePath: opts.candidatePath,
           config: opts.config,
           ...(opts.accuracyThreshold === undefined ? {} : { accuracyThreshold: opts.accuracyThreshold }),
+          ...(opts.repeat && opts.repeat > 1 ? { repeat: opts.repeat } : {}),
         },
         tokenSource.token,
       )

@@ -5,6 +5,7 @@ import { existsSync, promises as fs } from 'fs';
 import * as path from 'path';
 import { ConfigError, mergeConfig, withBaseDir, type BenchmarkConfig, type ConfigLayer } from '../core/config';
 import { WORKSPACE_CONFIG_PATH, parseWorkspaceConfigText } from '../core/configFile';
+import { exportDocument } from '../core/exportReport';
 import { formatMs } from '../core/format';
 import { renderTextReport } from '../core/report';
 import { median } from '../core/stats';
@@ -99,7 +100,8 @@ async function bench(args: BenchArgs): Promise<number> {
   const showProgress = !args.quiet && process.stderr.isTTY;
   // The running p50 is the CLI's own concern: the runner only streams the samples.
   const measured: number[] = [];
-  const jsonToStdout = args.jsonPath === '-';
+  // Whatever goes to stdout as a document moves the text report to stderr.
+  const documentToStdout = [args.jsonPath, args.markdownPath, args.csvPath].includes('-');
 
   let repeatText = '';
 
@@ -121,11 +123,15 @@ async function bench(args: BenchArgs): Promise<number> {
     );
     if (showProgress) process.stderr.write('\r\x1b[K');
     const report = renderTextReport(result);
-    (jsonToStdout ? process.stderr : process.stdout).write(`${report}\n`);
-    if (args.jsonPath !== undefined) {
-      const json = `${JSON.stringify(result, null, 2)}\n`;
-      if (jsonToStdout) process.stdout.write(json);
-      else await writeAtomically(args.jsonPath, json);
+    (documentToStdout ? process.stderr : process.stdout).write(`${report}\n`);
+    const documents = [
+      { target: args.jsonPath, text: () => exportDocument('json', result).text },
+      { target: args.markdownPath, text: () => exportDocument('markdown', result).text },
+      { target: args.csvPath, text: () => exportDocument('csv', result).text },
+    ];
+    for (const d of documents) {
+      if (d.target === '-') process.stdout.write(d.text());
+      else if (d.target !== undefined) await writeAtomically(d.target, d.text());
     }
     return result.partial ? EXIT.interrupted : EXIT.ok;
   } catch (err) {

@@ -52,6 +52,8 @@ Bench options:
       --cpus LIST           pin the benchmark to CPUs, e.g. 2,3 or 0-3 (uses taskset)
       --config FILE         a latency.json (default: .vscode/latency.json if present)
       --json FILE           write the full result as JSON (- for stdout)
+      --markdown FILE       write the result as Markdown tables, for a pull request (- for stdout)
+      --csv FILE            write every warm-up and measured run as CSV (- for stdout)
   -q, --quiet               no progress line
   -h, --help                this help
   -v, --version             print the version
@@ -64,6 +66,9 @@ export interface BenchArgs {
   layer: ConfigLayer;
   configPath?: string;
   jsonPath?: string;
+  /** The result as Markdown (for a pull request) or CSV (every run), written to a file or '-' for stdout. */
+  markdownPath?: string;
+  csvPath?: string;
   /** Complete runs to do (--repeat); absent for one. */
   repeat?: number;
   quiet: boolean;
@@ -124,6 +129,8 @@ export function parseCli(argv: readonly string[]): CliCommand {
       cpus: { type: 'string' },
       config: { type: 'string' },
       json: { type: 'string' },
+      markdown: { type: 'string' },
+      csv: { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -162,6 +169,8 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (inputs) layer.inputs = inputs;
 
   const repeat = v.repeat === undefined ? 1 : int('--repeat', v.repeat, 1);
+  const toStdout = [v.json === '-' ? '--json -' : '', v.markdown === '-' ? '--markdown -' : '', v.csv === '-' ? '--csv -' : ''].filter(Boolean);
+  if (toStdout.length > 1) throw new UsageError(`${toStdout.join(' and ')} all ask for stdout: write all but one to a file`);
 
   return {
     command: 'bench',
@@ -171,6 +180,8 @@ export function parseCli(argv: readonly string[]): CliCommand {
     ...(repeat > 1 ? { repeat } : {}),
     ...(v.config !== undefined ? { configPath: v.config } : {}),
     ...(v.json !== undefined ? { jsonPath: v.json } : {}),
+    ...(v.markdown !== undefined ? { markdownPath: v.markdown } : {}),
+    ...(v.csv !== undefined ? { csvPath: v.csv } : {}),
   };
 }
 

@@ -17,6 +17,7 @@ import {
   LogNotification,
   PreflightRequest,
   ProgressNotification,
+  RepeatNotification,
   RunRequest,
   StartedNotification,
   type LogParams,
@@ -37,6 +38,8 @@ export interface ClientProgress {
   done: number;
   total: number;
   runningP50Ms?: number;
+  /** When repeating: which repeat the counts belong to. */
+  repeat?: { index: number; of: number };
 }
 
 export interface ProfilerRunOptions {
@@ -44,6 +47,8 @@ export interface ProfilerRunOptions {
   profilerScript: string;
   modelPath: string;
   config: BenchmarkConfig;
+  /** Complete runs of the benchmark (default 1). */
+  repeat?: number;
   cwd?: string;
   cancellation?: CancellationLike;
   /** How long a cancelled profiler may take to answer with its partial result before it is killed. */
@@ -117,6 +122,11 @@ export function runInProfiler(opts: ProfilerRunOptions): Promise<ProfilerOutcome
       opts.onProgress?.({ phase: 'cold', done: 0, total: header.config.iterations });
     });
     connection.onNotification(ColdStartNotification, ({ firstMs }) => assembler.coldStart(firstMs));
+    let repeat: ClientProgress['repeat'];
+    connection.onNotification(RepeatNotification, (r) => {
+      repeat = r;
+      opts.onProgress?.({ phase: 'loading', done: 0, total: opts.config.iterations, repeat });
+    });
     connection.onNotification(ProgressNotification, (p) => {
       assembler.notePeakRss(p.peakRssBytes);
       if (p.telemetry) assembler.addTelemetry(p.telemetry);
@@ -127,6 +137,7 @@ export function runInProfiler(opts: ProfilerRunOptions): Promise<ProfilerOutcome
         done: p.done,
         total: p.total,
         ...(p.phase === 'measure' && assembler.samplesMs.length ? { runningP50Ms: median(assembler.samplesMs) } : {}),
+        ...(repeat ? { repeat } : {}),
       });
     });
     connection.onNotification(LogNotification, ({ level, message }) => log(level, message));
@@ -189,7 +200,11 @@ export function runInProfiler(opts: ProfilerRunOptions): Promise<ProfilerOutcome
     }
 
     connection
-      .sendRequest(RunRequest, { modelPath: opts.modelPath, config: opts.config, progressIntervalMs: opts.progressIntervalMs ?? 200 }, tokenSource.token)
+      .sendRequest(
+        RunRequest,
+        { modelPath: opts.modelPath, config: opts.config, progressIntervalMs: opts.progressIntervalMs ?? 200, ...(opts.repeat && opts.repeat > 1 ? { repeat: opts.repeat } : {}) },
+        tokenSource.token,
+      )
       .then(
         (result) => finish(cancelled ? { status: 'cancelled', result } : { status: 'completed', result }),
         (err: unknown) => {

@@ -3,6 +3,7 @@
 // the exit status.
 
 import { promises as fs } from 'fs';
+import * as path from 'path';
 import {
   compareRuns,
   gateDecision,
@@ -13,6 +14,8 @@ import {
   type MetricComparison,
 } from '../core/compare';
 import { formatMs, formatPercent } from '../core/format';
+import { comparisonToCsv, comparisonToMarkdown } from '../core/exportReport';
+import { RUN_KIND, parseSavedRun } from '../core/history';
 import { isBenchmarkResult } from '../core/panelProtocol';
 import { RESULT_SCHEMA_VERSION, type BenchmarkResult } from '../core/result';
 import type { CompareArgs } from './compareArgs';
@@ -23,6 +26,8 @@ export const COMPARE_EXIT = { pass: 0, regression: 1, usage: 2, inconclusive: 3 
 export interface CompareIo {
   out(text: string): void;
   err(text: string): void;
+  /** Where --markdown and --csv go when they name a file. */
+  writeFile?(path: string, text: string): Promise<void>;
 }
 
 const LABEL: Record<CompareMetric, string> = { p50: 'p50', p95: 'p95', p99: 'p99', p999: 'p99.9', mean: 'mean' };
@@ -70,7 +75,24 @@ export async function runCompare(args: CompareArgs, io: CompareIo): Promise<numb
         };
   const exitCode = gate === null || gate.decision === 'pass' ? COMPARE_EXIT.pass : gate.decision === 'fail' ? COMPARE_EXIT.regression : COMPARE_EXIT.inconclusive;
 
-  if (args.json) {
+  const reports = [
+    { target: args.markdownPath, text: () => comparisonToMarkdown(comparison, base.result, candidate.result) },
+    { target: args.csvPath, text: () => comparisonToCsv(comparison) },
+  ];
+  for (const r of reports) {
+    if (r.target === undefined || r.target === '-') continue;
+    try {
+      await (io.writeFile ?? defaultWrite)(r.target, r.text());
+    } catch (err) {
+      io.err(`latency: cannot write ${r.target}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+      return COMPARE_EXIT.usage;
+    }
+  }
+  // One document on stdout: a report asked for there replaces the text (or JSON) one.
+  const toStdout = reports.find((r) => r.target === '-');
+  if (toStdout) {
+    io.out(toStdout.text());
+  } else if (args.json) {
     const json: CompareJson = { base: ref(base), candidate: ref(candidate), comparison, gate, exitCode };
     io.out(`${JSON.stringify(json, null, 2)}\n`);
   } else {
@@ -92,6 +114,12 @@ async function load(file: string): Promise<Loaded | string> {
     value = JSON.parse(text);
   } catch (err) {
     return `${file}: not JSON (${(err as Error).message}); expected a result written by \`latency bench --json\``;
+  }
+  // A run saved in the history (.latency/runs/*.json) holds its result in an envelope.
+  if (typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === RUN_KIND) {
+    const parsed = parseSavedRun(text, path.basename(file));
+    if (!parsed.ok) return `${file}: ${parsed.reason}`;
+    value = parsed.run.result;
   }
   if (!isBenchmarkResult(value)) return `${file}: not a Latency benchmark result: ${whyNotResult(value)}`;
   if (value.samplesMs.length === 0) return `${file}: the run has no measured samples (was it cancelled during warm-up?), so there is nothing to compare`;
@@ -196,4 +224,8 @@ function count(n: number): string {
 export function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => `  ${r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')}`.trimEnd());
+}
+
+function defaultWrite(file: string, text: string): Promise<void> {
+  return fs.writeFile(file, text);
 }

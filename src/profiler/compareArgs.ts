@@ -6,7 +6,8 @@ import { UsageError, parseCommandLine } from './usageError';
 export const COMPARE_USAGE = `Usage:
   latency compare <base.json> <new.json> [options]
 
-Compares two results written by \`latency bench --json\`: p50, p95, p99, p99.9 and the mean,
+Compares two results written by \`latency bench --json\` (or two runs saved by the editor under
+.latency/runs/): p50, p95, p99, p99.9 and the mean,
 each as new ÷ base with a 95% bootstrap confidence interval, and a verdict: "regressed" or
 "improved" when the whole interval lies beyond the noise band, "no change" when it lies within
 it, "inconclusive" otherwise (or when a run is too small to bound that percentile). Also lists
@@ -21,6 +22,9 @@ Options:
                               (default ${DEFAULT_GATE_METRICS.join(',')}); needs --fail-on-regression
       --noise-band P          changes within ±P read "no change" (default ${DEFAULT_NOISE_BAND * 100}%)
       --json                  print the comparison as JSON
+      --markdown FILE         also write the comparison as Markdown, for a pull request (- for
+                              stdout, instead of the text report)
+      --csv FILE              also write one row per metric as CSV (- for stdout)
   -h, --help                  this help
 
 Exit status: 0 the gate passed (or no gate was asked for), 1 a gated metric regressed beyond
@@ -38,6 +42,8 @@ export interface CompareArgs {
   /** What the gate checks. */
   metrics: CompareMetric[];
   noiseBand: number;
+  markdownPath?: string;
+  csvPath?: string;
 }
 
 export function parseCompareArgs(argv: readonly string[]): CompareArgs {
@@ -50,6 +56,8 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
       metric: { type: 'string', multiple: true },
       'noise-band': { type: 'string' },
       json: { type: 'boolean' },
+      markdown: { type: 'string' },
+      csv: { type: 'string' },
     },
   });
   const { values: v, positionals } = parsed;
@@ -58,6 +66,8 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
     throw new UsageError('compare needs two result files: latency compare <base.json> <new.json>');
   }
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  const toStdout = [v.json ? '--json' : '', v.markdown === '-' ? '--markdown -' : '', v.csv === '-' ? '--csv -' : ''].filter(Boolean);
+  if (toStdout.length > 1) throw new UsageError(`${toStdout.join(' and ')} all ask for stdout: write all but one to a file`);
 
   const failOnRegression = v['fail-on-regression'] === undefined ? undefined : share('--fail-on-regression', v['fail-on-regression'], Infinity);
   const noiseBand = v['noise-band'] === undefined ? DEFAULT_NOISE_BAND : share('--noise-band', v['noise-band'], 1);
@@ -75,6 +85,8 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
     ...(failOnRegression !== undefined ? { failOnRegression } : {}),
     metrics,
     noiseBand,
+    ...(v.markdown !== undefined ? { markdownPath: v.markdown } : {}),
+    ...(v.csv !== undefined ? { csvPath: v.csv } : {}),
   };
 }
 

@@ -112,7 +112,7 @@ export async function loadSuppliedInputs(inputs: readonly InputMetadata[], confi
     if (override.file === undefined) continue;
     const meta = byName.get(name);
     if (!meta) {
-      throw new InputSynthesisError(name, `is not an input of the model, but a tensor file ("${override.file}") is given for it`, `The model's inputs are: ${inputList}. Fix the name in inputs.overrides (or --input NAME=FILE)`);
+      throw new InputSynthesisError(name, `is not an input of the model, but a tensor file ("${override.file}") is given for it`, `The model's inputs are: ${inputList}. Fix the name in inputs.overrides (or --input NAME=FILE); a file meant for one model of several belongs in that model's section of .vscode/latency.json ("models": { "path/to/model.onnx": { "inputs": … } })`);
     }
     const f = await readTensorFile(override.file, override.baseDir, name);
     let raw: RawTensor;

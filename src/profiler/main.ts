@@ -11,6 +11,7 @@ import {
   PROFILER_ERROR_CODE,
   PreflightRequest,
   ProgressNotification,
+  RepeatNotification,
   RunRequest,
   StartedNotification,
   type ProfilerErrorData,
@@ -30,8 +31,14 @@ const connection = createMessageConnection(new IPCMessageReader(process), new IP
 connection.onRequest(RunRequest, async (params, token: CancellationToken) => {
   try {
     return await runOnnxBenchmark(
-      { modelPath: params.modelPath, config: params.config, progressIntervalMs: params.progressIntervalMs ?? 200 },
       {
+        modelPath: params.modelPath,
+        config: params.config,
+        progressIntervalMs: params.progressIntervalMs ?? 200,
+        ...(params.repeat !== undefined ? { repeat: params.repeat } : {}),
+      },
+      {
+        onRepeat: (index, of) => void connection.sendNotification(RepeatNotification, { index, of }),
         onStarted: (header) => void connection.sendNotification(StartedNotification, header),
         onColdStart: (firstMs) => void connection.sendNotification(ColdStartNotification, { firstMs }),
         onProgress: (progress) => void connection.sendNotification(ProgressNotification, progress),
@@ -52,6 +59,7 @@ connection.onRequest(AbRequest, async (params, token: CancellationToken) => {
         candidatePath: params.candidatePath,
         config: params.config,
         ...(params.accuracyThreshold === undefined ? {} : { accuracyThreshold: params.accuracyThreshold }),
+        ...(params.repeat === undefined ? {} : { repeat: params.repeat }),
         progressIntervalMs: params.progressIntervalMs ?? 200,
       },
       {

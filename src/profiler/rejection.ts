@@ -20,7 +20,8 @@ export async function explainRejection(
   const blamed = nameInMessage(ortMessage, plans) ?? (await probeByZeroing(ort, session, plans, feeds));
   const plan = plans.find((p) => p.name === blamed);
   if (!plan) {
-    return new BenchmarkError(`The model rejected the synthesized inputs: ${ortMessage}`, {
+    const what = plans.some((p) => p.fill.kind === 'file') ? 'the inputs' : 'the synthesized inputs';
+    return new BenchmarkError(`The model rejected ${what}: ${ortMessage}`, {
       kind: 'inputRejected',
       ortMessage,
       hint: `Inputs fed: ${plans.map(describePlan).join('; ')}. Set shapes or values in .vscode/latency.json (inputs.overrides).`,
@@ -31,7 +32,10 @@ export async function explainRejection(
     inputName: plan.name,
     inputShape: plan.shape,
     ortMessage,
-    hint: `Set a shape, value or range for "${plan.name}" in .vscode/latency.json under inputs.overrides.`,
+    hint:
+      plan.fill.kind === 'file'
+        ? `"${plan.name}" was read from ${plan.fill.path}: save that tensor with the shape and element type the model expects, or point inputs.overrides.${plan.name}.file (--input ${plan.name}=FILE) at another file.`
+        : `Set a shape, value or range for "${plan.name}" in .vscode/latency.json under inputs.overrides.`,
   });
 }
 

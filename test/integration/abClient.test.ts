@@ -65,6 +65,17 @@ describe('A/B in the profiler process', () => {
     assert.deepEqual([...phases].sort(), ['measure', 'warmup']);
   });
 
+  test('repeat 3: each repeat\'s pair comes back, progress says which repeat', async () => {
+    const seen = new Set<number>();
+    const outcome = await runAbInProfiler(options(lenet, lenet, { repeat: 3, onProgress: (p) => p.repeat !== undefined && seen.add(p.repeat) }));
+    assert.equal(outcome.status, 'completed');
+    if (outcome.status !== 'completed') return;
+    assert.equal(outcome.result.repeats?.length, 3);
+    assert.equal(outcome.result.candidate.samplesMs.length, 180);
+    assert.equal(outcome.result.base.repeats?.runs.length, 3);
+    assert.deepEqual([...seen].sort(), [1, 2, 3]);
+  });
+
   test('the same model on both sides agrees exactly', async () => {
     const outcome = await runAbInProfiler(options(lenet, lenet));
     assert.equal(outcome.status, 'completed');

@@ -19,6 +19,20 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const lenet = join(ROOT, 'examples', 'lenet5.onnx');
 const cli = (args: string[], cwd = ROOT) => spawnSync(process.execPath, [distFile('cli.js'), ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
 
+test('bench --markdown and --csv write the run for a pull request and a spreadsheet; --csv - puts the CSV alone on stdout', () => {
+  const md = join(dir, 'run.md');
+  const r = cli(['bench', lenet, '-n', '30', '-w', '3', '--threads', '1', '--markdown', md, '--csv', '-']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /Latency benchmark: lenet5\.onnx/, 'the text report moves to stderr');
+  const rows = r.stdout.trimEnd().split('\r\n');
+  assert.equal(rows[0], 'phase,run,latency_ms,outlier');
+  assert.equal(rows.length, 1 + 3 + 30);
+  const text = readFileSync(md, 'utf8');
+  assert.match(text, /^### Latency: lenet5\.onnx\n/);
+  assert.match(text, /^\| p50 \| \S+ (µs|ms) \| \[\S+, \S+\] \|$/m);
+  assert.match(text, /30 measured runs after 3 warm-up/);
+});
+
 test('bench prints the table and writes a JSON result with every documented field', () => {
   const out = join(dir, 'out.json');
   const r = cli(['bench', lenet, '--iterations', '150', '--warmup', '5', '--threads', '1', '--shape', 'input=2x1x28x28', '--json', out]);

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { toSavedRun } from '../../src/core/history';
 import type { BenchmarkResult } from '../../src/core/result';
 import type { CompareJson } from '../../src/profiler/compare';
 import { ROOT, distFile } from '../support/dist';
@@ -127,4 +128,33 @@ test('bad arguments get exit 2 and the compare usage; --help documents the exit 
   assert.equal(help.status, 0);
   assert.match(help.stdout, /Exit status: 0 the gate passed/);
   assert.match(cli(['--help']).stdout, /latency compare <base\.json> <new\.json>/);
+});
+
+test('--markdown writes the comparison for a pull request; --markdown - puts it on stdout instead of the table', () => {
+  const md = join(dir, 'pr.md');
+  const r = cli(['compare', base, slower, '--markdown', md, '--fail-on-regression', '5%']);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stdout, /^Gate: FAIL/m, 'the text report still goes to stdout');
+  const text = readFileSync(md, 'utf8');
+  assert.match(text, /^### Latency: lenet5\.onnx against lenet5\.onnx\n/);
+  assert.match(text, /^\| p50 \| \S+ (µs|ms) \| \S+ (µs|ms) \| 1\.300× \| \[[\d.]+, [\d.]+\] \| \*\*regressed\*\* \|$/m);
+  const out = cli(['compare', base, slower, '--markdown', '-']);
+  assert.equal(out.status, 0);
+  assert.equal(out.stdout, text, 'the same document on stdout, and nothing else');
+});
+
+test('runs saved by the editor (.latency/runs/*.json) compare like bench results; a truncated one is named', () => {
+  const result = JSON.parse(readFileSync(base, 'utf8')) as BenchmarkResult;
+  const saved = join(dir, '20261126-100000-lenet5.json');
+  writeFileSync(saved, JSON.stringify(toSavedRun(result, { id: '20261126-100000-lenet5', label: 'before' })));
+  const r = cli(['compare', saved, slower, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const json = JSON.parse(r.stdout) as CompareJson;
+  assert.equal(json.base.n, result.samplesMs.length);
+  assert.equal(json.comparison.metrics.find((m) => m.metric === 'p50')?.verdict, 'regressed');
+  const cut = join(dir, '20261126-100001-lenet5.json');
+  writeFileSync(cut, readFileSync(saved, 'utf8').slice(0, 500));
+  const bad = cli(['compare', cut, slower]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /20261126-100001-lenet5\.json: /);
 });

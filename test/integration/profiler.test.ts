@@ -93,6 +93,22 @@ describe('a complete benchmark', () => {
   });
 });
 
+describe('repeated', () => {
+  test('repeat 3: three fresh sessions, their samples in order, the spread, and progress that says which repeat', async () => {
+    const repeats = new Set<number>();
+    const outcome = await run(lenet, { iterations: 60, warmup: 5, session: { intraOpNumThreads: 1 } }, { repeat: 3, onProgress: (p) => p.repeat && repeats.add(p.repeat.index) });
+    assert.equal(outcome.status, 'completed', JSON.stringify(outcome).slice(0, 300));
+    if (outcome.status !== 'completed') return;
+    const r = outcome.result;
+    assert.equal(r.samplesMs.length, 180);
+    assert.equal(r.repeats?.runs.length, 3);
+    assert.deepEqual(r.repeats?.runs.map((x) => x.n), [60, 60, 60]);
+    assert.ok(r.repeats!.runs.every((x) => x.loadMs > 0), 'each repeat loaded its own session');
+    assert.ok(r.repeats!.spread.p50 >= 0);
+    assert.deepEqual([...repeats].sort(), [1, 2, 3]);
+  });
+});
+
 describe('ending early', () => {
   /** Runs the slow model and cancels at the first progress `when` accepts; times the end from the cancel. */
   async function cancelWhen(when: (p: ClientProgress) => boolean, layer: ConfigLayer, progressIntervalMs?: number) {

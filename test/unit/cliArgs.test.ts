@@ -102,3 +102,12 @@ test('--repeat N asks for N complete runs; one (the default) leaves the field ou
   assert.ok(once.command === 'bench' && !('repeat' in once));
   assert.ok(!('repeat' in parseCli(['bench', 'm.onnx'])));
 });
+
+test('bench --markdown and --csv: files, or one document on stdout', () => {
+  const a = parseCli(['bench', 'm.onnx', '--markdown', 'run.md', '--csv', '-']);
+  assert.ok(a.command === 'bench');
+  if (a.command !== 'bench') return;
+  assert.equal(a.markdownPath, 'run.md');
+  assert.equal(a.csvPath, '-');
+  assert.throws(() => parseCli(['bench', 'm.onnx', '--json', '-', '--csv', '-']), /--json - and --csv - all ask for stdout/);
+});

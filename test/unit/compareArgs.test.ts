@@ -65,3 +65,12 @@ test('the usage text documents every exit status and option', () => {
     assert.ok(COMPARE_USAGE.includes(needle), needle);
   }
 });
+
+test('--markdown and --csv: a file or stdout; only one thing may go to stdout', () => {
+  const a = parseCompareArgs(['a.json', 'b.json', '--markdown', 'pr.md', '--csv', '-']);
+  assert.equal(a.markdownPath, 'pr.md');
+  assert.equal(a.csvPath, '-');
+  assert.throws(() => parseCompareArgs(['a.json', 'b.json', '--markdown', '-', '--csv', '-']), /--markdown - and --csv - all ask for stdout/);
+  assert.throws(() => parseCompareArgs(['a.json', 'b.json', '--json', '--markdown', '-']), UsageError);
+  assert.equal(parseCompareArgs(['a.json', 'b.json', '--json', '--markdown', 'pr.md']).json, true);
+});

@@ -40,6 +40,11 @@ test('setting defaults are the core defaults', () => {
     'latency.history.save': true,
     // The A/B accuracy check's default, as the core and the CLI use it.
     'latency.accuracy.threshold': DEFAULT_ACCURACY_THRESHOLD,
+    // Read by the extension host and passed to the profiler with the run, as --repeat is.
+    'latency.repeat': 1,
+    // Checklist targets: unset until the user names one.
+    'latency.checklist.expectedReduction': null,
+    'latency.checklist.memoryLimitMiB': null,
   };
   for (const [k, v] of Object.entries(DEFAULT_CONFIG.session)) flat[`latency.session.${k}`] = v;
   for (const [k, v] of Object.entries(DEFAULT_CONFIG.stopping)) flat[`latency.stopping.${k}`] = v;

@@ -59,6 +59,11 @@ test('progress wording and the fraction of all inferences done', () => {
   assert.equal(progressMessage({ phase: 'warmup', done: 5, total: 50 }), 'warm-up 5/50');
   assert.equal(progressFraction({ phase: 'warmup', done: 25, total: 50 }, 50, 950), 0.025);
   assert.equal(progressFraction({ phase: 'measure', done: 950, total: 950 }, 50, 950), 1);
+  // Repeated: the counts are within the repeat, the bar spans all of them.
+  const second = { phase: 'measure' as const, done: 450, total: 950, repeat: { index: 2, of: 4 } };
+  assert.equal(progressMessage(second), 'repeat 2/4 · 450/950 runs');
+  assert.equal(progressFraction(second, 50, 950), (1 + 0.5) / 4);
+  assert.equal(progressFraction({ phase: 'loading', done: 0, total: 950, repeat: { index: 3, of: 3 } }, 50, 950), 2 / 3);
   const a = new ResultAssembler();
   a.start(header(2));
   a.addMeasured([0.5, 0.5]);

@@ -24,6 +24,11 @@ describe('a run set against a saved run', () => {
     assert.equal(p50.verdict, 'improved');
     assert.ok(p50.ratio! > 0.7 && p50.ratio! < 0.8, `ratio ${p50.ratio}`);
     assert.match(comparisonHeadline(c), /^p50 \S+ ms → \S+ ms \(0\.7\d\d× \[0\.\d{3}, 0\.\d{3}\]\) improved; p99 /);
+    // The checklist comes along; outputs are not compared outside an A/B run, so accuracy stays unknown.
+    assert.equal(c.checklist?.items.length, 8);
+    assert.equal(c.checklist?.items.find((i) => i.id === 'accuracy')?.status, 'unknown');
+    const target = compareWithSaved(saved, faster, 'baseline', { expectedReduction: 0.1 }).checklist?.items.find((i) => i.id === 'latencyTarget');
+    assert.equal(target?.status, 'pass', target?.evidence);
   });
 
   test('nothing to compare: the baseline itself, or a side without measured runs', () => {
@@ -55,7 +60,7 @@ describe('export of what the panel shows', () => {
     assert.equal(rows.length, 1 + 5);
     const json = JSON.parse(exportDocument('json', faster, comparison).text) as Record<string, unknown>;
     assert.equal(json.kind, 'latency.comparison');
-    assert.deepEqual(Object.keys(json).sort(), ['base', 'candidate', 'comparison', 'kind', 'source']);
+    assert.deepEqual(Object.keys(json).sort(), ['base', 'candidate', 'checklist', 'comparison', 'kind', 'source']);
   });
 
   test('a failed accuracy check heads the Markdown, and the checklist follows the table', () => {

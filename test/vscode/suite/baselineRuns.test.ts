@@ -73,6 +73,7 @@ describe('Latency Runs view and comparisons', () => {
     for (const m of c.comparison.metrics) assert.ok(VERDICTS.includes(m.verdict), `${m.metric}: ${m.verdict}`);
     assert.equal(c.comparison.n.base, newest.run.result.samplesMs.length);
     assert.equal(c.comparison.n.candidate, iterations);
+    assert.equal(c.checklist?.items.length, 8, 'the verification checklist comes with the comparison');
     const p999 = c.comparison.metrics.find((m) => m.metric === 'p999')!;
     assert.equal(p999.verdict, 'inconclusive', `${iterations} runs cannot bound p99.9`);
   });
@@ -145,6 +146,8 @@ describe('Latency: Compare Two Models (A/B)', () => {
     assert.equal(c.comparison.n.candidate, iterations);
     assert.ok(c.accuracy, 'the output agreement travels to the panel');
     assert.equal(c.accuracy.pass, false, JSON.stringify(c.accuracy.outputs));
+    assert.equal(c.checklist?.verdict, 'fail', 'the checklist fails on accuracy');
+    assert.equal(c.checklist?.items.find((i) => i.id === 'accuracy')?.status, 'fail');
     assert.deepEqual(
       (await runNodes()).slice(0, 2).map((n) => n.run.label).sort(),
       [`A/B base (vs ${FIXTURE.inaccurateModel})`, `A/B candidate (vs ${FIXTURE.model})`],
