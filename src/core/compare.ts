@@ -353,13 +353,31 @@ export function environmentDiffs(base: BenchmarkResult, candidate: BenchmarkResu
 
 type Diff = (what: string, a: string, b: string) => void;
 
+const SESSION_LABELS: Record<keyof SessionConfig, string> = {
+  intraOpNumThreads: 'intra-op threads',
+  interOpNumThreads: 'inter-op threads',
+  graphOptimizationLevel: 'graph optimization',
+  executionMode: 'execution mode',
+  executionProviders: 'execution providers',
+};
+
 function sessionDiffs(a: SessionConfig, b: SessionConfig, diff: Diff): void {
   const threads = (t: number) => (t === 0 ? '0 (onnxruntime decides)' : String(t));
-  diff('intra-op threads', threads(a.intraOpNumThreads), threads(b.intraOpNumThreads));
-  diff('inter-op threads', threads(a.interOpNumThreads), threads(b.interOpNumThreads));
-  diff('graph optimization', a.graphOptimizationLevel, b.graphOptimizationLevel);
-  diff('execution mode', a.executionMode, b.executionMode);
-  diff('execution providers', a.executionProviders.join(', '), b.executionProviders.join(', '));
+  diff(SESSION_LABELS.intraOpNumThreads, threads(a.intraOpNumThreads), threads(b.intraOpNumThreads));
+  diff(SESSION_LABELS.interOpNumThreads, threads(a.interOpNumThreads), threads(b.interOpNumThreads));
+  diff(SESSION_LABELS.graphOptimizationLevel, a.graphOptimizationLevel, b.graphOptimizationLevel);
+  diff(SESSION_LABELS.executionMode, a.executionMode, b.executionMode);
+  diff(SESSION_LABELS.executionProviders, a.executionProviders.join(', '), b.executionProviders.join(', '));
+}
+
+/**
+ * The comparison without the environment differences in the session options named: in an A/B
+ * of two session configs those differences are the experiment, not a reason to distrust it.
+ */
+export function withoutIntendedDiffs(c: Comparison, intended: ReadonlyArray<keyof SessionConfig>): Comparison {
+  if (intended.length === 0) return c;
+  const prefixes = intended.map((k) => `${SESSION_LABELS[k]}: `);
+  return { ...c, environmentDiffs: c.environmentDiffs.filter((d) => !prefixes.some((p) => d.startsWith(p))) };
 }
 
 function inputDiffs(a: readonly InputPlan[], b: readonly InputPlan[], out: string[], diff: Diff): void {

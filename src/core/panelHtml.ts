@@ -59,10 +59,7 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
     <header id="header" class="header"></header>
     <div id="export-actions" class="export-actions" role="group" aria-label="Export these results"></div>
   </div>
-  <section id="verdicts-card" class="card verdicts-card" aria-labelledby="verdicts-heading">
-    <h2 id="verdicts-heading">Run checks</h2>
-    <div id="verdicts"></div>
-  </section>
+  <!-- When the run is set against another, that is what the user came for: it comes first. -->
   <section id="comparison-card" class="card comparison-card" aria-labelledby="comparison-heading" hidden>
     <h2 id="comparison-heading" class="comparison-heading"></h2>
     <div id="comparison" class="comparison"></div>
@@ -70,6 +67,10 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
     <p id="compare-note" class="note"></p>
     <div id="accuracy" class="accuracy" hidden></div>
     <div id="checklist" class="checklist-section" hidden></div>
+  </section>
+  <section id="verdicts-card" class="card verdicts-card" aria-labelledby="verdicts-heading">
+    <h2 id="verdicts-heading">Run checks</h2>
+    <div id="verdicts"></div>
   </section>
   <section class="card" aria-labelledby="summary-heading">
     <h2 id="summary-heading">Summary</h2>

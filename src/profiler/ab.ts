@@ -4,11 +4,11 @@
 
 import type { AccuracyReport } from '../core/accuracy';
 import { evaluateChecklist, type CheckStatus, type Checklist } from '../core/checklist';
-import { compareRuns, gateDecision, type CompareMetric, type Comparison, type GateDecision, DEFAULT_GATE_METRICS } from '../core/compare';
+import { compareRuns, gateDecision, withoutIntendedDiffs, type CompareMetric, type Comparison, type GateDecision, DEFAULT_GATE_METRICS } from '../core/compare';
 import type { BenchmarkConfig } from '../core/config';
 import { formatMs, formatPercent } from '../core/format';
 import { spreadOf } from '../core/repeats';
-import type { BenchmarkResult } from '../core/result';
+import type { BenchmarkResult, SessionConfig } from '../core/result';
 import type { AbArgs } from './abArgs';
 import { runAbBenchmark, type AbEvents } from './abBenchmark';
 import { BenchmarkError } from './benchmarkError';
@@ -65,7 +65,14 @@ export async function runAb(args: AbArgs, config: BenchmarkConfig, io: AbIo): Pr
   let outcome;
   try {
     outcome = await runAbBenchmark(
-      { basePath: args.basePath, candidatePath: args.candidatePath, config, accuracyThreshold: args.accuracyThreshold, ...(args.repeat !== undefined ? { repeat: args.repeat } : {}) },
+      {
+        basePath: args.basePath,
+        candidatePath: args.candidatePath,
+        config,
+        accuracyThreshold: args.accuracyThreshold,
+        ...(args.repeat !== undefined ? { repeat: args.repeat } : {}),
+        ...(args.candidateSession ? { candidateSession: args.candidateSession } : {}),
+      },
       events,
     );
   } catch (err) {
@@ -84,7 +91,8 @@ export async function runAb(args: AbArgs, config: BenchmarkConfig, io: AbIo): Pr
     return AB_EXIT.interrupted;
   }
 
-  const comparison = compareRuns(base, candidate);
+  // Session options the user set apart for the candidate are what is being compared, not a flaw in the comparison.
+  const comparison = withoutIntendedDiffs(compareRuns(base, candidate), Object.keys(args.candidateSession ?? {}) as Array<keyof SessionConfig>);
   const repeatComparisons = outcome.repeats?.map((p) => compareRuns(p.base, p.candidate));
   const checklist = evaluateChecklist({
     base,
@@ -120,6 +128,15 @@ export async function runAb(args: AbArgs, config: BenchmarkConfig, io: AbIo): Pr
   return exitCode;
 }
 
+/** "intra-op threads 1 → 4, graph optimization all → basic": what the candidate's session does differently. */
+function sessionChange(base: SessionConfig, candidate: SessionConfig): string {
+  const keys = Object.keys(base) as Array<keyof SessionConfig>;
+  return keys
+    .filter((k) => String(base[k]) !== String(candidate[k]))
+    .map((k) => `${k} ${String(base[k])} → ${String(candidate[k])}`)
+    .join(', ');
+}
+
 /**
  * What makes the candidate unfit, each a reason for exit 1: wrong answers, a regression past the
  * gate, and the checklist items whose targets the user set (a missed speed-up, a blown memory
@@ -136,12 +153,13 @@ function failures(args: Pick<AbArgs, 'expectReduction' | 'memoryLimitBytes'>, ac
 }
 
 export function renderAb(
-  args: Pick<AbArgs, 'basePath' | 'candidatePath' | 'failOnRegression' | 'expectReduction' | 'memoryLimitBytes'>,
+  args: Pick<AbArgs, 'basePath' | 'candidatePath' | 'failOnRegression' | 'expectReduction' | 'memoryLimitBytes' | 'candidateSession'>,
   r: AbReport,
 ): string {
   const { base, candidate, comparison, accuracy, gate, checklist, exitCode } = r;
+  const configs = args.candidateSession ? sessionChange(base.config.session, candidate.config.session) : '';
   const lines: string[] = [
-    `Latency A/B: ${base.target.name} (base) vs ${candidate.target.name} (candidate), one process, runs interleaved A B B A`,
+    `Latency A/B: ${base.target.name} (base) vs ${candidate.target.name} (candidate${configs ? `: ${configs}` : ''}), one process, runs interleaved A B B A`,
     ...table([
       ['', 'model', 'load', 'first run', 'p50', 'p95', 'p99', 'CV', 'runs'],
       ...([['base', base], ['candidate', candidate]] as const).map(([label, r]) => [

@@ -10,6 +10,7 @@ import { UsageError, parseCommandLine } from './usageError';
 
 export const AB_USAGE = `Usage:
   latency ab <base.onnx> <candidate.onnx> [options]
+  latency ab <model.onnx> [<candidate.onnx>] --candidate-threads 4 [other --candidate-* options]
 
 Loads both models in one process and runs them alternately (A B B A, repeated), so clock, heat
 and background load drift hit both alike; reports each model's cold start and latency, the
@@ -33,6 +34,10 @@ Options:
                                 (repeatable; paths relative to the current directory)
   -t, --threads N               onnxruntime intra-op threads, both sessions (0 = onnxruntime decides)
       --inter-threads N, --opt-level L, --execution-mode M, --ep LIST   as for latency bench
+      --candidate-threads N, --candidate-inter-threads N, --candidate-opt-level L,
+      --candidate-execution-mode M, --candidate-ep LIST
+                                session options for the candidate alone: an A/B of two session
+                                configs, of one model (the candidate may then be left out) or two
       --cpus LIST               pin the benchmark to CPUs, e.g. 2,3 or 0-3
       --fail-on-regression P    gate on ${DEFAULT_GATE_METRICS.join(' and ')}: fail when the candidate is slower by more
                                 than P (e.g. 5%), with the whole interval above 1 + P; p99 needs
@@ -83,6 +88,8 @@ export interface AbArgs {
   expectReduction?: number;
   /** --memory-limit in bytes. */
   memoryLimitBytes?: number;
+  /** --candidate-* session options: what the candidate's session does differently. */
+  candidateSession?: NonNullable<ConfigLayer['session']>;
   quiet: boolean;
 }
 
@@ -96,6 +103,7 @@ export function parseAbArgs(argv: readonly string[]): AbArgs {
       warmup: { type: 'string', short: 'w' },
       ...INPUT_OPTIONS,
       ...SESSION_OPTIONS,
+      ...candidateSessionOptions(),
       cpus: { type: 'string' },
       'fail-on-regression': { type: 'string' },
       'accuracy-threshold': { type: 'string' },
@@ -108,9 +116,12 @@ export function parseAbArgs(argv: readonly string[]): AbArgs {
     },
   });
   const { values: v, positionals } = parsed;
-  const [basePath, candidatePath, ...extra] = positionals;
+  const candidateSession = sessionLayer(v, 'candidate-');
+  const [basePath, candidateArg, ...extra] = positionals;
+  // With candidate session options, the model may be the same on both sides: an A/B of configs.
+  const candidatePath = candidateArg ?? (candidateSession ? basePath : undefined);
   if (basePath === undefined || candidatePath === undefined) {
-    throw new UsageError('ab needs two models: latency ab <base.onnx> <candidate.onnx>');
+    throw new UsageError('ab needs two models, or one model and --candidate-* session options: latency ab <base.onnx> <candidate.onnx>');
   }
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
 
@@ -142,9 +153,18 @@ export function parseAbArgs(argv: readonly string[]): AbArgs {
     ...(repeat > 1 ? { repeat } : {}),
     ...(expectReduction !== undefined ? { expectReduction } : {}),
     ...(memoryLimitBytes !== undefined ? { memoryLimitBytes } : {}),
+    ...(candidateSession ? { candidateSession } : {}),
     ...(v.config !== undefined ? { configPath: v.config } : {}),
     ...(v.json !== undefined ? { jsonPath: v.json } : {}),
   };
+}
+
+/**
+ * bench's session options under a `candidate-` prefix. A function, not a constant: cliArgs.ts
+ * imports this module, so SESSION_OPTIONS is not yet defined while this one loads.
+ */
+function candidateSessionOptions(): { [K in keyof typeof SESSION_OPTIONS as `candidate-${K}`]: { type: 'string' } } {
+  return Object.fromEntries(Object.entries(SESSION_OPTIONS).map(([k, o]) => [`candidate-${k}`, { type: o.type }])) as ReturnType<typeof candidateSessionOptions>;
 }
 
 /** Bytes per unit: SI prefixes are powers of 1000, IEC ones (KiB, MiB, …) powers of 1024. */

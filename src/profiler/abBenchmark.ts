@@ -14,7 +14,7 @@ import type { BenchmarkConfig } from '../core/config';
 import type { InputMetadata } from '../core/inputSynthesis';
 import { ResultAssembler, type RunHeader } from '../core/resultAssembler';
 import { combineRepeats } from '../core/repeats';
-import type { BenchmarkResult, Environment, InputPlan, RunConfig, StopReason } from '../core/result';
+import type { BenchmarkResult, Environment, InputPlan, RunConfig, SessionConfig, StopReason } from '../core/result';
 import type { SystemSnapshot } from '../core/system';
 import { BenchmarkError } from './benchmarkError';
 import { collectEnvironment } from './environment';
@@ -31,6 +31,11 @@ export interface AbOptions {
   candidatePath: string;
   /** One config for both: the same session options, inputs, counts and pinning. */
   config: BenchmarkConfig;
+  /**
+   * Session options that differ for the candidate: an A/B of two session configs (of one model,
+   * or of two). Everything not named here is the config's.
+   */
+  candidateSession?: Partial<SessionConfig>;
   accuracyThreshold?: number;
   progressIntervalMs?: number;
   /** Times to do the whole interleaved run, each on fresh sessions (default 1). */
@@ -87,7 +92,8 @@ export async function runAbBenchmark(opts: AbOptions, events: AbEvents): Promise
   const system = await prepareMachine(config, log);
   const ort = loadOrt();
   const environmentPromise = collectEnvironment(ort);
-  const sessionOptions = toSessionOptions(config.session);
+  const sessions: Record<AbSide, SessionConfig> = { base: config.session, candidate: { ...config.session, ...opts.candidateSession } };
+  const sessionOptions = { base: toSessionOptions(sessions.base), candidate: toSessionOptions(sessions.candidate) };
   // The first session and the first inference in a process pay onnxruntime's one-time set-up
   // (its environment, kernel registries, CPU feature probes): measured on lenet5, ~140 ms of load
   // and ~2 ms of first run that the base alone would carry. A throwaway session of the base, run
@@ -97,7 +103,7 @@ export async function runAbBenchmark(opts: AbOptions, events: AbEvents): Promise
   {
     let primer: Ort.InferenceSession;
     try {
-      primer = await ort.InferenceSession.create(paths.base, sessionOptions);
+      primer = await ort.InferenceSession.create(paths.base, sessionOptions.base);
     } catch (err) {
       throw modelLoadError(paths.base, err, config);
     }
@@ -117,15 +123,16 @@ export async function runAbBenchmark(opts: AbOptions, events: AbEvents): Promise
   // The primer left the base file in the page cache; reading the candidate puts both loads on equal terms.
   await fs.readFile(paths.candidate).catch(() => undefined);
 
-  const runConfig: RunConfig = {
+  const runConfigOf = (side: AbSide): RunConfig => ({
     iterations: config.iterations,
     warmup: config.warmup,
     stopping: config.stopping,
     cvTarget: config.cvTarget,
     cpuAffinity: config.cpuAffinity,
-    session: config.session,
+    session: sessions[side],
     inputs: plans,
-  };
+  });
+  const runConfig = { base: runConfigOf('base'), candidate: runConfigOf('candidate') };
   const setting: AbSetting = { ort, paths, sizes, sessionOptions, config, runConfig, plans, feeds, system, environment: await environmentPromise };
 
   // Each repeat is the whole interleaved run on fresh sessions; a repeat cut short is left out
@@ -162,9 +169,9 @@ interface AbSetting {
   ort: typeof Ort;
   paths: Record<AbSide, string>;
   sizes: Record<AbSide, number>;
-  sessionOptions: Ort.InferenceSession.SessionOptions;
+  sessionOptions: Record<AbSide, Ort.InferenceSession.SessionOptions>;
   config: BenchmarkConfig;
-  runConfig: RunConfig;
+  runConfig: Record<AbSide, RunConfig>;
   plans: InputPlan[];
   feeds: Record<string, Ort.Tensor>;
   system: SystemSnapshot | null;
@@ -187,7 +194,7 @@ async function runInterleaved(
     for (const side of ['base', 'candidate'] as const) {
       const loadStart = process.hrtime.bigint();
       try {
-        sessions[side] = await ort.InferenceSession.create(paths[side], sessionOptions);
+        sessions[side] = await ort.InferenceSession.create(paths[side], sessionOptions[side]);
       } catch (err) {
         throw modelLoadError(paths[side], err, config);
       }
@@ -208,7 +215,7 @@ async function runInterleaved(
     for (const side of ['base', 'candidate'] as const) {
       const header: RunHeader = {
         target: targetOf(paths[side], sizes[side]),
-        config: runConfig,
+        config: runConfig[side],
         environment,
         startedAt,
         loadMs: loadMs[side],

@@ -222,19 +222,31 @@ export const INPUT_OPTIONS = {
   inputs: { type: 'string', multiple: true },
 } as const;
 
-type SessionValues = Partial<Record<keyof typeof SESSION_OPTIONS, string>>;
 type InputValues = { shape?: string[]; value?: string[]; range?: string[]; dim?: string[]; 'default-dim'?: string; input?: string[]; inputs?: string[] };
 
-/** The session part of a config layer from SESSION_OPTIONS' values; undefined when none was given. */
-export function sessionLayer(v: SessionValues): ConfigLayer['session'] {
+/**
+ * The session part of a config layer from SESSION_OPTIONS' values; undefined when none was given.
+ * `prefix` reads the same options under another name (`latency ab`'s --candidate-threads …).
+ */
+export function sessionLayer(values: Record<string, string | boolean | string[] | undefined>, prefix = ''): ConfigLayer['session'] {
+  const get = (k: keyof typeof SESSION_OPTIONS): string | undefined => {
+    const x = values[`${prefix}${k}`];
+    return typeof x === 'string' ? x : undefined;
+  };
+  const flag = (k: keyof typeof SESSION_OPTIONS) => `--${prefix}${k}`;
   const session: NonNullable<ConfigLayer['session']> = {};
-  if (v.threads !== undefined) session.intraOpNumThreads = int('--threads', v.threads, 0);
-  if (v['inter-threads'] !== undefined) session.interOpNumThreads = int('--inter-threads', v['inter-threads'], 0);
-  if (v['opt-level'] !== undefined) session.graphOptimizationLevel = oneOf('--opt-level', v['opt-level'], OPTIMIZATION_LEVELS) as GraphOptimizationLevel;
-  if (v['execution-mode'] !== undefined) session.executionMode = oneOf('--execution-mode', v['execution-mode'], EXECUTION_MODES) as ExecutionMode;
-  if (v.ep !== undefined) {
-    const eps = v.ep.split(',').map((s) => s.trim()).filter(Boolean);
-    if (!eps.length) throw new UsageError('--ep needs at least one provider, e.g. --ep cpu');
+  const threads = get('threads');
+  const inter = get('inter-threads');
+  const level = get('opt-level');
+  const mode = get('execution-mode');
+  const ep = get('ep');
+  if (threads !== undefined) session.intraOpNumThreads = int(flag('threads'), threads, 0);
+  if (inter !== undefined) session.interOpNumThreads = int(flag('inter-threads'), inter, 0);
+  if (level !== undefined) session.graphOptimizationLevel = oneOf(flag('opt-level'), level, OPTIMIZATION_LEVELS) as GraphOptimizationLevel;
+  if (mode !== undefined) session.executionMode = oneOf(flag('execution-mode'), mode, EXECUTION_MODES) as ExecutionMode;
+  if (ep !== undefined) {
+    const eps = ep.split(',').map((s) => s.trim()).filter(Boolean);
+    if (!eps.length) throw new UsageError(`${flag('ep')} needs at least one provider, e.g. ${flag('ep')} cpu`);
     session.executionProviders = eps;
   }
   return Object.keys(session).length ? session : undefined;

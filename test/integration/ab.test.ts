@@ -48,8 +48,20 @@ test('lenet5 against an exact copy: accuracy passes with zero error, exit 0', ()
   assert.match(r.stdout, /^Checklist: (FAIL|INCOMPLETE)/m);
   assert.match(r.stdout, /^ {2}✓ Outputs agree with the base's \(degradation ≤ 1\.0%\): the 1 output within 1\.0%/m);
   assert.match(r.stdout, /^ {2}\? p50 latency reduced by the expected amount: no target set: .*--expect-reduction 20%$/m);
-  assert.match(r.stdout, /^ {2}\? Reproducible: .*repeat with --repeat 3$/m);
+  assert.match(r.stdout, /^ {2}\? Reproducible: .*repeat with --repeat 3 \(in the editor, the latency\.repeat setting\)$/m);
   assert.match(r.stdout, /^ {2}\? Peak memory within the limit: peak RSS [\d.]+ MiB; no limit set: e\.g\. --memory-limit 2GB$/m);
+});
+
+test('two session configs of one model: --candidate-threads sets the candidate apart, and that difference is not flagged as unfair', () => {
+  const r = cli(['ab', lenet, ...FAST, '--candidate-threads', '2', '--json', '-']);
+  assert.ok(r.status === 0 || r.status === 1 || r.status === 3, r.stderr);
+  const json = JSON.parse(r.stdout) as AbJson;
+  assert.equal(json.base.config.session.intraOpNumThreads, 1);
+  assert.equal(json.candidate.config.session.intraOpNumThreads, 2);
+  assert.equal(json.candidate.target.name, 'lenet5.onnx', 'the candidate is the base model when only session options differ');
+  assert.ok(!json.comparison.environmentDiffs.some((d) => d.startsWith('intra-op threads')), json.comparison.environmentDiffs.join('; '));
+  assert.equal(json.accuracy.pass, true, 'the same model under another thread count answers the same');
+  assert.match(r.stderr, /^Latency A\/B: lenet5\.onnx \(base\) vs lenet5\.onnx \(candidate: intraOpNumThreads 1 → 2\)/m);
 });
 
 test('a missed --expect-reduction exits 1; a --memory-limit only the shared process exceeds is unknown, not a failure', () => {

@@ -926,9 +926,9 @@ describe('results panel webview in Chromium', () => {
       const px = await canvasPixels(page, 'compare-chart');
       assert.ok(px.total > 100_000 && px.painted > px.total * 0.01, `the chart is drawn (${px.painted} of ${px.total} px)`);
       assert.match((await page.locator('#compare-note').textContent()) ?? '', /further left is faster/);
-      // Reading order: run checks, then the comparison, then this run's own summary.
+      // Reading order: the comparison (what a comparison is opened for), then the run checks, then this run's own summary.
       const order = await page.evaluate(() =>
-        ['verdicts', 'comparison-card', 'summary'].map((id) => (document.getElementById(id) as unknown as { getBoundingClientRect(): { top: number } }).getBoundingClientRect().top),
+        ['comparison-card', 'verdicts', 'summary'].map((id) => (document.getElementById(id) as unknown as { getBoundingClientRect(): { top: number } }).getBoundingClientRect().top),
       );
       assert.deepEqual(order, order.slice().sort((a, b) => a - b), `sections in reading order: ${order.join(', ')}`);
       mkdirSync(join(ROOT, '.test-artifacts'), { recursive: true });

@@ -107,3 +107,15 @@ test('byteSize: SI units are powers of 1000, IEC units powers of 1024; anything 
     assert.throws(() => byteSize('--memory-limit', raw), UsageError, raw);
   }
 });
+
+test('--candidate-* session options: an A/B of two configs, the model given once', () => {
+  const a = parseAbArgs(['m.onnx', '--threads', '1', '--candidate-threads', '4', '--candidate-opt-level', 'basic']);
+  assert.equal(a.basePath, 'm.onnx');
+  assert.equal(a.candidatePath, 'm.onnx');
+  assert.deepEqual(a.candidateSession, { intraOpNumThreads: 4, graphOptimizationLevel: 'basic' });
+  assert.deepEqual(a.layer.session, { intraOpNumThreads: 1 });
+  assert.equal(parseAbArgs(['a.onnx', 'b.onnx', '--candidate-ep', 'cpu']).candidatePath, 'b.onnx');
+  assert.equal(parseAbArgs(['a.onnx', 'b.onnx']).candidateSession, undefined);
+  assert.throws(() => parseAbArgs(['m.onnx']), /one model and --candidate-\* session options/);
+  assert.throws(() => parseAbArgs(['m.onnx', '--candidate-opt-level', 'max']), /--candidate-opt-level/);
+});

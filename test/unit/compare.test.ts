@@ -415,3 +415,10 @@ test('environmentDiffs compares GPU settings when a run used a GPU provider, and
   assert.deepEqual(environmentDiffs(cpuOnly(base), cpuOnly(candidate)), [], 'a CPU-only run does not care about the GPU clock');
   assert.deepEqual(environmentDiffs(base, cpuOnly(base)), ['execution providers: cuda, cpu → cpu']);
 });
+
+test('withoutIntendedDiffs drops only the session differences an A/B of configs sets out to make', async () => {
+  const { withoutIntendedDiffs } = await import('../../src/core/compare');
+  const c = { environmentDiffs: ['intra-op threads: 1 → 4', 'graph optimization: all → basic', 'CPU pinning: 0 → none'] } as unknown as Parameters<typeof withoutIntendedDiffs>[0];
+  assert.deepEqual(withoutIntendedDiffs(c, ['intraOpNumThreads']).environmentDiffs, ['graph optimization: all → basic', 'CPU pinning: 0 → none']);
+  assert.equal(withoutIntendedDiffs(c, []), c);
+});
