@@ -1,6 +1,7 @@
 // Benchmark configuration: defaults, layers (settings, `.vscode/latency.json`, CLI flags) and
 // their validation. Pure: callers read files and settings, this module decides what they mean.
 
+import { parseSizeClassRanges, type SizeClassRanges } from './sizeClassRanges';
 import { DEFAULT_STOPPING } from './adaptiveStop';
 import { parseCpuList } from './procReadings';
 import type { ExecutionMode, GraphOptimizationLevel, SessionConfig, StoppingRule } from './result';
@@ -42,6 +43,8 @@ export interface BenchmarkConfig {
   cvTarget: number;
   /** CPUs to pin the profiler to before the session is created; null leaves scheduling alone. */
   cpuAffinity: number[] | null;
+  /** The team's latency ranges per model-size class; none are built in. */
+  sizeClassRanges: SizeClassRanges;
 }
 
 /** One source of settings; any key may be absent. */
@@ -58,6 +61,7 @@ export interface ConfigLayer {
   stopping?: Partial<StoppingRule>;
   cvTarget?: number;
   cpuAffinity?: number[] | null;
+  sizeClassRanges?: SizeClassRanges;
 }
 
 export const DEFAULT_CONFIG: BenchmarkConfig = {
@@ -75,6 +79,7 @@ export const DEFAULT_CONFIG: BenchmarkConfig = {
   // The figure common latency guides ask for; the verdict explains what this machine can reach.
   cvTarget: 0.001,
   cpuAffinity: null,
+  sizeClassRanges: {},
 };
 
 export const STOPPING_MODES: readonly StoppingRule['mode'][] = ['fixed', 'adaptive'];
@@ -109,12 +114,15 @@ export function mergeConfig(...layers: ConfigLayer[]): BenchmarkConfig {
     session: { ...DEFAULT_CONFIG.session, executionProviders: [...DEFAULT_CONFIG.session.executionProviders] },
     inputs: { defaultDimension: DEFAULT_CONFIG.inputs.defaultDimension, dimensions: {}, overrides: {} },
     stopping: { ...DEFAULT_CONFIG.stopping },
+    sizeClassRanges: {},
   };
   for (const layer of layers) {
     if (layer.iterations !== undefined) out.iterations = layer.iterations;
     if (layer.warmup !== undefined) out.warmup = layer.warmup;
     if (layer.cvTarget !== undefined) out.cvTarget = layer.cvTarget;
     if (layer.cpuAffinity !== undefined) out.cpuAffinity = layer.cpuAffinity === null ? null : [...layer.cpuAffinity];
+    // Per class: a folder's file may set one class and keep the user's ranges for the others.
+    if (layer.sizeClassRanges) out.sizeClassRanges = { ...out.sizeClassRanges, ...layer.sizeClassRanges };
     for (const [k, v] of Object.entries(layer.stopping ?? {})) {
       if (v !== undefined) (out.stopping as unknown as Record<string, unknown>)[k] = v;
     }
@@ -151,7 +159,7 @@ export function parseConfigLayer(raw: unknown, source: string, allowModels = fal
     issue([], 'expected an object');
     return { layer, issues };
   }
-  const known = new Set(['$schema', 'iterations', 'warmup', 'session', 'inputs', 'stopping', 'cvTarget', 'cpuAffinity', ...(allowModels ? ['models'] : [])]);
+  const known = new Set(['$schema', 'iterations', 'warmup', 'session', 'inputs', 'stopping', 'cvTarget', 'cpuAffinity', 'sizeClassRanges', ...(allowModels ? ['models'] : [])]);
   for (const key of Object.keys(raw)) if (!known.has(key)) issue([key], `unknown setting "${key}"`);
 
   if (raw.iterations !== undefined) {
@@ -169,6 +177,7 @@ export function parseConfigLayer(raw: unknown, source: string, allowModels = fal
     if (typeof raw.cvTarget === 'number' && raw.cvTarget > 0 && raw.cvTarget < 10) layer.cvTarget = raw.cvTarget;
     else issue(['cvTarget'], 'must be a fraction > 0, e.g. 0.001 for 0.1%');
   }
+  if (raw.sizeClassRanges !== undefined) layer.sizeClassRanges = parseSizeClassRanges(raw.sizeClassRanges, issue);
   if (raw.cpuAffinity !== undefined) {
     const cpus = parseAffinity(raw.cpuAffinity);
     if (typeof cpus === 'string') issue(['cpuAffinity'], cpus);

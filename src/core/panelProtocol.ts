@@ -7,6 +7,7 @@ import type { AccuracyReport } from './accuracy';
 import type { CheckId, Checklist } from './checklist';
 import type { ChangeVerdict, CompareMetric, Comparison } from './compare';
 import { RESULT_SCHEMA_VERSION, type BenchmarkResult } from './result';
+import { parseSizeClassRanges } from './sizeClassRanges';
 import { SETTING_ID, type VerdictAction } from './verdict';
 
 export type ExportFormat = 'markdown' | 'csv' | 'json';
@@ -117,12 +118,20 @@ function isStoppingRule(v: unknown): boolean {
   );
 }
 
+/** Valid as the config parser would accept it: not one issue. */
+function isSizeClassRanges(v: unknown): boolean {
+  let ok = true;
+  parseSizeClassRanges(v, () => (ok = false));
+  return ok;
+}
+
 function isRunConfig(v: unknown): boolean {
   if (!isObject(v) || !isNum(v.iterations) || !isNum(v.warmup)) return false;
   const s = v.session;
   return (
     isStoppingRule(v.stopping) &&
     isNum(v.cvTarget) &&
+    (v.sizeClassRanges === undefined || isSizeClassRanges(v.sizeClassRanges)) &&
     (v.cpuAffinity === null || isNumArray(v.cpuAffinity)) &&
     isObject(s) &&
     isNum(s.intraOpNumThreads) &&

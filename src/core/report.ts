@@ -3,6 +3,7 @@
 
 import { formatBytes, formatInterval, formatMs, formatParameters, formatPercent, formatRate, formatRatio } from './format';
 import { sizeClass } from './onnxParameters';
+import { placeInClass } from './sizeClassRanges';
 import { minSamplesToBound } from './quantileCI';
 import { beyondRunNoise, repeatP50Intervals } from './repeats';
 import type { BenchmarkResult, Environment, InputPlan, Interval, Repeats, SessionConfig, Summary } from './result';
@@ -38,6 +39,8 @@ export function renderTextReport(result: BenchmarkResult): string {
   lines.push(row('session', sessionText(config.session)));
   lines.push(...inputRows(config.inputs));
   lines.push(row('cold start', coldStartText(result)));
+  const placement = placeInClass(target.parameters, summary?.p50Ms, config.sizeClassRanges);
+  if (placement?.range) lines.push(row('size class', clean(placement.text)));
   lines.push(row('machine', machineText(result.environment)));
   lines.push(row('runtime', runtimeText(result.environment)));
   lines.push(row('system', systemText(result.system, config.cpuAffinity)));

@@ -1,4 +1,5 @@
 import type { SystemSnapshot, TelemetrySample } from './system';
+import type { SizeClassRanges } from './sizeClassRanges';
 import type { Verdict } from './verdict';
 
 // The benchmark result: the one shape shared by the profiler, the CLI's JSON, the panel and
@@ -140,6 +141,8 @@ export interface RunConfig {
   cpuAffinity: number[] | null;
   session: SessionConfig;
   inputs: InputPlan[];
+  /** The latency ranges per size class the run was configured with, when any (see sizeClassRanges.ts). */
+  sizeClassRanges?: SizeClassRanges;
 }
 
 export interface Environment {

@@ -55,6 +55,7 @@ function settingsLayer(scope: vscode.Uri): { layer: ConfigLayer; issues: ConfigE
     },
     cvTarget: c.get('cvTarget'),
     cpuAffinity: c.get('cpuAffinity'),
+    sizeClassRanges: c.get('sizeClassRanges'),
   };
   return parseConfigLayer(JSON.parse(JSON.stringify(raw)), 'settings (latency.*)');
 }

@@ -129,6 +129,7 @@ export async function runAbBenchmark(opts: AbOptions, events: AbEvents): Promise
     stopping: config.stopping,
     cvTarget: config.cvTarget,
     cpuAffinity: config.cpuAffinity,
+    ...(Object.keys(config.sizeClassRanges).length ? { sizeClassRanges: config.sizeClassRanges } : {}),
     session: sessions[side],
     inputs: plans,
   });

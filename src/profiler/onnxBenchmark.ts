@@ -94,6 +94,7 @@ async function runSession(
       stopping: config.stopping,
       cvTarget: config.cvTarget,
       cpuAffinity: config.cpuAffinity,
+      ...(Object.keys(config.sizeClassRanges).length ? { sizeClassRanges: config.sizeClassRanges } : {}),
       session: config.session,
       inputs: plans,
     };

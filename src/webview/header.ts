@@ -4,6 +4,7 @@
 
 import { formatBytes, formatParameters } from '../core/format';
 import { sizeClass } from '../core/onnxParameters';
+import { placeInClass } from '../core/sizeClassRanges';
 import type { BenchmarkResult } from '../core/result';
 import { describeStopReason } from './details';
 import { formatCount, formatTimestamp, h } from './dom';
@@ -14,6 +15,8 @@ export function renderHeader(container: HTMLElement, result: BenchmarkResult): v
   const runs = `${formatCount(measured)} measured + ${formatCount(result.warmupSamplesMs.length)} warm-up runs`;
 
   const banner = result.partial ? partialBanner(result, measured, config.iterations) : undefined;
+  // Only with the team's ranges for this class: the class alone is already in the meta line.
+  const placement = placeInClass(target.parameters, summary?.p50Ms, config.sizeClassRanges);
   container.replaceChildren(
     h('h1', { className: 'model-name', attrs: { title: target.name } }, target.name),
     h('p', { className: 'model-path', attrs: { title: target.path } }, target.path),
@@ -29,6 +32,7 @@ export function renderHeader(container: HTMLElement, result: BenchmarkResult): v
         `finished ${formatTimestamp(result.finishedAt)}`,
       ].join(' · '),
     ),
+    ...(placement?.range ? [h('p', { className: 'size-class', attrs: { 'data-size-position': placement.position ?? 'none' } }, `Size class ${placement.text}`)] : []),
     ...(banner ? [banner] : []),
   );
 }

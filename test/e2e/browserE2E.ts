@@ -183,9 +183,11 @@ export async function runBrowserE2E(opts: BrowserE2EOptions): Promise<BrowserE2E
       await rows.first().waitFor({ state: 'visible', timeout: 10_000 });
       const listed = (await rows.first().textContent()) ?? '';
       if (!listed.includes(FIXTURE.model)) throw new Error(`the run quick pick's first row reads "${listed}"`);
+      // Enter accepts the active row: wait until the pick has made the first one active, as a user would see it highlighted.
+      await quickInput(page!).locator('.monaco-list-row.focused').filter({ hasText: FIXTURE.model }).first().waitFor({ state: 'visible', timeout: 10_000 });
       await page!.keyboard.press('Enter');
       await quickInput(page!).waitFor({ state: 'hidden', timeout: 5_000 });
-      const id = await waitForValue(() => /\[info\] baseline is now (\S+)$/m.exec(extensionLog())?.[1], 'the extension to log the new baseline', 10_000);
+      const id = await waitForValue(() => /\[info\] baseline is now (\S+)$/m.exec(extensionLog())?.[1], 'the extension to log the new baseline', 20_000);
       return `baseline ${id}`;
     });
 
@@ -194,7 +196,7 @@ export async function runBrowserE2E(opts: BrowserE2EOptions): Promise<BrowserE2E
       await waitForModelPick(page!);
       await chooseModel(page!, 'lenet5', FIXTURE.model);
       await waitForHeadline(FIXTURE.model, 2);
-      const line = await waitForValue(() => /\[info\] compared with the baseline .*?: (p50 .+)$/m.exec(extensionLog())?.[1], 'the extension to log the comparison', 10_000);
+      const line = await waitForValue(() => /\[info\] compared with the baseline .*?: (p50 .+)$/m.exec(extensionLog())?.[1], 'the extension to log the comparison', 20_000);
       const logged = Object.fromEntries([...line.matchAll(/(p50|p99) \S+ \S+ → \S+ \S+ \([^)]*\) (improved|regressed|no change|inconclusive)/g)].map((m) => [m[1]!, m[2]!]));
       if (!logged.p50 || !logged.p99) throw new Error(`cannot read the verdicts from "${line}"`);
       const frame = panelFrame(page!);

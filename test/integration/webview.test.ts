@@ -635,6 +635,17 @@ describe('results panel webview in Chromium', () => {
       const p50hw = adaptive.stopping.achieved.p50!;
       assert.match((await stat(page, 'stopping-precision')) ?? '', new RegExp(`^p50 ±${(p50hw * 100).toFixed(1)}% · p99 ±`));
       assert.match((await page.locator('.meta').textContent()) ?? '', /adaptive stop: target precision reached/);
+
+      // The team's ranges for the model's size class: the header says where the p50 sits.
+      assert.equal(await page.locator('.size-class').count(), 0, 'no ranges configured, no line');
+      const ranged = makeResult({ iterations: 400, seed: 6 });
+      ranged.target.parameters = 61_706;
+      ranged.config.sizeClassRanges = { small: { typicalMs: [0.001, 0.002], source: 'a <b>guide</b>' } };
+      await sendSnapshot(page, ranged);
+      await waitFor('the ranged run', async () => (await stat(page, 'n')) === '400');
+      const line = page.locator('.size-class');
+      assert.equal(await line.getAttribute('data-size-position'), 'above typical');
+      assert.match((await line.textContent()) ?? '', /^Size class small \(< 1B parameters\): p50 .* is slower than the typical range \(typical .*\(a <b>guide<\/b>\)\)$/);
       await assertClean(probe);
     } finally {
       await probe.context.close();

@@ -9,6 +9,7 @@ import { RULES } from '../../src/advisors/registry';
 import { DEFAULT_RULE_OPTIONS } from '../../src/advisors/rule';
 import { DEFAULT_ACCURACY_THRESHOLD } from '../../src/core/accuracy';
 import { DEFAULT_CONFIG, parseConfigLayer } from '../../src/core/config';
+import { SIZE_CLASSES } from '../../src/core/sizeClassRanges';
 
 const ROOT = join(__dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
@@ -45,6 +46,7 @@ test('setting defaults are the core defaults', () => {
     // Checklist targets: unset until the user names one.
     'latency.checklist.expectedReduction': null,
     'latency.checklist.memoryLimitMiB': null,
+    'latency.sizeClassRanges': DEFAULT_CONFIG.sizeClassRanges,
   };
   for (const [k, v] of Object.entries(DEFAULT_CONFIG.session)) flat[`latency.session.${k}`] = v;
   for (const [k, v] of Object.entries(DEFAULT_CONFIG.stopping)) flat[`latency.stopping.${k}`] = v;
@@ -63,6 +65,7 @@ test('every key the schema offers is one the parser accepts, and the other way r
     stopping: { mode: 'adaptive', targetPercentile: 'p95', relativeHalfWidth: 0.02, maxIterations: 5000, maxSeconds: 10 },
     cvTarget: 0.01,
     cpuAffinity: '0-1',
+    sizeClassRanges: { small: { typicalMs: [5, 50], optimizedMs: [1, 5], source: 'team guide' } },
   };
   assert.deepEqual(Object.keys(d.modelSettings.properties).sort(), Object.keys(sample).sort());
   assert.deepEqual(Object.keys(d.session.properties).sort(), Object.keys(sample.session as object).sort());
@@ -72,6 +75,8 @@ test('every key the schema offers is one the parser accepts, and the other way r
   assert.deepEqual(Object.keys(setting.properties).sort(), Object.keys(d.inputOverride.properties).sort());
   assert.deepEqual(Object.keys(d.stopping.properties).sort(), Object.keys(sample.stopping as object).sort());
   assert.deepEqual(d.stopping.properties.mode.enum, ['fixed', 'adaptive']);
+  assert.deepEqual(Object.keys(d.sizeClassRanges.properties), [...SIZE_CLASSES]);
+  assert.deepEqual(Object.keys(pkg.contributes.configuration.properties['latency.sizeClassRanges'].properties), [...SIZE_CLASSES]);
   assert.deepEqual(parseConfigLayer(sample, 'schema sample').issues, []);
   assert.deepEqual(d.session.properties.graphOptimizationLevel.enum, ['disabled', 'basic', 'extended', 'all']);
 });
