@@ -13,7 +13,7 @@ import { metricGate } from '../../src/core/compare';
 import type { AbJson } from '../../src/profiler/ab';
 import { abbaSide, compareAllOutputs } from '../../src/profiler/abBenchmark';
 import { ROOT, distFile } from '../support/dist';
-import { perturbedCopy } from '../support/fixtureModels';
+import { perturbedCopy, slowModel } from '../support/fixtureModels';
 
 const lenet = join(ROOT, 'examples', 'lenet5.onnx');
 const tiny = join(ROOT, 'examples', 'tiny-transformer.onnx');
@@ -62,6 +62,21 @@ test('two session configs of one model: --candidate-threads sets the candidate a
   assert.ok(!json.comparison.environmentDiffs.some((d) => d.startsWith('intra-op threads')), json.comparison.environmentDiffs.join('; '));
   assert.equal(json.accuracy.pass, true, 'the same model under another thread count answers the same');
   assert.match(r.stderr, /^Latency A\/B: lenet5\.onnx \(base\) vs lenet5\.onnx \(candidate: intraOpNumThreads 1 → 2\)/m);
+});
+
+test('a pruned copy (4 of 24 layers) is several times faster but answers differently: a FAILURE, exit 1, however fast', () => {
+  const full = slowModel(dir);
+  const pruned = slowModel(dir, 4, 'slow-pruned.onnx');
+  const r = cli(['ab', full, pruned, '-n', '30', '-w', '3', '--threads', '1', '--cpus', '0', '--json', '-']);
+  assert.equal(r.status, 1, r.stderr);
+  const json = JSON.parse(r.stdout) as AbJson;
+  const p50 = json.comparison.metrics.find((m) => m.metric === 'p50')!;
+  assert.equal(p50.verdict, 'improved');
+  assert.ok(p50.ci && p50.ci[1] < 0.5, `p50 ratio ${p50.ratio} ${JSON.stringify(p50.ci)}: 4 layers of 24 take well under half the time`);
+  assert.equal(json.accuracy.pass, false);
+  assert.equal(json.checklist.items.find((i) => i.id === 'accuracy')?.status, 'fail');
+  assert.equal(json.checklist.verdict, 'fail');
+  assert.match(r.stderr, /^ {2}FAILURE: accuracy FAILED on y: the candidate answers differently from the base, whatever its speed/m);
 });
 
 test('a missed --expect-reduction exits 1; a --memory-limit only the shared process exceeds is unknown, not a failure', () => {

@@ -95,8 +95,8 @@ export const SLOW_MODEL = { width: 512, rows: 128, layers: 24 } as const;
  * A [1, 512] GEMV is memory-bound and far too quick, so each row is broadcast to `rows` rows first,
  * which turns every layer into a compute-bound GEMM; one shared weight keeps the file at ~1 MiB.
  */
-export function slowModel(dir: string): string {
-  const { width, rows, layers } = SLOW_MODEL;
+export function slowModel(dir: string, layers: number = SLOW_MODEL.layers, fileName = 'slow.onnx'): string {
+  const { width, rows } = SLOW_MODEL;
   const g = new GraphBuilder('slow');
   g.input('x', 'float32', ['batch', width]);
   const w = g.param('weight', new Rng(7).normals(width * width, 1 / Math.sqrt(width)), [width, width]);
@@ -105,7 +105,7 @@ export function slowModel(dir: string): string {
   for (let i = 0; i < layers; i++) h = g.op('Tanh', [g.op('MatMul', [h, w])]); // Tanh keeps it bounded
   g.op('ReduceMean', [h], { axes: [1], keepdims: 0 }, 'y'); // opset 17 ReduceMean still takes attribute axes
   g.output('y', 'float32', ['batch', width]);
-  return save(g, dir, 'slow.onnx');
+  return save(g, dir, fileName);
 }
 
 /**
