@@ -36,7 +36,6 @@ const GRAPH_INITIALIZER = 5;
 const GRAPH_SPARSE_INITIALIZER = 15;
 const TENSOR_DIMS = 1;
 const SPARSE_VALUES = 1;
-const SPARSE_DIMS = 3;
 
 /** @throws OnnxFormatError when the bytes are not a well-formed protobuf message. */
 export function countOnnxParameters(source: ByteSource): ParameterCount {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { mergeConfig } from '../../src/core/config';
 import { runAbInProfiler, type AbRunOptions } from '../../src/profiler/abClient';
-import type { CancellationLike } from '../../src/profiler/client';
+import { cancellation } from '../support/cancellation';
 import { ROOT, distFile } from '../support/dist';
 import { badModelFiles, perturbedCopy, slowModel } from '../support/fixtureModels';
 
@@ -31,23 +31,6 @@ function options(basePath: string, candidatePath: string, extra: Partial<AbRunOp
   };
 }
 
-function cancellation(): CancellationLike & { cancel(): void } {
-  const listeners: Array<() => void> = [];
-  let requested = false;
-  return {
-    get isCancellationRequested() {
-      return requested;
-    },
-    onCancellationRequested(l) {
-      listeners.push(l);
-      return { dispose() {} };
-    },
-    cancel() {
-      requested = true;
-      listeners.forEach((l) => l());
-    },
-  };
-}
 
 describe('A/B in the profiler process', () => {
   test('a model against a copy with weights changed by 1: both results, and the accuracy check fails', async () => {

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { mergeConfig, type ConfigLayer } from '../../src/core/config';
-import { runInProfiler, type CancellationLike, type ClientProgress, type ProfilerOutcome, type ProfilerRunOptions } from '../../src/profiler/client';
+import { runInProfiler, type ClientProgress, type ProfilerOutcome, type ProfilerRunOptions } from '../../src/profiler/client';
+import { cancellation } from '../support/cancellation';
 import { ROOT, distFile } from '../support/dist';
 import { badModelFiles, bfloat16InputModel, embeddingModel, fixedShapeModel, mixedInputsModel, sequenceInputModel, slowModel } from '../support/fixtureModels';
 
@@ -32,24 +33,6 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** A cancellation source shaped like vscode.CancellationToken. */
-function cancellation(): CancellationLike & { cancel(): void } {
-  const listeners: Array<() => void> = [];
-  let requested = false;
-  return {
-    get isCancellationRequested() {
-      return requested;
-    },
-    onCancellationRequested(l) {
-      listeners.push(l);
-      return { dispose() {} };
-    },
-    cancel() {
-      requested = true;
-      listeners.forEach((l) => l());
-    },
-  };
-}
 
 describe('a complete benchmark', () => {
   test('LeNet-5: every figure present and consistent', async () => {

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { compareOutputs, failedAgreement } from '../../src/core/accuracy';
+import { compareOutputs } from '../../src/core/accuracy';
 import type { CheckId, Checklist } from '../../src/core/checklist';
 import { COMPARE_METRICS, compareRuns } from '../../src/core/compare';
 import {

@@ -36,6 +36,15 @@ describe('Latency in Restricted Mode', () => {
     assert.equal(await vscode.commands.executeCommand<boolean>('latency.cancelBenchmark'), false);
   });
 
+  it('refuses an A/B of two models too: both would be loaded and run', async () => {
+    const api = await activeApi();
+    const shown = await vscode.commands.executeCommand<unknown>('latency.compareModels', fixtureFile(FIXTURE.model), fixtureFile(FIXTURE.inaccurateModel));
+    assert.equal(shown, undefined);
+    assert.equal(api.ab.last, undefined);
+    assert.equal(api.lastComparison, undefined);
+    assert.equal(api.isRunning, false);
+  });
+
   it('will not run a tuning script in a terminal', async () => {
     const api = await activeApi();
     const terminals = vscode.window.terminals.length;
