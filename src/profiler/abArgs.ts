@@ -5,7 +5,7 @@ import { DEFAULT_ACCURACY_THRESHOLD } from '../core/accuracy';
 import { DEFAULT_GATE_METRICS } from '../core/compare';
 import { MIN_REPEATS } from '../core/checklist';
 import type { ConfigLayer } from '../core/config';
-import { INPUT_OPTIONS, SESSION_OPTIONS, cpusOption, fraction, inputsLayer, int, sessionLayer } from './cliArgs';
+import { RUN_OPTIONS, SESSION_OPTIONS, fraction, int, runLayer, sessionLayer } from './cliArgs';
 import { UsageError, parseCommandLine } from './usageError';
 
 export const AB_USAGE = `Usage:
@@ -99,20 +99,12 @@ export function parseAbArgs(argv: readonly string[]): AbArgs {
     allowPositionals: true,
     strict: true,
     options: {
-      iterations: { type: 'string', short: 'n' },
-      warmup: { type: 'string', short: 'w' },
-      ...INPUT_OPTIONS,
-      ...SESSION_OPTIONS,
+      ...RUN_OPTIONS,
       ...candidateSessionOptions(),
-      cpus: { type: 'string' },
       'fail-on-regression': { type: 'string' },
       'accuracy-threshold': { type: 'string' },
-      repeat: { type: 'string' },
       'expect-reduction': { type: 'string' },
       'memory-limit': { type: 'string' },
-      config: { type: 'string' },
-      json: { type: 'string' },
-      quiet: { type: 'boolean', short: 'q' },
     },
   });
   const { values: v, positionals } = parsed;
@@ -125,14 +117,7 @@ export function parseAbArgs(argv: readonly string[]): AbArgs {
   }
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
 
-  const layer: ConfigLayer = {};
-  if (v.iterations !== undefined) layer.iterations = int('--iterations', v.iterations, 1);
-  if (v.warmup !== undefined) layer.warmup = int('--warmup', v.warmup, 0);
-  if (v.cpus !== undefined) layer.cpuAffinity = cpusOption(v.cpus);
-  const session = sessionLayer(v);
-  if (session) layer.session = session;
-  const inputs = inputsLayer(v);
-  if (inputs) layer.inputs = inputs;
+  const layer = runLayer(v);
   // Below 100%: a bare "5" is refused rather than read as 500%, and no real gate sits that high.
   const failOnRegression = v['fail-on-regression'] === undefined ? undefined : fraction('--fail-on-regression', v['fail-on-regression'], 1);
   const accuracyThreshold =

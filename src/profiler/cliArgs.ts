@@ -6,7 +6,7 @@ import type { ExecutionMode, GraphOptimizationLevel, StoppingRule } from '../cor
 import { parseAbArgs, type AbArgs } from './abArgs';
 import { parseCompareArgs, type CompareArgs } from './compareArgs';
 import { parseLintArgs, type LintArgs } from './lintArgs';
-import { UsageError, parseCommandLine } from './usageError';
+import { UsageError, oneDocumentOnStdout, parseCommandLine } from './usageError';
 
 export { UsageError };
 
@@ -115,23 +115,15 @@ export function parseCli(argv: readonly string[]): CliCommand {
     allowPositionals: true,
     strict: true,
     options: {
-      iterations: { type: 'string', short: 'n' },
-      warmup: { type: 'string', short: 'w' },
-      ...INPUT_OPTIONS,
-      ...SESSION_OPTIONS,
+      ...RUN_OPTIONS,
       adaptive: { type: 'boolean' },
       precision: { type: 'string' },
       'target-percentile': { type: 'string' },
       'max-iterations': { type: 'string' },
       'max-time': { type: 'string' },
       'cv-target': { type: 'string' },
-      repeat: { type: 'string' },
-      cpus: { type: 'string' },
-      config: { type: 'string' },
-      json: { type: 'string' },
       markdown: { type: 'string' },
       csv: { type: 'string' },
-      quiet: { type: 'boolean', short: 'q' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -145,10 +137,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (modelPath === undefined) throw new UsageError('missing model path: latency bench <model.onnx>');
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
 
-  const layer: ConfigLayer = {};
-  if (v.iterations !== undefined) layer.iterations = int('--iterations', v.iterations, 1);
-  if (v.warmup !== undefined) layer.warmup = int('--warmup', v.warmup, 0);
-
+  const layer = runLayer(v);
   const stopping: NonNullable<ConfigLayer['stopping']> = {};
   if (v.adaptive) stopping.mode = 'adaptive';
   if (v.precision !== undefined) stopping.relativeHalfWidth = fraction('--precision', v.precision, 1);
@@ -161,16 +150,9 @@ export function parseCli(argv: readonly string[]): CliCommand {
   }
   if (Object.keys(stopping).length) layer.stopping = stopping;
   if (v['cv-target'] !== undefined) layer.cvTarget = fraction('--cv-target', v['cv-target'], 10);
-  if (v.cpus !== undefined) layer.cpuAffinity = cpusOption(v.cpus);
-
-  const session = sessionLayer(v);
-  if (session) layer.session = session;
-  const inputs = inputsLayer(v);
-  if (inputs) layer.inputs = inputs;
 
   const repeat = v.repeat === undefined ? 1 : int('--repeat', v.repeat, 1);
-  const toStdout = [v.json === '-' ? '--json -' : '', v.markdown === '-' ? '--markdown -' : '', v.csv === '-' ? '--csv -' : ''].filter(Boolean);
-  if (toStdout.length > 1) throw new UsageError(`${toStdout.join(' and ')} all ask for stdout: write all but one to a file`);
+  oneDocumentOnStdout({ '--json -': v.json === '-', '--markdown -': v.markdown === '-', '--csv -': v.csv === '-' });
 
   return {
     command: 'bench',
@@ -222,6 +204,19 @@ export const INPUT_OPTIONS = {
   inputs: { type: 'string', multiple: true },
 } as const;
 
+/** What bench and ab both take: counts, inputs, session options, pinning, repeats, the config file and output. */
+export const RUN_OPTIONS = {
+  iterations: { type: 'string', short: 'n' },
+  warmup: { type: 'string', short: 'w' },
+  ...INPUT_OPTIONS,
+  ...SESSION_OPTIONS,
+  cpus: { type: 'string' },
+  repeat: { type: 'string' },
+  config: { type: 'string' },
+  json: { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+} as const;
+
 type InputValues = { shape?: string[]; value?: string[]; range?: string[]; dim?: string[]; 'default-dim'?: string; input?: string[]; inputs?: string[] };
 
 /**
@@ -250,6 +245,23 @@ export function sessionLayer(values: Record<string, string | boolean | string[] 
     session.executionProviders = eps;
   }
   return Object.keys(session).length ? session : undefined;
+}
+
+/** The config layer bench and ab both build from RUN_OPTIONS' values. */
+export function runLayer(v: Record<string, string | boolean | string[] | undefined>): ConfigLayer {
+  const str = (k: string): string | undefined => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+  const layer: ConfigLayer = {};
+  const iterations = str('iterations');
+  const warmup = str('warmup');
+  const cpus = str('cpus');
+  if (iterations !== undefined) layer.iterations = int('--iterations', iterations, 1);
+  if (warmup !== undefined) layer.warmup = int('--warmup', warmup, 0);
+  if (cpus !== undefined) layer.cpuAffinity = cpusOption(cpus);
+  const session = sessionLayer(v);
+  if (session) layer.session = session;
+  const inputs = inputsLayer(v as InputValues);
+  if (inputs) layer.inputs = inputs;
+  return layer;
 }
 
 /** The inputs part of a config layer from INPUT_OPTIONS' values; undefined when none was given. */

@@ -1,7 +1,7 @@
 // Arguments of `latency compare`. Pure apart from util.parseArgs, so it is unit-tested directly.
 
 import { COMPARE_METRICS, DEFAULT_GATE_METRICS, DEFAULT_NOISE_BAND, type CompareMetric } from '../core/compare';
-import { UsageError, parseCommandLine } from './usageError';
+import { UsageError, oneDocumentOnStdout, parseCommandLine } from './usageError';
 
 export const COMPARE_USAGE = `Usage:
   latency compare <base.json> <new.json> [options]
@@ -66,8 +66,7 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
     throw new UsageError('compare needs two result files: latency compare <base.json> <new.json>');
   }
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
-  const toStdout = [v.json ? '--json' : '', v.markdown === '-' ? '--markdown -' : '', v.csv === '-' ? '--csv -' : ''].filter(Boolean);
-  if (toStdout.length > 1) throw new UsageError(`${toStdout.join(' and ')} all ask for stdout: write all but one to a file`);
+  oneDocumentOnStdout({ '--json': v.json === true, '--markdown -': v.markdown === '-', '--csv -': v.csv === '-' });
 
   const failOnRegression = v['fail-on-regression'] === undefined ? undefined : share('--fail-on-regression', v['fail-on-regression'], Infinity);
   const noiseBand = v['noise-band'] === undefined ? DEFAULT_NOISE_BAND : share('--noise-band', v['noise-band'], 1);

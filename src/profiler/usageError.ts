@@ -18,3 +18,9 @@ export function parseCommandLine<T extends ParseArgsConfig>(config: T): ReturnTy
     throw new UsageError((err as Error).message);
   }
 }
+
+/** At most one document may go to stdout; `claims` maps each option as written to whether it asks for stdout. */
+export function oneDocumentOnStdout(claims: Record<string, boolean>): void {
+  const toStdout = Object.keys(claims).filter((flag) => claims[flag]);
+  if (toStdout.length > 1) throw new UsageError(`${toStdout.join(' and ')} all ask for stdout: write all but one to a file`);
+}

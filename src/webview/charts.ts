@@ -22,7 +22,9 @@ import {
   Tooltip,
   layouts,
   type ChartArea,
+  type ChartConfiguration,
   type ChartOptions,
+  type ChartType,
   type LayoutItem,
   type LegendItem,
   type Plugin,
@@ -159,6 +161,23 @@ function assignRows(wanted: number[], widths: number[], lo: number, hi: number, 
     rowEnds[row] = Math.max(rowEnds[row] ?? -Infinity, left + w);
   }
   return rows;
+}
+
+/**
+ * The chart on `canvas` with this data and these options: the existing one updated in place
+ * without animation (every snapshot and theme change redraws), or a new one. Plugins are fixed
+ * at creation; they read their state through the getters they were given.
+ */
+export function drawChart<TType extends ChartType, TData>(
+  existing: Chart<TType, TData> | undefined,
+  canvas: HTMLCanvasElement,
+  config: ChartConfiguration<TType, TData>,
+): Chart<TType, TData> {
+  if (!existing) return new Chart(canvas, config);
+  existing.data = config.data;
+  if (config.options) existing.options = config.options;
+  existing.update('none');
+  return existing;
 }
 
 /**
@@ -526,18 +545,12 @@ export class HistogramChart {
       datasets: [dataset('Measured runs', bodyBars, barColor, theme.primary), dataset('Runs ≥ p99', tailBars, tailColor, theme.alert)],
     };
 
-    if (this.chart) {
-      this.chart.data = data;
-      this.chart.options = options;
-      this.chart.update('none');
-    } else {
-      this.chart = new Chart(this.canvas, {
-        type: 'bar',
-        data,
-        options,
-        plugins: [markerPlugin('x', () => ({ markers: this.markers, theme: this.theme ?? theme }))],
-      });
-    }
+    this.chart = drawChart(this.chart, this.canvas, {
+      type: 'bar',
+      data,
+      options,
+      plugins: [markerPlugin('x', () => ({ markers: this.markers, theme: this.theme ?? theme }))],
+    });
     this.canvas.dataset.xScale = log ? 'logarithmic' : 'linear';
     this.canvas.dataset.runsCharted = String(shown.length);
     this.canvas.dataset.tailBars = String(tailCounts.filter((c) => c > 0).length);
@@ -766,21 +779,15 @@ export class TimelineChart {
       },
     };
 
-    if (this.chart) {
-      this.chart.data = data;
-      this.chart.options = options;
-      this.chart.update('none');
-    } else {
-      this.chart = new Chart(this.canvas, {
-        type: 'line',
-        data,
-        options,
-        plugins: [
-          markerPlugin('y', () => ({ markers: this.markers, theme: this.theme ?? theme })),
-          markerPlugin('x', () => ({ markers: this.phaseMarkers, theme: this.theme ?? theme, range: this.range }), 'phaseLabels'),
-        ],
-      });
-    }
+    this.chart = drawChart(this.chart, this.canvas, {
+      type: 'line',
+      data,
+      options,
+      plugins: [
+        markerPlugin('y', () => ({ markers: this.markers, theme: this.theme ?? theme })),
+        markerPlugin('x', () => ({ markers: this.phaseMarkers, theme: this.theme ?? theme, range: this.range }), 'phaseLabels'),
+      ],
+    });
     this.canvas.dataset.yScale = log ? 'logarithmic' : 'linear';
     this.canvas.dataset.offScale = String(pinned + (firstPoint?.offScale === undefined ? 0 : 1));
     this.canvas.dataset.outliersCharted = String(outlierPoints.length);

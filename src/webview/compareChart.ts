@@ -3,10 +3,10 @@
 // read directly as percentiles: where a line crosses 50% is that run's p50, so the horizontal
 // gap between the lines at any height is the change at that percentile.
 
-import { Chart, type ChartOptions } from 'chart.js';
+import type { Chart, ChartOptions } from 'chart.js';
 import { formatMs, formatPercent } from '../core/format';
 import type { BenchmarkResult } from '../core/result';
-import { axisBase, baseOptions, isWideRange, latencyAxis, markerLegendItem, markerPlugin, type Marker } from './charts';
+import { axisBase, baseOptions, drawChart, isWideRange, latencyAxis, markerLegendItem, markerPlugin, type Marker } from './charts';
 import { formatCount } from './dom';
 import { withAlpha, type ChartTheme } from './theme';
 
@@ -117,18 +117,12 @@ export class CompareChart {
       label: (item) => ` ${item.dataset.label ?? ''}: ${formatPercent(item.parsed.y ?? 0)} of runs at or below`,
     };
 
-    if (this.chart) {
-      this.chart.data = data;
-      this.chart.options = options;
-      this.chart.update('none');
-    } else {
-      this.chart = new Chart(this.canvas, {
-        type: 'line',
-        data,
-        options,
-        plugins: [markerPlugin('y', () => ({ markers: this.markers, theme: this.theme ?? theme }))],
-      });
-    }
+    this.chart = drawChart(this.chart, this.canvas, {
+      type: 'line',
+      data,
+      options,
+      plugins: [markerPlugin('y', () => ({ markers: this.markers, theme: this.theme ?? theme }))],
+    });
     this.canvas.dataset.xScale = log ? 'logarithmic' : 'linear';
     this.canvas.dataset.lines = JSON.stringify([
       { label: 'base', points: basePoints.length },

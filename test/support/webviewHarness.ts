@@ -1,7 +1,7 @@
 // Runs the results panel's webview in a real Chromium, under the same CSP it gets in VS Code:
 // the shell from renderPanelHtml, the bundle built (in memory) from src/webview/main.ts and
 // media/panel.css, served from a loopback server that plays the part of the webview resource
-// origin, with a stub for VS Code's side (acquireVsCodeApi, theme variables, persisted state).
+// origin, with a stand-in for VS Code's side (acquireVsCodeApi, theme variables, persisted state).
 //
 // Used by test/integration/webview.test.ts and scripts/screenshot-panel.ts. All state lives on
 // a WebviewHarness instance: start one, open panels on it, close it.
@@ -136,7 +136,7 @@ declare const window: HostStubWindow;
 declare const sessionStorage: { setItem(key: string, value: string): void };
 
 /**
- * This stub stands in for VS Code's webview host: acquireVsCodeApi() (callable once, as in
+ * This stands in for VS Code's webview host: acquireVsCodeApi() (callable once, as in
  * VS Code) records what the page posts, and keeps setState() in sessionStorage so it outlives
  * a reload the way VS Code's persisted webview state does. It also applies the theme the way
  * VS Code does, and records CSP violations from before the first script runs.
@@ -198,7 +198,7 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
 
 /**
  * Stands in for state persisted by an earlier session (possibly an older build): writes it
- * where the stub's getState() reads it, then reloads, as VS Code does when it revives a panel.
+ * where the stand-in's getState() reads it, then reloads, as VS Code does when it revives a panel.
  */
 export async function reloadWithState(page: Page, state: unknown): Promise<void> {
   await page.evaluate((s) => sessionStorage.setItem('vscode-webview-state', JSON.stringify(s)), state);
@@ -334,7 +334,7 @@ export class WebviewHarness {
   }
 
   /**
-   * Opens the panel in a fresh browser context with the host stub in place, and waits for the
+   * Opens the panel in a fresh browser context with the host stand-in in place, and waits for the
    * webview to post `ready`. On failure the context is closed and the page's errors are in the
    * message.
    */
