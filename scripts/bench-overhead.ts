@@ -68,7 +68,7 @@ async function overhead(): Promise<void> {
       let rp: number[] = [];
       let rb: number[] = [];
       const runBare = async () => {
-        rb = await bareRound(model.path, config.session, config.inputs);
+        rb = await bareRound(model.path, config.session!, config.inputs);
       };
       if (r % 2 === 1) await runBare();
       rp = (await profilerRound(model.path)).samplesMs;

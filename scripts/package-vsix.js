@@ -36,6 +36,7 @@ const allow = [
   'dist/profiler.js',
   'dist/webview.js',
   'dist/advisorWorker.js',
+  'python/latency_harness.py',
   'dist/wasm/*.wasm',
   'docs/rules/*.md',
   'media/**',

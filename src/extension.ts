@@ -11,6 +11,8 @@ import { ResultsPanel } from './host/resultsPanel';
 import { RunsCommands } from './host/runsCommands';
 import { RUNS_VIEW_ID, RunsTreeProvider } from './host/runsView';
 import { LatencyStatusBar } from './host/statusBar';
+import { MeasuredLens } from './host/measuredLens';
+import { CheckPythonCommand } from './host/checkPythonCommand';
 import { TuneSystemCommand } from './host/tuneSystemCommand';
 import { openConfigAt } from './host/workspaceConfig';
 
@@ -29,6 +31,10 @@ export interface LatencyApi {
   readonly isRunning: boolean;
   /** The id of the last run saved under .latency/runs, if any. */
   readonly lastSavedRun: string | undefined;
+  /** Measured Python functions, as their CodeLenses and diagnostics show them. */
+  readonly measured: MeasuredLens;
+  /** "Latency: Check Python Environment", for tests. */
+  readonly checkPython: CheckPythonCommand;
   /** "Latency: Tune System…" without its prompts, for tests: writes and opens the scripts. */
   readonly tuneSystem: TuneSystemCommand;
 }
@@ -40,9 +46,11 @@ export function activate(context: vscode.ExtensionContext): LatencyApi {
   const log = vscode.window.createOutputChannel('Latency', { log: true });
   const panel = new ResultsPanel(context.extensionUri, log);
   const statusBar = new LatencyStatusBar();
-  const controller = new BenchmarkController(context, log, panel);
   // Advisors only read source text, so they run in restricted mode too; nothing is executed.
   const advisors = new AdvisorDiagnostics(context.extensionUri, log);
+  const controller = new BenchmarkController(context, log, panel, (text) => advisors.listFunctions(text));
+  const measured = new MeasuredLens();
+  const checkPython = new CheckPythonCommand(controller.profilerScript, log);
   const tuneSystem = new TuneSystemCommand(context, log);
   const exporter = new ExportCommand(panel, log);
   panel.onExport = (format) => void exporter.run(format);
@@ -60,9 +68,13 @@ export function activate(context: vscode.ExtensionContext): LatencyApi {
     vscode.languages.registerCodeActionsProvider(ADVISOR_SELECTOR, new AdvisorCodeActions(advisors, context.extensionUri), AdvisorCodeActions.metadata),
     vscode.commands.registerCommand(CONFIGURE_RULE_COMMAND, (code: string, setting: string) => configureRule(code, setting)),
     panel.registerSerializer(),
+    measured,
+    vscode.languages.registerCodeLensProvider({ language: 'python' }, measured),
     panel.onDidChangeResult((result) => statusBar.show(result)),
-    vscode.commands.registerCommand('latency.runBenchmark', (uri?: vscode.Uri) => controller.run(uri)),
+    panel.onDidChangeResult((result) => measured.update(result)),
+    vscode.commands.registerCommand('latency.runBenchmark', (arg?: unknown) => controller.run(arg)),
     vscode.commands.registerCommand('latency.cancelBenchmark', () => controller.cancel()),
+    vscode.commands.registerCommand('latency.checkPython', (uri?: vscode.Uri) => checkPython.run(uri instanceof vscode.Uri ? uri : undefined)),
     vscode.commands.registerCommand('latency.showResults', async () => {
       if (panel.lastResult) panel.show(panel.lastResult);
       else if ((await vscode.window.showInformationMessage('Latency: no benchmark yet.', 'Run Benchmark')) === 'Run Benchmark') {
@@ -109,6 +121,8 @@ export function activate(context: vscode.ExtensionContext): LatencyApi {
     ab,
     exporter,
     tuneSystem,
+    measured,
+    checkPython,
   };
 }
 

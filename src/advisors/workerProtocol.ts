@@ -9,6 +9,7 @@ import type { AdvisorSettings, RuleFailure } from './analyze';
 import type { Finding } from './findings';
 import type { OffsetEdit } from './incremental';
 import type { AdvisorLanguage } from './parser';
+import type { PyFunctionDef } from './pyFunctions';
 
 /** Passed as the worker's `workerData`. */
 export interface AdvisorWorkerData {
@@ -37,6 +38,9 @@ export interface AnalyzeResult {
 
 /** host → worker: bring the document up to date and analyze it. */
 export const AnalyzeRequest = new RequestType<AnalyzeParams, AnalyzeResult, void>('latency/advisors/analyze');
+
+/** host → worker: the top-level functions of a Python source (a one-off parse; no document is kept). */
+export const FunctionsRequest = new RequestType<{ text: string }, { functions: PyFunctionDef[] }, void>('latency/advisors/functions');
 
 /** host → worker: the document closed; free its tree. */
 export const CloseNotification = new NotificationType<{ uri: string }>('latency/advisors/close');

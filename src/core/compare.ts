@@ -15,7 +15,7 @@ import { mannWhitneyU } from './instability';
 import { normalCdf, normalQuantile } from './normal';
 import { CI_LEVEL, PERCENTILE_PROBABILITIES, minSamplesToBound } from './quantileCI';
 import { mulberry32 } from './random';
-import type { BenchmarkResult, InputPlan, Interval, PercentileKey, SessionConfig, Summary } from './result';
+import type { BenchmarkResult, InputPlan, Interval, PercentileKey, PythonEnvironment, SessionConfig, Summary } from './result';
 import { percentile, summarize } from './stats';
 import type { GpuState, SystemSnapshot } from './system';
 
@@ -336,15 +336,19 @@ export function environmentDiffs(base: BenchmarkResult, candidate: BenchmarkResu
   diff('CPU cores', String(ea.cpuCores), String(eb.cpuCores));
   diff('memory', formatBytes(ea.totalMemoryBytes), formatBytes(eb.totalMemoryBytes));
   diff('Node', ea.node, eb.node);
-  diff('onnxruntime', ea.onnxruntime, eb.onnxruntime);
+  diff('target kind', base.target.kind, candidate.target.kind);
+  diff('onnxruntime', ea.onnxruntime ?? 'not used', eb.onnxruntime ?? 'not used');
+  pythonDiffs(ea.python, eb.python, diff);
 
-  sessionDiffs(base.config.session, candidate.config.session, diff);
+  if (base.config.session && candidate.config.session) sessionDiffs(base.config.session, candidate.config.session, diff);
   const pinA = cpuList(base.config.cpuAffinity);
   const pinB = cpuList(candidate.config.cpuAffinity);
   diff('CPU pinning', pinA ?? 'none', pinB ?? 'none');
   inputDiffs(base.config.inputs, candidate.config.inputs, out, diff);
 
-  const usesGpu = [base, candidate].some((r) => r.config.session.executionProviders.some((ep) => ep.toLowerCase() !== 'cpu'));
+  const usesGpu = [base, candidate].some(
+    (r) => (r.config.session?.executionProviders.some((ep) => ep.toLowerCase() !== 'cpu') ?? false) || r.environment.python?.cuda !== undefined,
+  );
   systemDiffs(base.system, candidate.system, pinA === pinB, usesGpu, out, diff);
 
   if (out.length && ea.hostname !== eb.hostname) diff('host', ea.hostname, eb.hostname);
@@ -352,6 +356,15 @@ export function environmentDiffs(base: BenchmarkResult, candidate: BenchmarkResu
 }
 
 type Diff = (what: string, a: string, b: string) => void;
+
+/** The interpreter and the packages that set the speed of Python code; absent on one side is a difference too. */
+function pythonDiffs(a: PythonEnvironment | undefined, b: PythonEnvironment | undefined, diff: Diff): void {
+  if (!a && !b) return;
+  diff('Python', a?.version ?? 'not used', b?.version ?? 'not used');
+  const names = [...new Set([...Object.keys(a?.packages ?? {}), ...Object.keys(b?.packages ?? {})])].sort();
+  for (const name of names) diff(name, a?.packages[name] ?? 'not installed', b?.packages[name] ?? 'not installed');
+  diff('CUDA device', a?.cuda?.device ?? 'none', b?.cuda?.device ?? 'none');
+}
 
 const SESSION_LABELS: Record<keyof SessionConfig, string> = {
   intraOpNumThreads: 'intra-op threads',

@@ -4,6 +4,7 @@
 import { parseSizeClassRanges, type SizeClassRanges } from './sizeClassRanges';
 import { DEFAULT_STOPPING } from './adaptiveStop';
 import { parseCpuList } from './procReadings';
+import { parseTargets } from './targetsConfig';
 import type { ExecutionMode, GraphOptimizationLevel, SessionConfig, StoppingRule } from './result';
 
 export interface InputOverride {
@@ -159,7 +160,7 @@ export function parseConfigLayer(raw: unknown, source: string, allowModels = fal
     issue([], 'expected an object');
     return { layer, issues };
   }
-  const known = new Set(['$schema', 'iterations', 'warmup', 'session', 'inputs', 'stopping', 'cvTarget', 'cpuAffinity', 'sizeClassRanges', ...(allowModels ? ['models'] : [])]);
+  const known = new Set(['$schema', 'iterations', 'warmup', 'session', 'inputs', 'stopping', 'cvTarget', 'cpuAffinity', 'sizeClassRanges', ...(allowModels ? ['models', 'targets'] : [])]);
   for (const key of Object.keys(raw)) if (!known.has(key)) issue([key], `unknown setting "${key}"`);
 
   if (raw.iterations !== undefined) {
@@ -396,7 +397,8 @@ export function withBaseDir(layer: ConfigLayer, baseDir: string): ConfigLayer {
 export function layersFromWorkspaceFile(raw: unknown, source: string, modelRelPath: string | undefined): { layers: ConfigLayer[]; issues: ConfigIssue[] } {
   const base = parseConfigLayer(raw, source, true);
   const layers = [base.layer];
-  const issues = [...base.issues];
+  // The targets' own problems are reported with the rest, so one bad target is not a silent gap.
+  const issues = [...base.issues, ...parseTargets(raw, source).issues];
   if (isObj(raw) && raw.models !== undefined) {
     if (!isObj(raw.models)) {
       issues.push({ source, path: ['models'], message: 'expected an object keyed by model path' });

@@ -10,6 +10,7 @@ import type { Comparison, MetricComparison } from './compare';
 import { formatBytes, formatInterval, formatMs, formatPercent, formatRate, formatRatio } from './format';
 import type { ExportFormat, PanelComparison } from './panelProtocol';
 import type { BenchmarkResult, Interval, PercentileKey } from './result';
+import { iterationNoun, runtimeText } from './targetText';
 
 const PERCENTILES: ReadonlyArray<{ key: PercentileKey; label: string; field: 'p50Ms' | 'p95Ms' | 'p99Ms' | 'p999Ms' }> = [
   { key: 'p50', label: 'p50', field: 'p50Ms' },
@@ -34,11 +35,11 @@ export function runToMarkdown(result: BenchmarkResult): string {
       `| mean ± stdev | ${formatMs(s.meanMs)} ± ${formatMs(s.stdevMs)} | |`,
       `| CV | ${formatPercent(s.cv)} | |`,
       `| throughput | ${formatRate(s.throughputPerSec)} | |`,
-      `| cold start (first inference) | ${result.coldStart.firstMs === null ? 'n/a' : formatMs(result.coldStart.firstMs)}${result.coldStart.ratio === null ? '' : ` (${formatRatio(result.coldStart.ratio)} p50)`} | |`,
+      `| cold start (first ${iterationNoun(result.target)}) | ${result.coldStart.firstMs === null ? 'n/a' : formatMs(result.coldStart.firstMs)}${result.coldStart.ratio === null ? '' : ` (${formatRatio(result.coldStart.ratio)} p50)`} | |`,
       `| peak RSS | ${formatBytes(result.memory.peakRssBytes)} | |`,
     );
   }
-  lines.push('', `${s?.n ?? 0} measured runs after ${result.config.warmup} warm-up · ${md(result.environment.cpu)} · onnxruntime ${md(result.environment.onnxruntime)}`);
+  lines.push('', `${s?.n ?? 0} measured runs after ${result.config.warmup} warm-up · ${md(result.environment.cpu)} · ${md(runtimeText(result.environment))}`);
   if (result.verdicts.length > 0) {
     lines.push('', '**Run checks**', '');
     for (const v of result.verdicts) lines.push(`- ${SEVERITY_MARK[v.severity]} **${md(v.code)} ${md(v.title)}**: ${md(v.message)} *Fix:* ${md(v.fix)}`);

@@ -9,7 +9,7 @@ import { parse, type ParseError } from 'jsonc-parser';
 import { lineColumn } from './configFile';
 import { formatMs } from './format';
 import { isBenchmarkResult } from './panelProtocol';
-import { RESULT_SCHEMA_VERSION, type BenchmarkResult } from './result';
+import { OLDEST_READABLE_SCHEMA_VERSION, RESULT_SCHEMA_VERSION, type BenchmarkResult, type PythonEnvironment } from './result';
 
 /** Where runs are kept, relative to the workspace folder. */
 export const HISTORY_DIR = '.latency/runs';
@@ -63,14 +63,20 @@ export function environmentFingerprint(result: BenchmarkResult): Fingerprint {
     cpuCores: String(env.cpuCores),
     os: env.os,
     arch: env.arch,
-    onnxruntime: env.onnxruntime,
     node: nodeMajor(env.node),
-    'session.intraOpNumThreads': String(session.intraOpNumThreads),
-    'session.interOpNumThreads': String(session.interOpNumThreads),
-    'session.graphOptimizationLevel': session.graphOptimizationLevel,
-    'session.executionMode': session.executionMode,
-    // Order kept: the first provider that loads runs the model.
-    'session.executionProviders': session.executionProviders.join(','),
+    // ONNX parts only where onnxruntime ran, so fingerprints of existing ONNX runs are unchanged.
+    ...(env.onnxruntime !== undefined ? { onnxruntime: env.onnxruntime } : {}),
+    ...(session
+      ? {
+          'session.intraOpNumThreads': String(session.intraOpNumThreads),
+          'session.interOpNumThreads': String(session.interOpNumThreads),
+          'session.graphOptimizationLevel': session.graphOptimizationLevel,
+          'session.executionMode': session.executionMode,
+          // Order kept: the first provider that loads runs the model.
+          'session.executionProviders': session.executionProviders.join(','),
+        }
+      : {}),
+    ...(env.python ? pythonParts(env.python) : {}),
     cpuAffinity: result.config.cpuAffinity === null ? 'none' : cpuList(result.config.cpuAffinity),
     inputs: result.config.inputs.map((i) => `${i.name}=${i.shape.join('x')}`).join(' '),
   };
@@ -297,8 +303,8 @@ export function parseSavedRun(text: string, fileName: string): ParsedRun {
   if (typeof sv === 'number' && sv > RESULT_SCHEMA_VERSION) {
     return fail(`saved by a newer Latency (result schema ${sv}; this build reads schema ${RESULT_SCHEMA_VERSION}): update Latency to open it`);
   }
-  if (typeof sv === 'number' && sv < RESULT_SCHEMA_VERSION) {
-    return fail(`saved by an older Latency; results before schema ${RESULT_SCHEMA_VERSION} cannot be shown (this one has schema ${sv})`);
+  if (typeof sv === 'number' && sv < OLDEST_READABLE_SCHEMA_VERSION) {
+    return fail(`saved by an older Latency; results before schema ${OLDEST_READABLE_SCHEMA_VERSION} cannot be shown (this one has schema ${sv})`);
   }
 
   if (typeof data.id !== 'string') return fail(`invalid run: id should be a string, found ${preview(data.id)}`);
@@ -321,6 +327,13 @@ export function parseSavedRun(text: string, fileName: string): ParsedRun {
     result,
   };
   return { ok: true, run: withLabel(withBaseline(run, data.baseline === true), data.label) };
+}
+
+function pythonParts(py: PythonEnvironment): Record<string, string> {
+  const parts: Record<string, string> = { python: py.version };
+  for (const [name, version] of Object.entries(py.packages)) parts[`python.${name}`] = version;
+  if (py.cuda) parts['python.cuda'] = py.cuda.device;
+  return parts;
 }
 
 /** The id a file holds: its name without folder and `.json`. */

@@ -1,7 +1,7 @@
 // User-facing wording for run progress and outcomes, shared by the extension and tests.
 
 import { formatMs } from './format';
-import type { BenchmarkResult } from './result';
+import type { BenchmarkResult, TargetKind } from './result';
 
 export interface ProgressView {
   phase: 'loading' | 'cold' | 'warmup' | 'measure';
@@ -16,18 +16,21 @@ export interface ProgressView {
  * In adaptive mode the measured total is only a cap, so the message counts runs without one
  * (e.g. "1234 runs · p50 2.10 ms (adaptive)") and the bar follows the cap.
  */
-export function progressMessage(p: ProgressView, adaptive = false): string {
-  const text = phaseMessage(p, adaptive);
+export function progressMessage(p: ProgressView, adaptive = false, kind: TargetKind = 'onnx'): string {
+  const text = phaseMessage(p, adaptive, kind);
   return p.repeat && p.repeat.of > 1 ? `repeat ${p.repeat.index}/${p.repeat.of} · ${text}` : text;
 }
 
-function phaseMessage(p: ProgressView, adaptive: boolean): string {
+const LOADING: Record<TargetKind, string> = { onnx: 'loading the model…', python: 'importing and setting up…', command: 'measuring the shell start-up…' };
+const COLD: Record<TargetKind, string> = { onnx: 'first inference (cold start)…', python: 'first call (cold start)…', command: 'first run (cold start)…' };
+
+function phaseMessage(p: ProgressView, adaptive: boolean, kind: TargetKind): string {
   if (adaptive && p.phase === 'measure') return `${p.done} runs${p.runningP50Ms !== undefined ? ` · p50 ${formatMs(p.runningP50Ms)}` : ''} (adaptive)`;
   switch (p.phase) {
     case 'loading':
-      return 'loading the model…';
+      return LOADING[kind];
     case 'cold':
-      return 'first inference (cold start)…';
+      return COLD[kind];
     case 'warmup':
       return `warm-up ${p.done}/${p.total}`;
     case 'measure':

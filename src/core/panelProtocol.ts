@@ -6,7 +6,7 @@
 import type { AccuracyReport } from './accuracy';
 import type { CheckId, Checklist } from './checklist';
 import type { ChangeVerdict, CompareMetric, Comparison } from './compare';
-import { RESULT_SCHEMA_VERSION, type BenchmarkResult } from './result';
+import { OLDEST_READABLE_SCHEMA_VERSION, RESULT_SCHEMA_VERSION, isReadableSchemaVersion, type BenchmarkResult } from './result';
 import { parseSizeClassRanges } from './sizeClassRanges';
 import { SETTING_ID, type VerdictAction } from './verdict';
 
@@ -133,20 +133,56 @@ function isRunConfig(v: unknown): boolean {
     isNum(v.cvTarget) &&
     (v.sizeClassRanges === undefined || isSizeClassRanges(v.sizeClassRanges)) &&
     (v.cpuAffinity === null || isNumArray(v.cpuAffinity)) &&
-    isObject(s) &&
-    isNum(s.intraOpNumThreads) &&
-    isNum(s.interOpNumThreads) &&
-    isStr(s.graphOptimizationLevel) &&
-    isStr(s.executionMode) &&
-    isStrArray(s.executionProviders) &&
+    (s === undefined ||
+      (isObject(s) &&
+        isNum(s.intraOpNumThreads) &&
+        isNum(s.interOpNumThreads) &&
+        isStr(s.graphOptimizationLevel) &&
+        isStr(s.executionMode) &&
+        isStrArray(s.executionProviders))) &&
     isArrayOf(v.inputs, isInputPlan)
+  );
+}
+
+/** Each kind's own fields; an ONNX target is the only kind that has a session, so it must have one. */
+function isTarget(t: unknown, config: unknown): boolean {
+  if (!isObject(t) || !isStr(t.path) || !isStr(t.name)) return false;
+  const hasSession = isObject(config) && config.session !== undefined;
+  switch (t.kind) {
+    case 'onnx':
+      return hasSession && isNum(t.sizeBytes) && (t.parameters === undefined || isNum(t.parameters));
+    case 'python':
+      return (
+        isStr(t.function) &&
+        (t.setup === undefined || isStr(t.setup)) &&
+        isStr(t.interpreter) &&
+        (t.line === undefined || isNum(t.line)) &&
+        isBool(t.cudaSynchronized)
+      );
+    case 'command':
+      return isStr(t.command) && (t.prepare === undefined || isStr(t.prepare)) && isStrArray(t.shell) && isNum(t.shellOverheadMs);
+    default:
+      return false;
+  }
+}
+
+function isPythonEnvironment(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    isStr(v.version) &&
+    isStr(v.executable) &&
+    isObject(v.packages) &&
+    Object.values(v.packages).every(isStr) &&
+    (v.cuda === undefined || (isObject(v.cuda) && isStr(v.cuda.device) && isStrOrNull(v.cuda.runtime) && isStrOrNull(v.cuda.capability)))
   );
 }
 
 function isEnvironment(v: unknown): boolean {
   return (
     isObject(v) &&
-    ['os', 'arch', 'cpu', 'node', 'onnxruntime', 'hostname'].every((k) => isStr(v[k])) &&
+    ['os', 'arch', 'cpu', 'node', 'hostname'].every((k) => isStr(v[k])) &&
+    (v.onnxruntime === undefined || isStr(v.onnxruntime)) &&
+    (v.python === undefined || isPythonEnvironment(v.python)) &&
     isNum(v.cpuCores) &&
     isNum(v.totalMemoryBytes)
   );
@@ -326,15 +362,10 @@ function isRepeats(v: unknown): boolean {
 
 /** Deep enough that the panel can render every field it reads without further checks. */
 export function isBenchmarkResult(v: unknown): v is BenchmarkResult {
-  if (!isObject(v) || v.schemaVersion !== RESULT_SCHEMA_VERSION) return false;
+  if (!isObject(v) || !isReadableSchemaVersion(v.schemaVersion)) return false;
   const { target, coldStart, memory } = v;
   return (
-    isObject(target) &&
-    target.kind === 'onnx' &&
-    isStr(target.path) &&
-    isStr(target.name) &&
-    isNum(target.sizeBytes) &&
-    (target.parameters === undefined || isNum(target.parameters)) &&
+    isTarget(target, v.config) &&
     isRunConfig(v.config) &&
     (v.summary === null || isSummary(v.summary)) &&
     isStr(v.estimator) &&
@@ -342,10 +373,13 @@ export function isBenchmarkResult(v: unknown): v is BenchmarkResult {
     isNum(coldStart.loadMs) &&
     isNumOrNull(coldStart.firstMs) &&
     isNumOrNull(coldStart.ratio) &&
+    (coldStart.importMs === undefined || isNum(coldStart.importMs)) &&
+    (coldStart.setupMs === undefined || isNum(coldStart.setupMs)) &&
     isNumArray(v.warmupSamplesMs) &&
     isNumArray(v.samplesMs) &&
     isObject(memory) &&
     isNum(memory.peakRssBytes) &&
+    (memory.cudaPeakAllocatedBytes === undefined || isNum(memory.cudaPeakAllocatedBytes)) &&
     isEnvironment(v.environment) &&
     isStoppingOutcome(v.stopping) &&
     (v.steadyState === null || isSteadyState(v.steadyState)) &&
@@ -469,7 +503,7 @@ const hasValidComparison = (v: Dict): boolean => v.comparison === undefined || i
 export function unrestorableStateReason(v: unknown): 'older' | 'newer' | 'invalid' {
   const versions = [versionOf(isObject(v) ? v.result : undefined)];
   if (isObject(v) && isObject(v.comparison) && isObject(v.comparison.base)) versions.push(versionOf(v.comparison.base.result));
-  if (versions.some((x) => x !== undefined && x < RESULT_SCHEMA_VERSION)) return 'older';
+  if (versions.some((x) => x !== undefined && x < OLDEST_READABLE_SCHEMA_VERSION)) return 'older';
   if (versions.some((x) => x !== undefined && x > RESULT_SCHEMA_VERSION)) return 'newer';
   return 'invalid';
 }

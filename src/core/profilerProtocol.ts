@@ -5,12 +5,15 @@
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { AccuracyReport } from './accuracy';
 import type { BenchmarkConfig } from './config';
+import type { DoctorReport } from './doctorReport';
 import type { RunHeader } from './resultAssembler';
 import type { BenchmarkResult } from './result';
 import type { SystemSnapshot, TelemetrySample } from './system';
+import type { TargetSpec } from './target';
 
 export interface RunParams {
-  modelPath: string;
+  /** An ONNX file, a Python function or a shell command. */
+  target: TargetSpec;
   config: BenchmarkConfig;
   /** How often progress (with the new samples) is sent; the default suits a UI. */
   progressIntervalMs?: number;
@@ -59,6 +62,14 @@ export const AbProgressNotification = new NotificationType<AbProgressParams>('la
 /** client → profiler: read the machine's state (what "Latency: Tune System…" builds its scripts from). */
 export const PreflightRequest = new RequestType<Record<string, never>, SystemSnapshot, ProfilerErrorData>('latency/preflight');
 
+export interface DoctorParams {
+  interpreter: string;
+  /** Also import torch and ask it about CUDA (slow: seconds); 'auto' only when torch is installed. */
+  cuda: boolean | 'auto';
+}
+/** client → profiler: check a Python interpreter for the Python-function target ("Latency: Check Python Environment"). */
+export const DoctorRequest = new RequestType<DoctorParams, DoctorReport, ProfilerErrorData>('latency/doctor');
+
 /** profiler → client: the model is loaded and the inputs are planned. */
 export const StartedNotification = new NotificationType<RunHeader>('latency/started');
 
@@ -106,6 +117,18 @@ export type ProfilerErrorKind =
   | 'inputRejected'
   | 'sessionOptions'
   | 'cpuAffinity'
+  /** The Python interpreter could not be started (not found, not executable, not Python). */
+  | 'interpreterNotFound'
+  /** An import failed: `No module named …` in the user's file or what it imports. */
+  | 'moduleNotFound'
+  /** The user's Python raised (in import, setup or a call) — not a module or CUDA problem. */
+  | 'pythonError'
+  /** torch and the CUDA driver or device disagree (driver too old, no kernel image, no GPU seen). */
+  | 'cudaMismatch'
+  /** A call, the setup or a command run took longer than its timeout and was stopped. */
+  | 'timeout'
+  /** A command (or its --prepare) exited non-zero, or could not be started. */
+  | 'commandFailed'
   | 'internal';
 
 /** Carried in ResponseError.data so the client can offer the right fix. */
@@ -117,6 +140,8 @@ export interface ProfilerErrorData {
   /** onnxruntime's own words, verbatim. */
   ortMessage?: string;
   hint?: string;
+  /** Verbatim detail for the log: a Python traceback, a command's last stderr lines. */
+  details?: string;
 }
 
 /** JSON-RPC application error code for every profiler failure (the kind tells them apart). */

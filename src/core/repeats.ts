@@ -76,6 +76,8 @@ export interface CombineOptions {
   planned: number;
   /** Whether a repeat was cancelled part-way and left out (see combineRepeats). */
   cutShort?: boolean;
+  /** Why that repeat ended early when it was not a cancel (a command's exit code, a call that raised). */
+  cutShortReason?: string;
 }
 
 /**
@@ -127,8 +129,9 @@ export function combineRepeats(results: readonly BenchmarkResult[], opts: Combin
     finishedAt: results[results.length - 1]!.finishedAt,
   }) as BenchmarkResult;
   if (incomplete) {
-    const left = opts.cutShort ? `; repeat ${results.length + 1}, cut short, is left out` : '';
-    combined.partialReason = `cancelled after ${results.length} of ${opts.planned} repeats, keeping their ${total.toLocaleString('en-US')} measured runs${left}`;
+    const failed = opts.cutShort && opts.cutShortReason !== undefined && !opts.cutShortReason.startsWith('cancelled');
+    const left = opts.cutShort ? `; repeat ${results.length + 1}, cut short${failed ? ` (${opts.cutShortReason})` : ''}, is left out` : '';
+    combined.partialReason = `${failed ? 'stopped' : 'cancelled'} after ${results.length} of ${opts.planned} repeats, keeping their ${total.toLocaleString('en-US')} measured runs${left}`;
   }
   if (runs.length >= 2) combined.repeats = summarizeRepeats(runs);
   return combined;

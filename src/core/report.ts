@@ -2,7 +2,7 @@
 // in a terminal, a CI log and a pasted bug report; the CLI may add colour on top.
 
 import { formatBytes, formatInterval, formatMs, formatParameters, formatPercent, formatRate, formatRatio } from './format';
-import { sizeClass } from './onnxParameters';
+import { coldStartText, runtimeText, targetFacts, targetPlace, targetPlaceLabel } from './targetText';
 import { placeInClass } from './sizeClassRanges';
 import { minSamplesToBound } from './quantileCI';
 import { beyondRunNoise, repeatP50Intervals } from './repeats';
@@ -32,17 +32,17 @@ export function renderTextReport(result: BenchmarkResult): string {
   const { target, config, summary } = result;
   const lines: string[] = [];
 
-  lines.push(`Latency benchmark: ${clean(target.name || target.path)} (${formatBytes(target.sizeBytes)}${parametersText(target.parameters)})`);
+  lines.push(`Latency benchmark: ${clean(target.name || target.path)} (${targetFacts(target).map(clean).join(', ')})`);
   if (result.partial) lines.push(partialBanner(result));
-  lines.push(row('model', clean(target.path)));
+  lines.push(row(targetPlaceLabel(target), clean(targetPlace(target))));
   lines.push(row('run', runText(result)));
-  lines.push(row('session', sessionText(config.session)));
-  lines.push(...inputRows(config.inputs));
+  if (config.session) lines.push(row('session', sessionText(config.session)));
+  if (target.kind === 'onnx') lines.push(...inputRows(config.inputs));
   lines.push(row('cold start', coldStartText(result)));
-  const placement = placeInClass(target.parameters, summary?.p50Ms, config.sizeClassRanges);
+  const placement = target.kind === 'onnx' ? placeInClass(target.parameters, summary?.p50Ms, config.sizeClassRanges) : undefined;
   if (placement?.range) lines.push(row('size class', clean(placement.text)));
   lines.push(row('machine', machineText(result.environment)));
-  lines.push(row('runtime', runtimeText(result.environment)));
+  lines.push(row('runtime', clean(runtimeText(result.environment))));
   lines.push(row('system', systemText(result.system, config.cpuAffinity)));
   lines.push('');
 
@@ -64,10 +64,6 @@ export function renderTextReport(result: BenchmarkResult): string {
 }
 
 /** ", 197K parameters, small (< 1B parameters)": where the model sits in the guides' size classes. */
-function parametersText(parameters: number | undefined): string {
-  return parameters === undefined ? '' : `, ${formatParameters(parameters)} parameters, ${sizeClass(parameters).label}`;
-}
-
 function runText(result: BenchmarkResult): string {
   const { config, stopping } = result;
   const measured = `${count(result.samplesMs.length)} measured after ${config.warmup} warm-up`;
@@ -162,22 +158,11 @@ function fillText(fill: InputPlan['fill']): string {
   return `random [${fill.low}, ${fill.high}) seed ${fill.seed}`;
 }
 
-function coldStartText(result: BenchmarkResult): string {
-  const { loadMs, firstMs, ratio } = result.coldStart;
-  const base = `session load ${formatMs(loadMs)}, first inference ${firstMs === null ? 'did not complete' : formatMs(firstMs)}`;
-  if (ratio === null || !Number.isFinite(ratio)) return base;
-  // The panel's summary and timeline note use the same formatter, so the figures agree.
-  return `${base} (${formatRatio(ratio)} p50)`;
-}
-
 // The hostname is left out on purpose: reports get pasted into issues.
 function machineText(env: Environment): string {
   return `${clean(env.cpu)} (${env.cpuCores} cores, ${formatBytes(env.totalMemoryBytes)}), ${clean(env.os)} ${clean(env.arch)}`;
 }
 
-function runtimeText(env: Environment): string {
-  return `onnxruntime ${clean(env.onnxruntime)}, node ${clean(env.node)}`;
-}
 
 function statsTable(s: Summary, result: BenchmarkResult): string[] {
   // An adaptive run has no planned count to fall short of.

@@ -3,9 +3,20 @@ import type { SizeClassRanges } from './sizeClassRanges';
 import type { Verdict } from './verdict';
 
 // The benchmark result: the one shape shared by the profiler, the CLI's JSON, the panel and
-// (later) run history. Bump RESULT_SCHEMA_VERSION on any incompatible change.
+// run history. Bump RESULT_SCHEMA_VERSION on any incompatible change.
 
-export const RESULT_SCHEMA_VERSION = 2;
+/**
+ * 3 added Python-function and command targets (`target.kind`), so `config.session` and
+ * `environment.onnxruntime` are present only where onnxruntime ran. Every schema-2 result is a
+ * valid schema-3 result, so both are read; a build that knows only 2 says "update" for a 3.
+ */
+export const RESULT_SCHEMA_VERSION = 3;
+export const OLDEST_READABLE_SCHEMA_VERSION = 2;
+export type ReadableSchemaVersion = 2 | 3;
+
+export function isReadableSchemaVersion(v: unknown): v is ReadableSchemaVersion {
+  return typeof v === 'number' && Number.isInteger(v) && v >= OLDEST_READABLE_SCHEMA_VERSION && v <= RESULT_SCHEMA_VERSION;
+}
 
 /** Stated wherever percentiles are shown, so figures can be compared with other tools. */
 export const PERCENTILE_ESTIMATOR =
@@ -139,7 +150,9 @@ export interface RunConfig {
   cvTarget: number;
   /** CPUs the profiler was pinned to; null when not pinned. */
   cpuAffinity: number[] | null;
-  session: SessionConfig;
+  /** The onnxruntime session options; absent for targets onnxruntime does not run. */
+  session?: SessionConfig;
+  /** The tensors fed to an ONNX model; empty for other targets (they make their own inputs). */
   inputs: InputPlan[];
   /** The latency ranges per size class the run was configured with, when any (see sizeClassRanges.ts). */
   sizeClassRanges?: SizeClassRanges;
@@ -152,9 +165,68 @@ export interface Environment {
   cpuCores: number;
   totalMemoryBytes: number;
   node: string;
-  onnxruntime: string;
+  /** Absent for targets onnxruntime does not run (a Python function, a command). */
+  onnxruntime?: string;
+  /** The interpreter a Python target ran in. */
+  python?: PythonEnvironment;
   hostname: string;
 }
+
+export interface PythonEnvironment {
+  version: string;
+  /** sys.executable: the interpreter that really ran, after any shim or symlink. */
+  executable: string;
+  /** Versions of the packages that change timings (numpy, torch, …) that were importable. */
+  packages: Record<string, string>;
+  /** The CUDA device torch used, when torch saw one. */
+  cuda?: { device: string; runtime: string | null; capability: string | null };
+}
+
+export interface OnnxTarget {
+  kind: 'onnx';
+  path: string;
+  name: string;
+  sizeBytes: number;
+  /** Elements of the graph's initializers; absent when the file could not be walked. */
+  parameters?: number;
+}
+
+/** A Python callable run in-process by the shipped harness (python/latency_harness.py). */
+export interface PythonTarget {
+  kind: 'python';
+  /** The .py file. */
+  path: string;
+  /** "file.py:function", as the user would write it. */
+  name: string;
+  function: string;
+  /** The function whose return value is passed to `function`, run once outside the timed region. */
+  setup?: string;
+  /** What was asked for (a setting, the Python extension's choice or `python3`); the environment says what ran. */
+  interpreter: string;
+  /** 1-based line of the function's `def`, from its code object, so findings can point at it. */
+  line?: number;
+  /** True when every call was bracketed by torch.cuda.synchronize(), because the callable used CUDA. */
+  cudaSynchronized: boolean;
+}
+
+/** A shell command run as a whole process per iteration, as hyperfine does. */
+export interface CommandTarget {
+  kind: 'command';
+  /** The folder the command ran in. */
+  path: string;
+  /** The command as the user wrote it (shortened only for display elsewhere). */
+  name: string;
+  command: string;
+  /** Run before every iteration (warm-up ones included), outside the timed region. */
+  prepare?: string;
+  /** The shell and its flag, e.g. ["/bin/sh", "-c"]. */
+  shell: string[];
+  /** Median time of an empty command through the same path (the shell's start-up and the timing itself), subtracted from every sample. */
+  shellOverheadMs: number;
+}
+
+export type BenchmarkTarget = OnnxTarget | PythonTarget | CommandTarget;
+export type TargetKind = BenchmarkTarget['kind'];
 
 /** One of several complete runs of the same benchmark (`--repeat N`): fresh session, warm-up, measured runs. */
 export interface RepeatRun {
@@ -178,16 +250,21 @@ export interface Repeats {
 }
 
 export interface BenchmarkResult {
-  schemaVersion: typeof RESULT_SCHEMA_VERSION;
-  /** `parameters`: elements of the graph's initializers; absent when the file could not be walked. */
-  target: { kind: 'onnx'; path: string; name: string; sizeBytes: number; parameters?: number };
+  schemaVersion: ReadableSchemaVersion;
+  target: BenchmarkTarget;
   config: RunConfig;
   /** null when no measured run completed (e.g. cancelled during warm-up). */
   summary: Summary | null;
   estimator: string;
   coldStart: {
-    /** InferenceSession.create: reading, parsing and optimizing the model. */
+    /**
+     * Everything before the first call: InferenceSession.create for a model; import plus setup for
+     * a Python function; 0 for a command (each run starts from scratch).
+     */
     loadMs: number;
+    /** Python: importing the file (and what it imports) and running setup, apart. */
+    importMs?: number;
+    setupMs?: number;
     /** The first inference, reported apart from warm-up and measured runs; null if it never completed. */
     firstMs: number | null;
     /** firstMs / steady p50; null without a summary. */
@@ -195,7 +272,8 @@ export interface BenchmarkResult {
   };
   warmupSamplesMs: number[];
   samplesMs: number[];
-  memory: { peakRssBytes: number };
+  /** Peak RSS of the process that ran the target; CUDA's peak allocation when torch used CUDA. */
+  memory: { peakRssBytes: number; cudaPeakAllocatedBytes?: number };
   environment: Environment;
   stopping: StoppingOutcome;
   /** null without enough runs to find it. */

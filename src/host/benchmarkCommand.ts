@@ -10,7 +10,10 @@ import { HISTORY_DIR } from '../core/history';
 import { runInProfiler, type FailureData, type ProfilerOutcome } from '../profiler/client';
 import type { PanelComparison } from '../core/panelProtocol';
 import { HistoryStore } from '../profiler/historyStore';
-import { pickModel, rememberModel } from './modelPicker';
+import { COMMAND_DEFAULT_COUNTS, DEFAULT_CALL_TIMEOUT_SECONDS, DEFAULT_SETUP_TIMEOUT_SECONDS, type TargetSpec } from '../core/target';
+import { chooseInterpreter } from './pythonInterpreter';
+import { copyableFix } from '../core/pythonDoctor';
+import { hostTargetName, hostTargetScope, namedTarget, pickPythonFunction, pickTarget, rememberModel, type FunctionLister, type HostTarget } from './targetPicker';
 import type { ResultsPanel } from './resultsPanel';
 import { baselineComparison } from './runsCommands';
 import { loadBenchmarkConfig, openConfigAt } from './workspaceConfig';
@@ -25,6 +28,8 @@ export class BenchmarkController implements vscode.Disposable {
     private readonly context: vscode.ExtensionContext,
     private readonly log: vscode.LogOutputChannel,
     private readonly panel: ResultsPanel,
+    /** Lists a Python file's functions (the advisors' worker parses it). */
+    private readonly listFunctions: FunctionLister,
   ) {}
 
   /**
@@ -65,52 +70,100 @@ export class BenchmarkController implements vscode.Disposable {
     }
   }
 
-  /** Returns the outcome so callers (and the extension-host tests) can inspect it. */
-  async run(uri?: vscode.Uri): Promise<ProfilerOutcome | undefined> {
+  /**
+   * Returns the outcome so callers (and the extension-host tests) can inspect it. `arg`: an ONNX
+   * or .py file (the explorer, an editor), a target (a CodeLens, tests), `{ target: NAME }` for a
+   * target named in .vscode/latency.json, or nothing (the quick pick).
+   */
+  async run(arg?: unknown): Promise<ProfilerOutcome | undefined> {
     if (!(await this.mayStart())) return undefined;
-    const model = uri instanceof vscode.Uri ? uri : await pickModel(this.context.workspaceState);
-    if (!model) return undefined;
+    const target = await this.targetOf(arg);
+    if (!target) return undefined;
+    return this.runTarget(target);
+  }
 
+  private async targetOf(arg: unknown): Promise<HostTarget | undefined> {
+    if (arg instanceof vscode.Uri) return /\.py$/i.test(arg.path) ? pickPythonFunction(this.listFunctions, arg) : { kind: 'onnx', uri: arg };
+    if (isObject(arg) && typeof arg.target === 'string') {
+      const named = await namedTarget(arg.target);
+      if (!named) void vscode.window.showErrorMessage(`Latency: no target named "${arg.target}" in .vscode/latency.json.`);
+      return named;
+    }
+    if (isObject(arg) && arg.kind === 'onnx' && arg.uri instanceof vscode.Uri) return { kind: 'onnx', uri: arg.uri };
+    if (isObject(arg) && arg.kind === 'python' && arg.file instanceof vscode.Uri && typeof arg.function === 'string') return arg as HostTarget;
+    if (isObject(arg) && arg.kind === 'command' && typeof arg.command === 'string') {
+      const cwd = arg.cwd instanceof vscode.Uri ? arg.cwd : vscode.workspace.workspaceFolders?.[0]?.uri;
+      return cwd ? ({ ...arg, cwd } as HostTarget) : undefined;
+    }
+    return pickTarget(this.context.workspaceState, this.listFunctions);
+  }
+
+  private async runTarget(target: HostTarget): Promise<ProfilerOutcome | undefined> {
+    const scope = hostTargetScope(target);
     let config;
     try {
-      config = await loadBenchmarkConfig(model);
+      config = await loadBenchmarkConfig(scope, target.kind === 'onnx' ? undefined : { defaults: target.kind === 'command' ? { ...COMMAND_DEFAULT_COUNTS } : {}, own: target.own ?? {} });
     } catch (err) {
       if (err instanceof ConfigError) {
-        this.reportConfigError(model, err);
+        this.reportConfigError(scope, err);
         return undefined;
       }
       throw err;
     }
-    await rememberModel(this.context.workspaceState, model);
+    if (target.kind === 'onnx') await rememberModel(this.context.workspaceState, target.uri);
+    const spec = await this.specOf(target, scope);
 
-    const name = path.basename(model.fsPath);
+    const name = hostTargetName(target);
     const runs = config.stopping.mode === 'adaptive' ? `adaptive runs (±${config.stopping.relativeHalfWidth * 100}% on p50 and ${config.stopping.targetPercentile})` : `${config.iterations} runs`;
-    this.log.info(`benchmark ${model.fsPath}: ${runs} after ${config.warmup} warm-up`, config.session);
-    const repeat = Math.max(1, Math.floor(vscode.workspace.getConfiguration('latency', model).get<number>('repeat', 1)));
-    if (repeat > 1) this.log.info(`repeated ${repeat} times, each on a fresh session`);
+    this.log.info(`benchmark ${target.kind === 'onnx' ? target.uri.fsPath : name}: ${runs} after ${config.warmup} warm-up`, config.session ?? spec);
+    const repeat = Math.max(1, Math.floor(vscode.workspace.getConfiguration('latency', scope).get<number>('repeat', 1)));
+    if (repeat > 1) this.log.info(`repeated ${repeat} times, each ${target.kind === 'onnx' ? 'on a fresh session' : 'from a fresh start'}`);
     return this.exclusive(`Latency: ${name}`, async (progress, cancellation) => {
       let reported = 0;
       const outcome = await runInProfiler({
         profilerScript: this.profilerScript,
-        modelPath: model.fsPath,
+        target: spec,
         config,
         repeat,
-        cwd: path.dirname(model.fsPath),
+        cwd: spec.kind === 'onnx' ? path.dirname(spec.modelPath) : spec.cwd,
         cancellation,
         log: (level, message) => this.log[level](message),
         onProgress: (p) => {
           const adaptive = config.stopping.mode === 'adaptive';
           const percent = Math.round(progressFraction(p, config.warmup, adaptive ? config.stopping.maxIterations : config.iterations) * 100);
-          progress.report({ message: progressMessage(p, adaptive), increment: Math.max(0, percent - reported) });
+          progress.report({ message: progressMessage(p, adaptive, spec.kind), increment: Math.max(0, percent - reported) });
           reported = Math.max(reported, percent);
         },
       });
       // Saved first, so the comparison with the baseline can tell this run from the baseline itself.
-      const savedId = outcome.result?.summary ? await this.saveToHistory(model, outcome.result) : undefined;
-      const comparison = outcome.result?.summary ? await baselineComparison(vscode.workspace.getWorkspaceFolder(model), outcome.result, savedId, this.log) : undefined;
-      this.present(model, outcome, comparison);
+      const savedId = outcome.result?.summary ? await this.saveToHistory(scope, outcome.result) : undefined;
+      const comparison = outcome.result?.summary ? await baselineComparison(vscode.workspace.getWorkspaceFolder(scope), outcome.result, savedId, this.log) : undefined;
+      this.present(scope, outcome, comparison, () => this.run(target));
       return outcome;
     });
+  }
+
+  /** What the profiler is asked to run: paths absolute, the interpreter chosen, timeouts from the target or the settings. */
+  private async specOf(target: HostTarget, scope: vscode.Uri): Promise<TargetSpec> {
+    const folder = vscode.workspace.getWorkspaceFolder(scope);
+    if (target.kind === 'onnx') return { kind: 'onnx', modelPath: target.uri.fsPath };
+    if (target.kind === 'command') {
+      return { kind: 'command', command: target.command, ...(target.prepare !== undefined ? { prepare: target.prepare } : {}), cwd: target.cwd.fsPath, ...(target.timeoutSeconds !== undefined ? { timeoutSeconds: target.timeoutSeconds } : {}) };
+    }
+    const chosen = await chooseInterpreter(scope, target.interpreter, folder);
+    this.log.info(`python interpreter: ${chosen.interpreter} (from the ${chosen.source})`);
+    const c = vscode.workspace.getConfiguration('latency', scope);
+    return {
+      kind: 'python',
+      file: target.file.fsPath,
+      function: target.function,
+      ...(target.setup !== undefined ? { setup: target.setup } : {}),
+      ...(target.scriptForm ? { scriptForm: true } : {}),
+      interpreter: chosen.interpreter,
+      cwd: (target.cwd ?? folder?.uri ?? vscode.Uri.file(path.dirname(target.file.fsPath))).fsPath,
+      callTimeoutSeconds: target.callTimeoutSeconds ?? c.get<number>('python.callTimeoutSeconds', DEFAULT_CALL_TIMEOUT_SECONDS),
+      setupTimeoutSeconds: target.setupTimeoutSeconds ?? c.get<number>('python.setupTimeoutSeconds', DEFAULT_SETUP_TIMEOUT_SECONDS),
+    };
   }
 
   get profilerScript(): string {
@@ -139,7 +192,7 @@ export class BenchmarkController implements vscode.Disposable {
     this.running?.cancel();
   }
 
-  private present(model: vscode.Uri, outcome: ProfilerOutcome, comparison: PanelComparison | undefined): void {
+  private present(model: vscode.Uri, outcome: ProfilerOutcome, comparison: PanelComparison | undefined, again: () => Thenable<unknown>): void {
     // A run that ended before any measured inference has nothing to show: keep the last result.
     if (outcome.result && (outcome.status === 'completed' || outcome.result.summary)) this.showResult(outcome.result, comparison);
     switch (outcome.status) {
@@ -153,7 +206,8 @@ export class BenchmarkController implements vscode.Disposable {
         return;
       case 'failed':
         this.log.error(outcome.message);
-        void this.reportFailure(model, outcome);
+        if ('details' in outcome.data && outcome.data.details) this.log.error(outcome.data.details);
+        void this.reportFailure(model, outcome, again);
     }
   }
 
@@ -199,7 +253,12 @@ export class BenchmarkController implements vscode.Disposable {
     const inputName = 'inputName' in data ? data.inputName : undefined;
     if ((data.kind === 'inputRejected' || data.kind === 'inputSynthesis') && folder) actions.push('Open Config');
     if (data.kind === 'crashed') actions.push('Run Again');
-    if (data.kind === 'cpuAffinity') actions.push('Open Settings');
+    if (data.kind === 'cpuAffinity' || data.kind === 'timeout' || data.kind === 'interpreterNotFound') actions.push('Open Settings');
+    if (data.kind === 'interpreterNotFound' && vscode.extensions.getExtension('ms-python.python')) actions.push('Select Interpreter');
+    // A fix to run (pip install …) is offered to copy, never run: the user decides where it goes.
+    const fixCommand = copyableFix('hint' in data ? data.hint : undefined);
+    if (fixCommand) actions.push('Copy Fix Command');
+    if (data.kind === 'timeout' || data.kind === 'pythonError' || data.kind === 'commandFailed') actions.push('Run Again');
     actions.push('Show Log');
     const hint = 'hint' in data && data.hint ? ` ${data.hint}` : '';
     const choice = await vscode.window.showErrorMessage(`Latency: ${firstLine(outcome.message)}${kept}${data.kind === 'crashed' ? '' : hint}`, ...actions);
@@ -207,7 +266,13 @@ export class BenchmarkController implements vscode.Disposable {
       const input = inputName ? { name: inputName, ...('inputShape' in data && data.inputShape ? { shape: data.inputShape } : {}) } : undefined;
       await openConfigAt(folder, ['inputs'], input);
     } else if (choice === 'Open Settings') {
-      await vscode.commands.executeCommand('workbench.action.openSettings', 'latency.cpuAffinity');
+      const setting = data.kind === 'timeout' ? 'latency.python.callTimeoutSeconds' : data.kind === 'interpreterNotFound' ? 'latency.python.interpreter' : 'latency.cpuAffinity';
+      await vscode.commands.executeCommand('workbench.action.openSettings', setting);
+    } else if (choice === 'Select Interpreter') {
+      await vscode.commands.executeCommand('python.setInterpreter');
+    } else if (choice === 'Copy Fix Command' && fixCommand) {
+      await vscode.env.clipboard.writeText(fixCommand);
+      void vscode.window.showInformationMessage(`Latency: copied "${fixCommand}" — run it in a terminal of the right environment.`);
     } else if (choice === 'Run Again') {
       await again();
     } else if (choice === 'Show Log') {
@@ -228,6 +293,10 @@ export class BenchmarkController implements vscode.Disposable {
         else if (c === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'latency.');
       });
   }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
 }
 
 function firstLine(s: string): string {

@@ -5,7 +5,9 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ChecklistTargets } from '../core/checklist';
 import { ConfigError, mergeConfig, parseConfigLayer, withBaseDir, type BenchmarkConfig, type ConfigLayer } from '../core/config';
+import { parse as parseJsonc } from 'jsonc-parser';
 import { WORKSPACE_CONFIG_PATH, ensureInputOverride, locateInConfig, parseWorkspaceConfigText } from '../core/configFile';
+import { parseTargets, type NamedTarget } from '../core/targetsConfig';
 
 const TEMPLATE = `{
   // Benchmark settings for this folder; they take precedence over user settings (latency.*).
@@ -29,11 +31,17 @@ export function configFileUri(folder: vscode.WorkspaceFolder): vscode.Uri {
   return vscode.Uri.joinPath(folder.uri, WORKSPACE_CONFIG_PATH);
 }
 
-function settingsLayer(scope: vscode.Uri): { layer: ConfigLayer; issues: ConfigError['issues'] } {
+/** `countsOnlyIfSet`: iterations and warm-up only where the user set them, so a target's own defaults are not overridden by the settings' defaults. */
+function settingsLayer(scope: vscode.Uri, countsOnlyIfSet = false): { layer: ConfigLayer; issues: ConfigError['issues'] } {
   const c = vscode.workspace.getConfiguration('latency', scope);
+  const count = (key: 'iterations' | 'warmup'): unknown => {
+    if (!countsOnlyIfSet) return c.get(key);
+    const i = c.inspect(key);
+    return i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue;
+  };
   const raw = {
-    iterations: c.get('iterations'),
-    warmup: c.get('warmup'),
+    iterations: count('iterations'),
+    warmup: count('warmup'),
     session: {
       intraOpNumThreads: c.get('session.intraOpNumThreads'),
       interOpNumThreads: c.get('session.interOpNumThreads'),
@@ -71,9 +79,19 @@ async function readText(uri: vscode.Uri): Promise<string | undefined> {
   }
 }
 
-/** Throws ConfigError listing every problem, so the user fixes them in one go. */
-export async function loadBenchmarkConfig(model: vscode.Uri): Promise<BenchmarkConfig> {
-  const settings = settingsLayer(model);
+/** How a target that is not an ONNX model layers its config: its kind's defaults below everything, its own counts above the files. */
+export interface TargetLayers {
+  defaults: ConfigLayer;
+  own: ConfigLayer;
+}
+
+/**
+ * Throws ConfigError listing every problem, so the user fixes them in one go. `scope` is the
+ * model, or the file or folder of another target (which then reads no per-model section).
+ */
+export async function loadBenchmarkConfig(scope: vscode.Uri, target?: TargetLayers): Promise<BenchmarkConfig> {
+  const model = scope;
+  const settings = settingsLayer(model, target !== undefined);
   const folder = vscode.workspace.getWorkspaceFolder(model);
   // Tensor files are named relative to the workspace folder; a model outside any folder has only
   // settings, and its own folder is the one place a relative path can sensibly mean.
@@ -84,14 +102,26 @@ export async function loadBenchmarkConfig(model: vscode.Uri): Promise<BenchmarkC
     const uri = configFileUri(folder);
     const text = await readText(uri);
     if (text !== undefined) {
-      const rel = vscode.workspace.asRelativePath(model, false);
+      const rel = target ? undefined : vscode.workspace.asRelativePath(model, false);
       const parsed = parseWorkspaceConfigText(text, WORKSPACE_CONFIG_PATH, rel);
       layers.push(...parsed.layers.map((l) => withBaseDir(l, baseDir)));
       issues.push(...parsed.issues);
     }
   }
   if (issues.length) throw new ConfigError(issues);
-  return mergeConfig(...layers);
+  return target ? mergeConfig(target.defaults, ...layers, target.own) : mergeConfig(...layers);
+}
+
+/** The targets each workspace folder names in its `.vscode/latency.json`; a file with problems lists its valid targets (the run reports the rest). */
+export async function readNamedTargets(): Promise<Array<{ folder: vscode.WorkspaceFolder; target: NamedTarget }>> {
+  const out: Array<{ folder: vscode.WorkspaceFolder; target: NamedTarget }> = [];
+  for (const folder of vscode.workspace.workspaceFolders ?? []) {
+    const text = await readText(configFileUri(folder)).catch(() => undefined);
+    if (text === undefined) continue;
+    const raw: unknown = parseJsonc(text, [], { allowTrailingComma: true, disallowComments: false });
+    for (const target of parseTargets(raw, WORKSPACE_CONFIG_PATH).targets) out.push({ folder, target });
+  }
+  return out;
 }
 
 /**

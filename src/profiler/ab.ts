@@ -157,7 +157,7 @@ export function renderAb(
   r: AbReport,
 ): string {
   const { base, candidate, comparison, accuracy, gate, checklist, exitCode } = r;
-  const configs = args.candidateSession ? sessionChange(base.config.session, candidate.config.session) : '';
+  const configs = args.candidateSession && base.config.session && candidate.config.session ? sessionChange(base.config.session, candidate.config.session) : '';
   const lines: string[] = [
     `Latency A/B: ${base.target.name} (base) vs ${candidate.target.name} (candidate${configs ? `: ${configs}` : ''}), one process, runs interleaved A B B A`,
     ...table([

@@ -4,17 +4,22 @@
 import { existsSync, promises as fs } from 'fs';
 import * as path from 'path';
 import { ConfigError, mergeConfig, withBaseDir, type BenchmarkConfig, type ConfigLayer } from '../core/config';
+import { parse as parseJsonc } from 'jsonc-parser';
 import { WORKSPACE_CONFIG_PATH, parseWorkspaceConfigText } from '../core/configFile';
+import { COMMAND_DEFAULT_COUNTS, type TargetSpec } from '../core/target';
+import { parseTargets } from '../core/targetsConfig';
 import { exportDocument } from '../core/exportReport';
 import { formatMs } from '../core/format';
 import { renderTextReport } from '../core/report';
 import { median } from '../core/stats';
 import { BenchmarkError } from './benchmarkError';
-import { USAGE, UsageError, parseCli, type BenchArgs, type SystemArgs } from './cliArgs';
+import { USAGE, UsageError, parseCli, type BenchArgs, type DoctorArgs, type SystemArgs } from './cliArgs';
 import { takePreflight } from './preflight';
 import { buildTuneScripts } from '../core/tuneScript';
 import { renderSystemReport } from '../core/report';
-import { runOnnxBenchmark } from './onnxBenchmark';
+import { runTarget } from './runTarget';
+import { runDoctor } from './doctor';
+import { doctorPassed, renderDoctorReport } from '../core/doctorReport';
 import { LINT_EXIT, runLint } from './lint';
 import { LINT_USAGE } from './lintArgs';
 import { runCompare } from './compare';
@@ -71,6 +76,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (args.command === 'ab') return ab(args);
   if (args.command === 'system') return system(args);
+  if (args.command === 'doctor') return doctor(args);
   return bench(args);
 }
 
@@ -93,9 +99,20 @@ async function system(args: SystemArgs): Promise<number> {
   return EXIT.ok;
 }
 
+/** Checks a Python interpreter for the Python-function target; exit 1 when a check fails. */
+async function doctor(args: DoctorArgs): Promise<number> {
+  const report = await runDoctor(args.interpreter ?? 'python3', args.cuda);
+  if (args.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else process.stdout.write(`${renderDoctorReport(report)}\n`);
+  const failed = [report.python, report.cuda].filter((c) => c && !c.ok) as Array<{ details?: string }>;
+  if (!args.json) for (const f of failed) if (f.details) process.stderr.write(`${f.details.trimEnd()}\n`);
+  return doctorPassed(report) ? EXIT.ok : EXIT.failed;
+}
+
 async function bench(args: BenchArgs): Promise<number> {
-  const config = await configOrReport(args);
-  if (!config) return EXIT.usage;
+  const resolved = await benchOrReport(args);
+  if (!resolved) return EXIT.usage;
+  const { config, target } = resolved;
   const interrupt = onInterrupt('finishing with the runs done so far');
   const showProgress = !args.quiet && process.stderr.isTTY;
   // The running p50 is the CLI's own concern: the runner only streams the samples.
@@ -106,8 +123,8 @@ async function bench(args: BenchArgs): Promise<number> {
   let repeatText = '';
 
   try {
-    const result = await runOnnxBenchmark(
-      { modelPath: args.modelPath, config, ...(args.repeat !== undefined ? { repeat: args.repeat } : {}) },
+    const result = await runTarget(
+      { target, config, ...(args.repeat !== undefined ? { repeat: args.repeat } : {}) },
       {
         isCancelled: () => interrupt.cancelled,
         onRepeat: (i, of) => {
@@ -139,6 +156,7 @@ async function bench(args: BenchArgs): Promise<number> {
     if (err instanceof BenchmarkError) {
       process.stderr.write(`latency: ${err.message}\n`);
       if (err.data.hint) process.stderr.write(`hint: ${err.data.hint}\n`);
+      if (err.data.details) process.stderr.write(`${err.data.details.trimEnd()}\n`);
       return EXIT.failed;
     }
     throw err;
@@ -170,6 +188,90 @@ async function configOrReport(args: Parameters<typeof resolveConfig>[0]): Promis
   }
 }
 
+/** The target to run and its config, or undefined after saying what is wrong (a bad config, an unknown target name). */
+async function benchOrReport(args: BenchArgs): Promise<{ config: BenchmarkConfig; target: TargetSpec } | undefined> {
+  try {
+    return await resolveBench(args);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`latency: invalid configuration\n${err.message}\n`);
+      return undefined;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`latency: ${err.message}\n`);
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+/**
+ * The command line's target made concrete: paths absolute, a named target looked up in the
+ * workspace file (its paths relative to the folder that holds .vscode/), and counts layered as
+ * defaults < command defaults < the file < the named target's own < flags.
+ */
+async function resolveBench(args: BenchArgs): Promise<{ config: BenchmarkConfig; target: TargetSpec }> {
+  const t = args.target;
+  const file = await readWorkspaceFile(args.configPath);
+  const root = file?.root ?? process.cwd();
+  let spec: TargetSpec;
+  const targetLayer: ConfigLayer = {};
+  if (t.kind === 'named') {
+    if (!file) throw new UsageError(`--target ${t.name}: no ${WORKSPACE_CONFIG_PATH} here (or --config FILE) to name targets in`);
+    const parsed = parseTargets(file.raw, file.source);
+    const named = parsed.targets.find((x) => x.name === t.name);
+    if (!named) {
+      const known = parsed.targets.map((x) => x.name);
+      throw new UsageError(`--target ${t.name}: ${file.source} has no target of that name${known.length ? ` (it has ${known.join(', ')})` : ' (its "targets" section is empty or missing)'}`);
+    }
+    if (named.iterations !== undefined) targetLayer.iterations = named.iterations;
+    if (named.warmup !== undefined) targetLayer.warmup = named.warmup;
+    spec = named.spec.kind === 'python'
+      ? { ...named.spec, file: path.resolve(root, named.spec.file), cwd: path.resolve(root, named.spec.cwd ?? '.'), interpreter: t.interpreter ?? named.spec.interpreter ?? 'python3' }
+      : { ...named.spec, cwd: path.resolve(root, named.spec.cwd ?? '.') };
+  } else if (t.kind === 'python') {
+    spec = {
+      kind: 'python',
+      file: path.resolve(t.file),
+      function: t.function,
+      ...(t.scriptForm ? { scriptForm: true } : {}),
+      ...(t.setup !== undefined ? { setup: t.setup } : {}),
+      interpreter: t.interpreter ?? 'python3',
+      cwd: process.cwd(),
+      ...(t.callTimeoutSeconds !== undefined ? { callTimeoutSeconds: t.callTimeoutSeconds } : {}),
+    };
+  } else if (t.kind === 'command') {
+    spec = { ...t, cwd: process.cwd() };
+  } else {
+    spec = { kind: 'onnx', modelPath: t.modelPath };
+  }
+  const defaults: ConfigLayer = spec.kind === 'command' ? { ...COMMAND_DEFAULT_COUNTS } : {};
+  const fileLayers = file ? file.layers(spec.kind === 'onnx' ? path.relative(root, path.resolve(spec.modelPath)).split(path.sep).join('/') : undefined) : [];
+  return { config: mergeConfig(defaults, ...fileLayers, targetLayer, args.layer), target: spec };
+}
+
+/** The workspace file (--config or .vscode/latency.json here), read once; undefined when there is none. */
+async function readWorkspaceFile(configPath: string | undefined): Promise<{ source: string; raw: unknown; root: string; layers(modelRel: string | undefined): ConfigLayer[] } | undefined> {
+  const source = configPath ?? (existsSync(WORKSPACE_CONFIG_PATH) ? WORKSPACE_CONFIG_PATH : undefined);
+  if (source === undefined) return undefined;
+  let text: string;
+  try {
+    text = await fs.readFile(source, 'utf8');
+  } catch (err) {
+    throw new ConfigError([{ source, path: [], message: `cannot read: ${(err as Error).message}` }]);
+  }
+  const configDir = path.dirname(path.resolve(source));
+  const root = path.basename(configDir) === '.vscode' ? path.dirname(configDir) : configDir;
+  const first = parseWorkspaceConfigText(text, source, undefined);
+  if (first.issues.length) throw new ConfigError(first.issues);
+  return {
+    source,
+    raw: parseJsonc(text),
+    root,
+    layers: (modelRel) => parseWorkspaceConfigText(text, source, modelRel).layers.map((l) => withBaseDir(l, root)),
+  };
+}
+
 /** The first Ctrl-C asks the run to stop and keep what it has; a second one quits at once. */
 function onInterrupt(then: string): { readonly cancelled: boolean } {
   const state = { cancelled: false };
@@ -181,7 +283,7 @@ function onInterrupt(then: string): { readonly cancelled: boolean } {
   return state;
 }
 
-async function resolveConfig(args: Pick<BenchArgs, 'configPath' | 'modelPath' | 'layer'>): Promise<BenchmarkConfig> {
+async function resolveConfig(args: Pick<BenchArgs, 'configPath' | 'layer'> & { modelPath: string }): Promise<BenchmarkConfig> {
   const layers: ConfigLayer[] = [];
   const configPath = args.configPath ?? (existsSync(WORKSPACE_CONFIG_PATH) ? WORKSPACE_CONFIG_PATH : undefined);
   if (configPath !== undefined) {

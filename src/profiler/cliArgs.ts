@@ -3,6 +3,7 @@
 
 import { EXECUTION_MODES, OPTIMIZATION_LEVELS, TARGET_PERCENTILES, parseAffinity, type ConfigLayer, type InputOverride } from '../core/config';
 import type { ExecutionMode, GraphOptimizationLevel, StoppingRule } from '../core/result';
+import { COMMAND_DEFAULT_COUNTS, parsePythonTarget } from '../core/target';
 import { parseAbArgs, type AbArgs } from './abArgs';
 import { parseCompareArgs, type CompareArgs } from './compareArgs';
 import { parseLintArgs, type LintArgs } from './lintArgs';
@@ -12,6 +13,10 @@ export { UsageError };
 
 export const USAGE = `Usage:
   latency bench <model.onnx> [options]
+  latency bench --python path/to/file.py:function [--setup FN] [--interpreter PY] [options]
+  latency bench --command "…" [--prepare "…"] [options]
+  latency bench --target NAME [options]      a target named in .vscode/latency.json "targets"
+  latency doctor [--python PY] [--cuda]      check a Python interpreter: version, packages, CUDA
   latency lint <path>... [--json] [--fix] [--fail-on LEVEL]   (latency lint --help for more)
   latency compare <base.json> <new.json> [--fail-on-regression 5%] [--metric p50,p99]
                   [--noise-band 2%] [--json]   before and after; exit 0 pass, 1 regression,
@@ -24,8 +29,17 @@ export const USAGE = `Usage:
                                             latency-tune.sh and latency-restore.sh to review
 
 Bench options:
-  -n, --iterations N        measured runs (default 1000)
-  -w, --warmup N            warm-up runs (default 50)
+  -n, --iterations N        measured runs (default 1000; ${COMMAND_DEFAULT_COUNTS.iterations} for --command)
+  -w, --warmup N            warm-up runs (default 50; ${COMMAND_DEFAULT_COUNTS.warmup} for --command)
+      --python FILE[:FN]    time a Python function in-process with the shipped harness; FILE alone
+                            times predict() after setup() when the file defines them
+      --setup FN            run FN() once before timing and pass what it returns to the function
+      --interpreter PY      the Python to run it with (default python3)
+      --command "CMD"       time a shell command as a whole process per run (/bin/sh -c), the
+                            shell's own start-up measured and subtracted, exit codes checked
+      --prepare "CMD"       run before every run of --command, untimed
+      --timeout S           longest one call (--python, default 60) or run (--command, default
+                            600) may take before the benchmark stops it as hung
       --shape NAME=DIMS     input shape, e.g. --shape input=1x3x224x224 (repeatable)
       --value NAME=V        fill an input with a constant (repeatable)
       --range NAME=LO:HI    generated values in [LO, HI), e.g. --range input_ids=0:30522
@@ -60,9 +74,23 @@ Bench options:
 
 Exit status: 0 done, 1 benchmark failed, 2 bad arguments, 130 interrupted (partial result kept).`;
 
+/** What `latency bench` runs, as the command line named it (paths and the named target resolved later). */
+export type BenchTargetArg =
+  | { kind: 'onnx'; modelPath: string }
+  | { kind: 'python'; file: string; function: string; scriptForm: boolean; setup?: string; interpreter?: string; callTimeoutSeconds?: number }
+  | { kind: 'command'; command: string; prepare?: string; timeoutSeconds?: number }
+  | { kind: 'named'; name: string; interpreter?: string };
+
+export interface DoctorArgs {
+  command: 'doctor';
+  interpreter?: string;
+  cuda: boolean;
+  json: boolean;
+}
+
 export interface BenchArgs {
   command: 'bench';
-  modelPath: string;
+  target: BenchTargetArg;
   layer: ConfigLayer;
   configPath?: string;
   jsonPath?: string;
@@ -87,6 +115,7 @@ export type CliCommand =
   | CompareArgs
   | AbArgs
   | SystemArgs
+  | DoctorArgs
   | { command: 'help' }
   | { command: 'lint-help' }
   | { command: 'compare-help' }
@@ -110,6 +139,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
     return parseAbArgs(rest);
   }
   if (argv[0] === 'system') return parseSystemArgs(argv.slice(1));
+  if (argv[0] === 'doctor') return parseDoctorArgs(argv.slice(1));
   const parsed = parseCommandLine({
     args: [...argv],
     allowPositionals: true,
@@ -124,6 +154,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
       'cv-target': { type: 'string' },
       markdown: { type: 'string' },
       csv: { type: 'string' },
+      ...TARGET_OPTIONS,
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -134,8 +165,8 @@ export function parseCli(argv: readonly string[]): CliCommand {
   const [command, modelPath, ...extra] = positionals;
   if (command === undefined) throw new UsageError('missing command (try: latency bench model.onnx)');
   if (command !== 'bench') throw new UsageError(`unknown command "${command}" (the commands are "bench", "ab", "compare", "lint" and "system")`);
-  if (modelPath === undefined) throw new UsageError('missing model path: latency bench <model.onnx>');
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  const target = targetArg(v, modelPath);
 
   const layer = runLayer(v);
   const stopping: NonNullable<ConfigLayer['stopping']> = {};
@@ -156,7 +187,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
 
   return {
     command: 'bench',
-    modelPath,
+    target,
     layer,
     quiet: v.quiet ?? false,
     ...(repeat > 1 ? { repeat } : {}),
@@ -165,6 +196,84 @@ export function parseCli(argv: readonly string[]): CliCommand {
     ...(v.markdown !== undefined ? { markdownPath: v.markdown } : {}),
     ...(v.csv !== undefined ? { csvPath: v.csv } : {}),
   };
+}
+
+/** The flags that pick a target other than an ONNX file. */
+const TARGET_OPTIONS = {
+  python: { type: 'string' },
+  setup: { type: 'string' },
+  interpreter: { type: 'string' },
+  command: { type: 'string' },
+  prepare: { type: 'string' },
+  target: { type: 'string' },
+  timeout: { type: 'string' },
+} as const;
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+/** Exactly one target: a model path, --python, --command or --target; flags that belong to another kind are refused, not ignored. */
+function targetArg(v: Values, modelPath: string | undefined): BenchTargetArg {
+  const str = (k: string): string | undefined => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+  const chosen = [modelPath !== undefined ? 'a model path' : '', str('python') !== undefined ? '--python' : '', str('command') !== undefined ? '--command' : '', str('target') !== undefined ? '--target' : ''].filter(Boolean);
+  if (chosen.length === 0) throw new UsageError('missing target: latency bench <model.onnx> | --python file.py:function | --command "…" | --target NAME');
+  if (chosen.length > 1) throw new UsageError(`one target at a time: ${chosen.join(' and ')} were both given`);
+  const kind = modelPath !== undefined ? 'onnx' : str('python') !== undefined ? 'python' : str('command') !== undefined ? 'command' : 'named';
+  const onlyFor = (flags: string[], kinds: string[], what: string) => {
+    if (kinds.includes(kind)) return;
+    const given = flags.filter((f) => v[f] !== undefined && !(Array.isArray(v[f]) && (v[f] as string[]).length === 0));
+    if (given.length) throw new UsageError(`--${given[0]} applies to ${what} only`);
+  };
+  onlyFor([...Object.keys(SESSION_OPTIONS), ...Object.keys(INPUT_OPTIONS)], ['onnx', 'named'], 'ONNX models');
+  onlyFor(['setup'], ['python'], '--python');
+  onlyFor(['interpreter'], ['python', 'named'], 'Python functions');
+  onlyFor(['prepare'], ['command'], '--command');
+  onlyFor(['timeout'], ['python', 'command'], '--python and --command');
+  const timeout = str('timeout') === undefined ? undefined : seconds('--timeout', str('timeout')!);
+  switch (kind) {
+    case 'onnx':
+      return { kind, modelPath: modelPath! };
+    case 'python': {
+      let parsed;
+      try {
+        parsed = parsePythonTarget(str('python')!);
+      } catch (err) {
+        throw new UsageError(`--python: ${(err as Error).message}`);
+      }
+      const setup = str('setup');
+      if (setup !== undefined && !/^[A-Za-z_][A-Za-z0-9_.]*$/.test(setup)) throw new UsageError(`--setup expects a function name, got "${setup}"`);
+      const interpreter = str('interpreter');
+      if (interpreter !== undefined && !interpreter.trim()) throw new UsageError('--interpreter expects a Python interpreter, e.g. python3 or .venv/bin/python');
+      return { kind, ...parsed, ...(setup !== undefined ? { setup } : {}), ...(interpreter ? { interpreter } : {}), ...(timeout !== undefined ? { callTimeoutSeconds: timeout } : {}) };
+    }
+    case 'command': {
+      const command = str('command')!;
+      if (!command.trim()) throw new UsageError('--command expects a shell command, e.g. --command "python3 infer.py"');
+      const prepare = str('prepare');
+      if (prepare !== undefined && !prepare.trim()) throw new UsageError('--prepare expects a shell command');
+      return { kind, command, ...(prepare !== undefined ? { prepare } : {}), ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}) };
+    }
+    default: {
+      const interpreter = str('interpreter');
+      return { kind: 'named', name: str('target')!, ...(interpreter ? { interpreter } : {}) };
+    }
+  }
+}
+
+function seconds(flag: string, raw: string): number {
+  const s = Number(raw.replace(/s$/, ''));
+  if (!(s > 0 && Number.isFinite(s))) throw new UsageError(`${flag} expects seconds > 0, got "${raw}"`);
+  return s;
+}
+
+function parseDoctorArgs(argv: readonly string[]): DoctorArgs | { command: 'help' } {
+  const parsed = parseCommandLine({
+    args: [...argv],
+    strict: true,
+    options: { python: { type: 'string' }, cuda: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const v = parsed.values;
+  if (v.help) return { command: 'help' };
+  return { command: 'doctor', cuda: v.cuda ?? false, json: v.json ?? false, ...(v.python !== undefined ? { interpreter: v.python } : {}) };
 }
 
 function parseSystemArgs(argv: readonly string[]): SystemArgs | { command: 'help' } {

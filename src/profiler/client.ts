@@ -14,12 +14,14 @@ import {
 import type { BenchmarkConfig } from '../core/config';
 import {
   ColdStartNotification,
+  DoctorRequest,
   LogNotification,
   PreflightRequest,
   ProgressNotification,
   RepeatNotification,
   RunRequest,
   StartedNotification,
+  type DoctorParams,
   type LogParams,
   type ProfilerErrorData,
 } from '../core/profilerProtocol';
@@ -27,6 +29,8 @@ import { ResultAssembler, type RunHeader } from '../core/resultAssembler';
 import type { BenchmarkResult } from '../core/result';
 import { median } from '../core/stats';
 import type { SystemSnapshot } from '../core/system';
+import type { TargetSpec } from '../core/target';
+import type { DoctorReport } from '../core/doctorReport';
 
 export interface CancellationLike {
   readonly isCancellationRequested: boolean;
@@ -42,10 +46,12 @@ export interface ClientProgress {
   repeat?: { index: number; of: number };
 }
 
-export interface ProfilerRunOptions {
+/** What to run: an ONNX file by its path (the common case), or any target spec. */
+export type ProfilerRunOptions = ProfilerRunBase & ({ modelPath: string; target?: never } | { target: TargetSpec; modelPath?: never });
+
+export interface ProfilerRunBase {
   /** The built profiler entry (dist/profiler.js). */
   profilerScript: string;
-  modelPath: string;
   config: BenchmarkConfig;
   /** Complete runs of the benchmark (default 1). */
   repeat?: number;
@@ -202,7 +208,7 @@ export function runInProfiler(opts: ProfilerRunOptions): Promise<ProfilerOutcome
     connection
       .sendRequest(
         RunRequest,
-        { modelPath: opts.modelPath, config: opts.config, progressIntervalMs: opts.progressIntervalMs ?? 200, ...(opts.repeat && opts.repeat > 1 ? { repeat: opts.repeat } : {}) },
+        { target: opts.target ?? { kind: 'onnx', modelPath: opts.modelPath }, config: opts.config, progressIntervalMs: opts.progressIntervalMs ?? 200, ...(opts.repeat && opts.repeat > 1 ? { repeat: opts.repeat } : {}) },
         tokenSource.token,
       )
       .then(
@@ -229,7 +235,17 @@ function withResult(result: BenchmarkResult | undefined): { result?: BenchmarkRe
  * readings (files under /sys and /proc, nvidia-smi) stay out of the extension host.
  */
 export function readSystemInProfiler(profilerScript: string, timeoutMs = 15000): Promise<SystemSnapshot> {
-  return new Promise<SystemSnapshot>((resolve, reject) => {
+  return requestOnce(profilerScript, (c) => c.sendRequest(PreflightRequest, {}), timeoutMs, 'reading the system');
+}
+
+/** "Latency: Check Python Environment": the doctor's checks, run by a short-lived profiler process (which starts the interpreter). */
+export function checkPythonInProfiler(profilerScript: string, params: DoctorParams, timeoutMs = 180_000): Promise<DoctorReport> {
+  return requestOnce(profilerScript, (c) => c.sendRequest(DoctorRequest, params), timeoutMs, 'checking the Python environment');
+}
+
+/** One request to a profiler process started for it alone; the process ends with the answer, an error or the timeout. */
+function requestOnce<T>(profilerScript: string, send: (connection: MessageConnection) => Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
     const { child, connection, outputTail } = spawnProfiler(profilerScript);
     connection.listen();
     let done = false;
@@ -241,11 +257,11 @@ export function readSystemInProfiler(profilerScript: string, timeoutMs = 15000):
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       fn();
     };
-    const timer = setTimeout(() => end(() => reject(new Error(`reading the system took longer than ${timeoutMs / 1000} s`))), timeoutMs);
+    const timer = setTimeout(() => end(() => reject(new Error(`${what} took longer than ${timeoutMs / 1000} s`))), timeoutMs);
     child.on('error', (err) => end(() => reject(new Error(`Could not start the profiler process: ${err.message}`))));
-    child.on('exit', (code, signal) => end(() => reject(new Error(`The profiler process ${howItEnded(code, signal)} while reading the system.${outputTail().trim() ? `\n${outputTail().trim()}` : ''}`))));
-    connection.sendRequest(PreflightRequest, {}).then(
-      (snapshot) => end(() => resolve(snapshot)),
+    child.on('exit', (code, signal) => end(() => reject(new Error(`The profiler process ${howItEnded(code, signal)} while ${what}.${outputTail().trim() ? `\n${outputTail().trim()}` : ''}`))));
+    send(connection).then(
+      (answer) => end(() => resolve(answer)),
       (err: unknown) => end(() => reject(err instanceof Error ? err : new Error(String(err)))),
     );
   });

@@ -17,7 +17,7 @@ import { formatMs, formatPercent } from '../core/format';
 import { comparisonToCsv, comparisonToMarkdown } from '../core/exportReport';
 import { RUN_KIND, parseSavedRun } from '../core/history';
 import { isBenchmarkResult } from '../core/panelProtocol';
-import { RESULT_SCHEMA_VERSION, type BenchmarkResult } from '../core/result';
+import { OLDEST_READABLE_SCHEMA_VERSION, RESULT_SCHEMA_VERSION, isReadableSchemaVersion, type BenchmarkResult } from '../core/result';
 import type { CompareArgs } from './compareArgs';
 
 /** 3 is apart from 1 so a pipeline can tell "slower" from "cannot tell yet" and, say, rerun on the second. */
@@ -132,15 +132,15 @@ function whyNotResult(v: unknown): string {
   const o = v as Record<string, unknown>;
   if (!('schemaVersion' in o)) return 'it has no schemaVersion, so it was not written by `latency bench --json`';
   const version = o.schemaVersion;
-  if (typeof version === 'number' && version < RESULT_SCHEMA_VERSION) {
-    return `it is schema version ${version}, written by an older Latency; this one reads version ${RESULT_SCHEMA_VERSION}: run the benchmark again`;
+  if (typeof version === 'number' && version < OLDEST_READABLE_SCHEMA_VERSION) {
+    return `it is schema version ${version}, written by an older Latency; this one reads versions ${OLDEST_READABLE_SCHEMA_VERSION} to ${RESULT_SCHEMA_VERSION}: run the benchmark again`;
   }
   if (typeof version === 'number' && version > RESULT_SCHEMA_VERSION) {
     return `it is schema version ${version}, written by a newer Latency; this one reads version ${RESULT_SCHEMA_VERSION}: update Latency`;
   }
-  if (version !== RESULT_SCHEMA_VERSION) return `schemaVersion is ${JSON.stringify(version)}, expected ${RESULT_SCHEMA_VERSION}`;
+  if (!isReadableSchemaVersion(version)) return `schemaVersion is ${JSON.stringify(version)}, expected ${OLDEST_READABLE_SCHEMA_VERSION} to ${RESULT_SCHEMA_VERSION}`;
   if (!Array.isArray(o.samplesMs) || !o.samplesMs.every((x) => typeof x === 'number')) return 'samplesMs is missing or is not a list of numbers';
-  return `a version ${RESULT_SCHEMA_VERSION} result, but fields are missing or of the wrong type (edited or truncated?)`;
+  return `a version ${version} result, but fields are missing or of the wrong type (edited or truncated?)`;
 }
 
 function ref(l: Loaded): RunRef {

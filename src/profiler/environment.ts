@@ -6,7 +6,8 @@ import si from 'systeminformation';
 import type { Environment } from '../core/result';
 import { ortVersion } from './ort';
 
-export async function collectEnvironment(ort: typeof Ort): Promise<Environment> {
+/** `ort`: the onnxruntime the target ran in; left out for targets it does not run (Python, commands). */
+export async function collectEnvironment(ort?: typeof Ort): Promise<Environment> {
   const [cpu, osInfo] = await Promise.all([si.cpu().catch(() => undefined), si.osInfo().catch(() => undefined)]);
   const cpuName = cpu ? `${cpu.manufacturer} ${cpu.brand}`.trim() : os.cpus()[0]?.model ?? 'unknown CPU';
   return {
@@ -16,7 +17,7 @@ export async function collectEnvironment(ort: typeof Ort): Promise<Environment> 
     cpuCores: cpu?.cores ?? os.cpus().length,
     totalMemoryBytes: os.totalmem(),
     node: process.versions.node,
-    onnxruntime: ortVersion(ort),
+    ...(ort ? { onnxruntime: ortVersion(ort) } : {}),
     hostname: os.hostname(),
   };
 }

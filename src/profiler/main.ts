@@ -7,6 +7,7 @@ import {
   AbProgressNotification,
   AbRequest,
   ColdStartNotification,
+  DoctorRequest,
   LogNotification,
   PROFILER_ERROR_CODE,
   PreflightRequest,
@@ -18,7 +19,8 @@ import {
 } from '../core/profilerProtocol';
 import { runAbBenchmark } from './abBenchmark';
 import { BenchmarkError } from './benchmarkError';
-import { runOnnxBenchmark } from './onnxBenchmark';
+import { runTarget } from './runTarget';
+import { runDoctor } from './doctor';
 import { takePreflight } from './preflight';
 
 if (!process.send) {
@@ -30,9 +32,9 @@ const connection = createMessageConnection(new IPCMessageReader(process), new IP
 
 connection.onRequest(RunRequest, async (params, token: CancellationToken) => {
   try {
-    return await runOnnxBenchmark(
+    return await runTarget(
       {
-        modelPath: params.modelPath,
+        target: params.target,
         config: params.config,
         progressIntervalMs: params.progressIntervalMs ?? 200,
         ...(params.repeat !== undefined ? { repeat: params.repeat } : {}),
@@ -68,6 +70,14 @@ connection.onRequest(AbRequest, async (params, token: CancellationToken) => {
         isCancelled: () => token.isCancellationRequested,
       },
     );
+  } catch (err) {
+    return asResponseError(err);
+  }
+});
+
+connection.onRequest(DoctorRequest, async (params) => {
+  try {
+    return await runDoctor(params.interpreter, params.cuda);
   } catch (err) {
     return asResponseError(err);
   }

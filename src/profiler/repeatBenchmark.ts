@@ -21,6 +21,7 @@ export async function runRepeated(
   const done: BenchmarkResult[] = [];
   const later: BenchmarkEvents = { ...events, onStarted: undefined, onColdStart: undefined };
   let cutShort = false;
+  let cutShortReason: string | undefined;
   for (let i = 0; i < count; i++) {
     if (i > 0 && events.isCancelled()) break;
     events.onRepeat?.(i + 1, count);
@@ -28,10 +29,11 @@ export async function runRepeated(
     if (result.partial) {
       if (i === 0) return { ...result, partialReason: `${result.partialReason ?? 'stopped early'} (repeat 1 of ${count})` };
       cutShort = true;
+      cutShortReason = result.partialReason;
       break;
     }
     done.push(result);
     events.log?.('info', `repeat ${i + 1} of ${count}: p50 ${result.summary?.p50Ms.toFixed(3)} ms over ${result.samplesMs.length} runs`);
   }
-  return combineRepeats(done, { planned: count, cutShort });
+  return combineRepeats(done, { planned: count, cutShort, ...(cutShortReason !== undefined ? { cutShortReason } : {}) });
 }

@@ -35,6 +35,7 @@ import type { BenchmarkResult } from '../core/result';
 import { histogram, percentile } from '../core/stats';
 import { formatCount } from './dom';
 import { withAlpha, type ChartTheme } from './theme';
+import { iterationNoun } from '../core/targetText';
 
 // Only what the panel's charts use, so the bundle leaves the rest of chart.js out.
 Chart.register(BarController, BarElement, LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Decimation, Legend, Tooltip);
@@ -498,7 +499,7 @@ export class HistogramChart {
     const p99: Marker = { value: summary.p99Ms, label: 'p99', color: theme.alert };
     this.markers = [p50, p99];
 
-    const title = 'Latency per inference';
+    const title = `Latency per ${iterationNoun(result.target)}`;
     // A log axis ends exactly at the first and last edge, so the bars fill it; a linear one
     // gets suggested bounds, so it ends on round ticks.
     const x = log
@@ -636,6 +637,7 @@ export class TimelineChart {
     const first = result.coldStart.firstMs;
     const summary = result.summary;
     const xs = timelineX(result);
+    const noun = iterationNoun(result.target);
 
     // Every plotted value, the cold first inference included, decides the axis.
     let vMin = Infinity;
@@ -701,7 +703,7 @@ export class TimelineChart {
         samples('Warm-up', warmPoints, theme.secondary),
         samples('Measured', measuredPoints, theme.primary),
         {
-          label: 'First inference',
+          label: `First ${noun}`,
           data: firstPoint ? [firstPoint] : [],
           borderColor: theme.alert,
           backgroundColor: theme.alert,
@@ -731,7 +733,7 @@ export class TimelineChart {
 
     // The x axis ends at the last iteration but labels only round steps (0, 200, … 1,000),
     // not the odd end value.
-    const xBase = axisBase(theme, 'Iteration (0 = first inference)');
+    const xBase = axisBase(theme, `Iteration (0 = first ${noun})`);
     const x = { ...xBase, min: 0, max: xs.end, ticks: { ...(xBase.ticks as object), maxTicksLimit: 10, precision: 0, includeBounds: false, maxRotation: 0 } };
     let y: AxisOptions;
     if (log) {
@@ -795,7 +797,7 @@ export class TimelineChart {
     this.canvas.dataset.legend = JSON.stringify(this.chart.legend?.legendItems?.map((i) => i.text) ?? []);
 
     const ratio = result.coldStart.ratio;
-    let text = first === null ? 'The first inference did not complete.' : `Iteration 0 is the cold first inference: ${formatMs(first)}`;
+    let text = first === null ? `The first ${noun} did not complete.` : `Iteration 0 is the cold first ${noun}: ${formatMs(first)}`;
     if (first !== null && ratio !== null && Number.isFinite(ratio)) text += ` (${formatRatio(ratio)} p50)`;
     if (first !== null) text += '.';
     if (steady) {
@@ -808,7 +810,7 @@ export class TimelineChart {
     }
     if (outlierPoints.length > 0) text += ` ✕ marks outliers: labelled, not dropped; every figure includes them.`;
     const pinnedWhat = [
-      ...(firstPoint?.offScale !== undefined ? ['the first inference'] : []),
+      ...(firstPoint?.offScale !== undefined ? [`the first ${noun}`] : []),
       ...(pinned > 0 ? [`${formatCount(pinned)} ${pinned === 1 ? 'run' : 'runs'}`] : []),
     ];
     if (cap !== undefined && pinnedWhat.length > 0) {

@@ -30,28 +30,66 @@ export function renderDetails(container: HTMLElement, result: BenchmarkResult): 
         { label: 'Started', value: formatTimestamp(result.startedAt) },
         { label: 'Wall time', value: elapsed },
       ]),
-      keyValueTable('Session', [
-        { label: 'Execution providers', value: session.executionProviders.join(', ') || 'default' },
-        { label: 'Intra-op threads', value: threads(session.intraOpNumThreads) },
-        { label: 'Inter-op threads', value: threads(session.interOpNumThreads) },
-        { label: 'Graph optimization', value: session.graphOptimizationLevel },
-        { label: 'Execution mode', value: session.executionMode },
-      ]),
+      session
+        ? keyValueTable('Session', [
+            { label: 'Execution providers', value: session.executionProviders.join(', ') || 'default' },
+            { label: 'Intra-op threads', value: threads(session.intraOpNumThreads) },
+            { label: 'Inter-op threads', value: threads(session.interOpNumThreads) },
+            { label: 'Graph optimization', value: session.graphOptimizationLevel },
+            { label: 'Execution mode', value: session.executionMode },
+          ])
+        : keyValueTable(result.target.kind === 'python' ? 'Function' : 'Command', targetRows(result)),
       keyValueTable('Environment', [
         { label: 'OS', value: `${env.os} (${env.arch})` },
         { label: 'CPU', value: `${env.cpu} · ${formatCount(env.cpuCores)} cores` },
         { label: 'Memory', value: formatBytes(env.totalMemoryBytes) },
         { label: 'Node.js', value: env.node },
-        { label: 'onnxruntime', value: env.onnxruntime },
+        ...(env.onnxruntime !== undefined ? [{ label: 'onnxruntime', value: env.onnxruntime }] : []),
+        ...(env.python
+          ? [
+              { label: 'Python', value: `${env.python.version} (${env.python.executable})`, key: 'python' },
+              ...Object.entries(env.python.packages).map(([name, version]) => ({ label: name, value: version })),
+              ...(env.python.cuda ? [{ label: 'CUDA', value: `${env.python.cuda.device} · CUDA ${env.python.cuda.runtime ?? 'unknown'}${env.python.cuda.capability ? ` · sm ${env.python.cuda.capability}` : ''}` }] : []),
+            ]
+          : []),
         { label: 'Host', value: env.hostname },
       ]),
       result.system
         ? keyValueTable('System before the run', systemRows(result.system))
         : keyValueTable('System before the run', [{ label: 'Readings', value: 'not taken', key: 'sys-none', title: 'The pre-flight readings could not be taken, so nothing about the machine is verified' }]),
     ),
-    inputsTable(config.inputs),
+    ...(result.target.kind === 'onnx' ? [inputsTable(config.inputs)] : []),
     ...(result.system ? [busiestTable(result.system), gpuTable(result.system.gpu)] : []),
   );
+}
+
+/** What a Python function or a command target was, as run: what a rerun needs. */
+function targetRows(result: BenchmarkResult): Row[] {
+  const t = result.target;
+  const memory = result.memory.cudaPeakAllocatedBytes !== undefined ? [{ label: 'CUDA peak allocated', value: formatBytes(result.memory.cudaPeakAllocatedBytes) }] : [];
+  if (t.kind === 'python') {
+    const { importMs, setupMs } = result.coldStart;
+    return [
+      { label: 'File', value: `${t.path}${t.line !== undefined ? `:${t.line}` : ''}` },
+      { label: 'Function', value: t.function },
+      { label: 'Setup', value: t.setup ?? 'none' },
+      { label: 'Interpreter', value: t.interpreter },
+      ...(importMs !== undefined ? [{ label: 'Import', value: formatMs(importMs) }] : []),
+      ...(setupMs !== undefined ? [{ label: 'Setup time', value: formatMs(setupMs) }] : []),
+      { label: 'CUDA synchronize', value: t.cudaSynchronized ? 'around every call' : 'no (no CUDA in use)', key: 'cuda-sync' },
+      ...memory,
+    ];
+  }
+  if (t.kind === 'command') {
+    return [
+      { label: 'Command', value: t.command },
+      { label: 'Prepare', value: t.prepare ?? 'none' },
+      { label: 'Shell', value: t.shell.join(' ') },
+      { label: 'Shell start-up', value: `${formatMs(t.shellOverheadMs)} (subtracted from every run)`, key: 'shell-overhead' },
+      { label: 'Folder', value: t.path },
+    ];
+  }
+  return [];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import { formatBytes, formatParameters } from '../core/format';
 import { sizeClass } from '../core/onnxParameters';
 import { placeInClass } from '../core/sizeClassRanges';
 import type { BenchmarkResult } from '../core/result';
+import { targetFacts, targetPlace } from '../core/targetText';
 import { describeStopReason } from './details';
 import { formatCount, formatTimestamp, h } from './dom';
 
@@ -16,16 +17,18 @@ export function renderHeader(container: HTMLElement, result: BenchmarkResult): v
 
   const banner = result.partial ? partialBanner(result, measured, config.iterations) : undefined;
   // Only with the team's ranges for this class: the class alone is already in the meta line.
-  const placement = placeInClass(target.parameters, summary?.p50Ms, config.sizeClassRanges);
+  const placement = target.kind === 'onnx' ? placeInClass(target.parameters, summary?.p50Ms, config.sizeClassRanges) : undefined;
+  const place = targetPlace(target);
   container.replaceChildren(
-    h('h1', { className: 'model-name', attrs: { title: target.name } }, target.name),
-    h('p', { className: 'model-path', attrs: { title: target.path } }, target.path),
+    h('h1', { className: 'model-name', attrs: { title: target.name, 'data-target-kind': target.kind } }, target.name),
+    h('p', { className: 'model-path', attrs: { title: place } }, place),
     h(
       'p',
       { className: 'meta' },
       [
-        formatBytes(target.sizeBytes),
-        ...(target.parameters !== undefined ? [`${formatParameters(target.parameters)} parameters (${sizeClass(target.parameters).label.replace(' parameters', '')})`] : []),
+        ...(target.kind === 'onnx'
+          ? [formatBytes(target.sizeBytes), ...(target.parameters !== undefined ? [`${formatParameters(target.parameters)} parameters (${sizeClass(target.parameters).label.replace(' parameters', '')})`] : [])]
+          : targetFacts(target)),
         runs,
         // A fixed count needs no explanation; an adaptive run's length is itself a finding.
         ...(result.stopping.mode === 'adaptive' ? [`adaptive stop: ${describeStopReason(result.stopping.reason)}`] : []),

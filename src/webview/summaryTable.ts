@@ -6,16 +6,27 @@ import { formatBytes, formatInterval, formatMs, formatPercent, formatRate, forma
 import type { BenchmarkResult, Instability, Outliers, PercentileKey, SteadyState, Summary } from '../core/result';
 import { formatCount, h, keyValueTable } from './dom';
 import { repeatsSection } from './repeats';
+import { iterationNoun } from '../core/targetText';
 
 export function renderSummary(container: HTMLElement, estimatorLine: HTMLElement, result: BenchmarkResult): void {
   const s = result.summary;
   const cold = result.coldStart;
+  const kind = result.target.kind;
+  const noun = iterationNoun(result.target);
+  const load =
+    kind === 'python'
+      ? [{ label: 'Import + setup', value: formatMs(cold.loadMs), key: 'load', title: cold.importMs !== undefined && cold.setupMs !== undefined ? `import ${formatMs(cold.importMs)}, setup ${formatMs(cold.setupMs)}` : 'Importing the file and running its setup' }]
+      : kind === 'onnx'
+        ? [{ label: 'Model load', value: formatMs(cold.loadMs), key: 'load', title: 'Creating the session: reading, parsing and optimizing the model' }]
+        : [];
+  const cuda = result.memory.cudaPeakAllocatedBytes;
   const resources = keyValueTable('Cold start & resources', [
-    { label: 'Throughput', value: s ? formatRate(s.throughputPerSec) : 'n/a', key: 'throughput', title: 'Sequential inferences per second over the measured phase' },
-    { label: 'Model load', value: formatMs(cold.loadMs), key: 'load', title: 'Creating the session: reading, parsing and optimizing the model' },
-    { label: 'First inference', value: cold.firstMs === null ? 'did not complete' : formatMs(cold.firstMs), key: 'first' },
-    { label: 'First ÷ p50', value: cold.ratio === null ? 'n/a' : formatRatio(cold.ratio), key: 'cold-ratio', title: 'How much slower the cold first inference was than a typical warm one' },
-    { label: 'Peak RSS', value: formatBytes(result.memory.peakRssBytes), key: 'rss', title: 'Peak resident memory of the benchmark process' },
+    { label: 'Throughput', value: s ? formatRate(s.throughputPerSec) : 'n/a', key: 'throughput', title: `Sequential ${noun}s per second over the measured phase` },
+    ...load,
+    { label: `First ${noun}`, value: cold.firstMs === null ? 'did not complete' : formatMs(cold.firstMs), key: 'first' },
+    { label: 'First ÷ p50', value: cold.ratio === null ? 'n/a' : formatRatio(cold.ratio), key: 'cold-ratio', title: `How much slower the cold first ${noun} was than a typical warm one` },
+    { label: 'Peak RSS', value: formatBytes(result.memory.peakRssBytes), key: 'rss', title: kind === 'onnx' ? 'Peak resident memory of the benchmark process' : kind === 'python' ? 'Peak resident memory of the Python process' : 'Peak resident memory of the largest process seen while the command ran (read from /proc every 50 ms: a lower bound, 0 for runs under 10 ms)' },
+    ...(cuda !== undefined ? [{ label: 'CUDA peak', value: formatBytes(cuda), key: 'cuda-peak', title: 'torch.cuda.max_memory_allocated() over the measured calls' }] : []),
   ]);
 
   const repeats = result.repeats ? [repeatsSection(result.repeats)] : [];

@@ -122,10 +122,11 @@ export async function runBrowserE2E(opts: BrowserE2EOptions): Promise<BrowserE2E
     t = performance.now();
     let quickPickItems: string[] = [];
     const models = Object.values(FIXTURE).filter((f) => f.endsWith('.onnx'));
-    await checks.run(`F1 › "Latency: Run Benchmark" asks which model, listing the workspace's ${models.length} models`, async () => {
+    const targets = Object.keys(FIXTURE_CONFIG.targets);
+    await checks.run(`F1 › "Latency: Run Benchmark" asks what to benchmark, listing the workspace's ${models.length} models, its ${targets.length} named targets and the other kinds`, async () => {
       const attempts = await runFromCommandPalette(page!, 'Latency: Run Benchmark');
       quickPickItems = await waitForModelPick(page!);
-      const expected = [...models].sort();
+      const expected = [...models, ...targets, 'Python Function…', 'Shell Command…', 'Choose a Model File…'].sort();
       if (JSON.stringify([...quickPickItems].sort()) !== JSON.stringify(expected)) {
         throw new Error(`the quick pick lists ${JSON.stringify(quickPickItems)}, expected ${JSON.stringify(expected)}`);
       }
@@ -393,15 +394,17 @@ async function runFromCommandPalette(page: Page, title: string): Promise<number>
   }
 }
 
-/** Waits for the extension's "Which model?" quick pick; returns the labels it lists. */
+/** Waits for the extension's "What to benchmark?" quick pick; returns the labels it lists. */
 async function waitForModelPick(page: Page): Promise<string[]> {
-  const input = quickInput(page).locator('.quick-input-box input[placeholder="Which model?"]');
+  const input = quickInput(page).locator('.quick-input-box input[placeholder="What to benchmark?"]');
   await input.waitFor({ state: 'visible', timeout: 15_000 }).catch(async () => {
     const title = await quickInput(page).locator('.quick-input-title').textContent().catch(() => null);
-    throw new Error(`no "Which model?" quick pick (quick input title: ${JSON.stringify(title)})`);
+    throw new Error(`no "What to benchmark?" quick pick (quick input title: ${JSON.stringify(title)})`);
   });
   await quickInput(page).locator('.monaco-list-row').first().waitFor({ state: 'visible', timeout: 10_000 });
-  return (await quickInput(page).locator('.monaco-list-row .label-name').allTextContents()).map((s) => s.trim());
+  // Section separators may render as rows of their own: only the items count.
+  const separators = new Set(['ONNX models', 'Targets in latency.json', 'Other']);
+  return (await quickInput(page).locator('.monaco-list-row .label-name').allTextContents()).map((s) => s.trim()).filter((s) => s && !separators.has(s));
 }
 
 /** Types `filter` into the model quick pick, checks that `model` is the one selected, Enter. */

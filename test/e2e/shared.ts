@@ -6,7 +6,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { perturbedCopy } from '../support/fixtureModels';
-import { ADVISOR_FIXTURE, FIXTURE, FIXTURE_CONFIG } from '../vscode/protocol';
+import { ADVISOR_FIXTURE, FIXTURE, FIXTURE_CONFIG, PYTHON_FIXTURE } from '../vscode/protocol';
 
 export const ROOT = resolve(__dirname, '..', '..');
 export const ARTIFACTS = join(ROOT, '.test-artifacts');
@@ -29,7 +29,8 @@ export async function buildExtensionAndSuite(): Promise<string> {
  * A temp folder holding lenet5.onnx, soak.onnx (the same model; .vscode/latency.json gives it
  * millions of iterations), bad.onnx (bytes that are no protobuf, let alone a model) and
  * .vscode/latency.json with FIXTURE_CONFIG. Three models: Run Benchmark asks which one.
- * Also bench_server.py (ADVISOR_FIXTURE): Python the advisors flag.
+ * Also bench_server.py (ADVISOR_FIXTURE): Python the advisors flag; predict.py and explode.py
+ * (PYTHON_FIXTURE): a Python function to time and one that raises. The config names two targets.
  * `name`: the folder's name (it must not exist yet); a unique temp name otherwise.
  */
 export function prepareFixtureWorkspace(parent = tmpdir(), name?: string): string {
@@ -49,6 +50,8 @@ export function prepareFixtureWorkspace(parent = tmpdir(), name?: string): strin
   writeFileSync(join(dir, FIXTURE.corruptModel), garbage);
   perturbedCopy(join(ROOT, 'examples', 'lenet5.onnx'), dir, FIXTURE.inaccurateModel, 1);
   writeFileSync(join(dir, FIXTURE.advisorFile), ADVISOR_FIXTURE.source);
+  writeFileSync(join(dir, FIXTURE.pythonFile), PYTHON_FIXTURE.predict);
+  writeFileSync(join(dir, FIXTURE.failingPythonFile), PYTHON_FIXTURE.explode);
   mkdirSync(join(dir, '.vscode'));
   writeFileSync(join(dir, '.vscode', 'latency.json'), `${JSON.stringify(FIXTURE_CONFIG, null, 2)}\n`);
   return dir;

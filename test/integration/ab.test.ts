@@ -56,8 +56,8 @@ test('two session configs of one model: --candidate-threads sets the candidate a
   const r = cli(['ab', lenet, ...FAST, '--candidate-threads', '2', '--json', '-']);
   assert.ok(r.status === 0 || r.status === 1 || r.status === 3, r.stderr);
   const json = JSON.parse(r.stdout) as AbJson;
-  assert.equal(json.base.config.session.intraOpNumThreads, 1);
-  assert.equal(json.candidate.config.session.intraOpNumThreads, 2);
+  assert.equal(json.base.config.session?.intraOpNumThreads, 1);
+  assert.equal(json.candidate.config.session?.intraOpNumThreads, 2);
   assert.equal(json.candidate.target.name, 'lenet5.onnx', 'the candidate is the base model when only session options differ');
   assert.ok(!json.comparison.environmentDiffs.some((d) => d.startsWith('intra-op threads')), json.comparison.environmentDiffs.join('; '));
   assert.equal(json.accuracy.pass, true, 'the same model under another thread count answers the same');

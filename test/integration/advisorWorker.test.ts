@@ -95,3 +95,16 @@ test('a bad wasm folder is an error answer, not a crash; the worker keeps servin
     client.dispose();
   }
 });
+
+test('lists a Python file\'s top-level functions in the worker (the Python-function picker), between analyses of other documents', async () => {
+  const client = new AdvisorWorkerClient(distFile('advisorWorker.js'), { wasmDir: WASM }, () => undefined);
+  try {
+    await client.analyze({ uri: 'file:///a.py', language: 'python', edits: [], text: BASE, settings: {} });
+    const functions = await client.functions('import numpy as np\n\ndef setup():\n    return np.ones(4)\n\n@decorate\ndef predict(x):\n    return x @ x\n');
+    assert.deepEqual(functions.map((f) => [f.name, f.line, f.parameters]), [['setup', 2, '()'], ['predict', 6, '(x)']]);
+    const broken = await client.functions('def broken(:\n    pass\n\ndef fine():\n    return 1\n');
+    assert.deepEqual(broken.map((f) => f.name), ['broken', 'fine'], 'a file that does not parse lists what tree-sitter recovers');
+  } finally {
+    client.dispose();
+  }
+});

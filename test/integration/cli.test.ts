@@ -46,13 +46,13 @@ test('bench prints the table and writes a JSON result with every documented fiel
   }
   assert.equal(json.summary?.n, 150);
   assert.equal(json.samplesMs.length, 150);
-  assert.equal(json.schemaVersion, 2);
+  assert.equal(json.schemaVersion, 3);
   assert.equal(json.partial, false);
   assert.equal(json.target.name, 'lenet5.onnx');
-  assert.equal(json.target.parameters, 61_706, 'the classic LeNet-5 count, read from the initializers');
+  assert.equal(json.target.kind === 'onnx' && json.target.parameters, 61_706, 'the classic LeNet-5 count, read from the initializers');
   assert.match(r.stdout, /^Latency benchmark: lenet5\.onnx \(242 KiB, 61\.7K parameters, small \(< 1B parameters\)\)$/m);
   assert.deepEqual(json.config.inputs[0]?.shape, [2, 1, 28, 28]);
-  assert.equal(json.config.session.intraOpNumThreads, 1);
+  assert.equal(json.config.session?.intraOpNumThreads, 1);
   assert.ok(json.coldStart.loadMs > 0 && (json.coldStart.firstMs ?? 0) > 0);
   assert.ok(json.memory.peakRssBytes > 0);
   for (const key of ['os', 'cpu', 'node', 'onnxruntime']) assert.ok((json.environment as unknown as Record<string, string>)[key], key);

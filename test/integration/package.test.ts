@@ -26,7 +26,7 @@ before(() => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('the VSIX holds the bundles, media, schema and only this platform\'s onnxruntime', () => {
-  for (const f of ['package.json', 'readme.md', 'LICENSE.txt', 'dist/extension.js', 'dist/profiler.js', 'dist/webview.js', 'dist/advisorWorker.js', 'dist/wasm/tree-sitter.wasm', 'dist/wasm/tree-sitter-python.wasm', 'docs/rules/LAT001.md', 'media/panel.css', 'schemas/latency.schema.json']) {
+  for (const f of ['package.json', 'readme.md', 'LICENSE.txt', 'dist/extension.js', 'dist/profiler.js', 'dist/webview.js', 'dist/advisorWorker.js', 'dist/wasm/tree-sitter.wasm', 'dist/wasm/tree-sitter-python.wasm', 'docs/rules/LAT001.md', 'media/panel.css', 'schemas/latency.schema.json', 'python/latency_harness.py']) {
     assert.ok(files.includes(f), `${f} missing from the VSIX`);
   }
   const [platform, arch] = target.split('-');

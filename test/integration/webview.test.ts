@@ -43,6 +43,7 @@ import {
   type HostStubWindow,
   type PanelProbe,
 } from '../support/webviewHarness';
+import { commandResult, pythonResult } from '../support/resultFixture';
 
 const SCREENSHOT = join(ROOT, '.test-artifacts', 'webview-panel.png');
 const EVIL = '<img src=x onerror="window.__pwned=1">';
@@ -589,6 +590,39 @@ describe('results panel webview in Chromium', () => {
     }
   });
 
+  test('a Python function and a shell command: their own header, cold start and details, no session or inputs', async () => {
+    const probe = await harness.openPanel();
+    const { page } = probe;
+    try {
+      const py = pythonResult({ samples: { medianMs: 3, seed: 11 } });
+      await sendSnapshot(page, py);
+      await waitFor('the function header', async () => (await page.locator('.model-name').textContent()) === 'model.py:predict');
+      assert.equal(await page.locator('.model-name').getAttribute('data-target-kind'), 'python');
+      assert.equal(await page.locator('.model-path').textContent(), '/home/dev/serve/model.py:42 (predict, setup load)');
+      assert.match((await page.locator('.meta').textContent()) ?? '', /^Python function · 1,000 measured \+ 50 warm-up runs/);
+      assert.equal(await stat(page, 'load'), formatMs(py.coldStart.loadMs));
+      assert.equal(await page.locator('[data-stat="load"]').getAttribute('title'), `import ${formatMs(1612.25)}, setup ${formatMs(218.25)}`);
+      assert.match((await page.locator('#app').textContent()) ?? '', /First call/);
+      assert.equal(await stat(page, 'python'), '3.11.2 (/usr/bin/python3)');
+      assert.equal(await stat(page, 'cuda-sync'), 'no (no CUDA in use)');
+      const text = (await page.locator('#app').textContent()) ?? '';
+      assert.doesNotMatch(text, /Execution providers|Intra-op threads|onnxruntime/, 'no session for a function');
+
+      const cmd = commandResult({ samples: { medianMs: 20, seed: 12 } });
+      await sendSnapshot(page, cmd);
+      await waitFor('the command header', async () => (await page.locator('.model-name').getAttribute('data-target-kind')) === 'command');
+      assert.equal(await page.locator('.model-name').textContent(), 'python3 infer.py --batch 8');
+      assert.match((await page.locator('.meta').textContent()) ?? '', /^shell command \(\/bin\/sh -c\) · shell start-up 0\.912 ms subtracted · prepare: sync · /);
+      assert.equal(await stat(page, 'shell-overhead'), '0.912 ms (subtracted from every run)');
+      assert.equal(await page.locator('[data-stat="load"]').count(), 0, 'a command loads nothing before its first run');
+      assert.match((await page.locator('#app').textContent()) ?? '', /First run/);
+      await page.screenshot({ path: join(ROOT, '.test-artifacts', 'webview-panel-command.png'), fullPage: true });
+      await assertClean(probe);
+    } finally {
+      await probe.context.close();
+    }
+  });
+
   test('percentile CIs: bracketed beside their estimate, "not bounded" where n is too small', async () => {
     const probe = await harness.openPanel();
     const { page } = probe;
@@ -639,7 +673,7 @@ describe('results panel webview in Chromium', () => {
       // The team's ranges for the model's size class: the header says where the p50 sits.
       assert.equal(await page.locator('.size-class').count(), 0, 'no ranges configured, no line');
       const ranged = makeResult({ iterations: 400, seed: 6 });
-      ranged.target.parameters = 61_706;
+      if (ranged.target.kind === 'onnx') ranged.target.parameters = 61_706;
       ranged.config.sizeClassRanges = { small: { typicalMs: [0.001, 0.002], source: 'a <b>guide</b>' } };
       await sendSnapshot(page, ranged);
       await waitFor('the ranged run', async () => (await stat(page, 'n')) === '400');
@@ -981,7 +1015,7 @@ describe('results panel webview in Chromium', () => {
     try {
       const base = makeResult({ seed: 42, verdicts: [] });
       const candidate = makeResult({ seed: 43, scale: 0.8, verdicts: [] });
-      candidate.config.session.intraOpNumThreads = 4;
+      candidate.config.session!.intraOpNumThreads = 4;
       const comparison = compareRuns(base, candidate);
       assert.ok(comparison.environmentDiffs.length > 0, 'the thread count differs');
       const accuracy = compareOutputs([

@@ -1,4 +1,4 @@
-// Realistic BenchmarkResult v2 objects for tests: a seeded sample stream, the summary computed
+// Realistic BenchmarkResult objects (ONNX, Python function and command targets) for tests: a seeded sample stream, the summary computed
 // from it, and machine snapshots modelled on real hosts. Every part can be overridden, so a test
 // states only what its case is about and the rest stays coherent.
 
@@ -107,6 +107,48 @@ export function makeResult(overrides: ResultOverrides = {}): BenchmarkResult {
     result.steadyState.transientMeasuredRuns = Math.max(0, result.steadyState.index - result.steadyState.warmupRuns);
   }
   return result;
+}
+
+/** A Python function's run: no session, no tensor inputs, the interpreter in the environment, import and setup apart. */
+export function pythonResult(overrides: ResultOverrides = {}): BenchmarkResult {
+  const r = makeResult(overrides);
+  r.target = {
+    kind: 'python',
+    path: '/home/dev/serve/model.py',
+    name: 'model.py:predict',
+    function: 'predict',
+    setup: 'load',
+    interpreter: 'python3',
+    line: 42,
+    cudaSynchronized: false,
+    ...(overrides.target as object | undefined),
+  } as BenchmarkResult['target'];
+  delete r.config.session;
+  r.config.inputs = [];
+  delete r.environment.onnxruntime;
+  r.environment.python = { version: '3.11.2', executable: '/usr/bin/python3', packages: { numpy: '1.24.2', torch: '1.13.1' } };
+  r.coldStart = { ...r.coldStart, loadMs: 1830.5, importMs: 1612.25, setupMs: 218.25 };
+  return r;
+}
+
+/** A shell command's run: no session, no inputs, the shell and its subtracted start-up in the target. */
+export function commandResult(overrides: ResultOverrides = {}): BenchmarkResult {
+  const r = makeResult(overrides);
+  r.target = {
+    kind: 'command',
+    path: '/home/dev/serve',
+    name: 'python3 infer.py --batch 8',
+    command: 'python3 infer.py --batch 8',
+    prepare: 'sync',
+    shell: ['/bin/sh', '-c'],
+    shellOverheadMs: 0.912,
+    ...(overrides.target as object | undefined),
+  } as BenchmarkResult['target'];
+  delete r.config.session;
+  r.config.inputs = [];
+  delete r.environment.onnxruntime;
+  r.coldStart = { ...r.coldStart, loadMs: 0 };
+  return r;
 }
 
 /**

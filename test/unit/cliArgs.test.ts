@@ -6,7 +6,7 @@ test('the documented example parses into a config layer', () => {
   const cmd = parseCli(['bench', 'model.onnx', '--iterations', '500', '--warmup', '20', '--shape', 'input=1x3x224x224', '--threads', '4', '--json', 'out.json']);
   assert.equal(cmd.command, 'bench');
   if (cmd.command !== 'bench') return;
-  assert.equal(cmd.modelPath, 'model.onnx');
+  assert.deepEqual(cmd.target, { kind: 'onnx', modelPath: 'model.onnx' });
   assert.equal(cmd.jsonPath, 'out.json');
   assert.deepEqual(cmd.layer, {
     iterations: 500,
@@ -71,7 +71,7 @@ test('bad arguments are usage errors that say what is wrong', () => {
   const cases: Array<[string[], RegExp]> = [
     [[], /missing command/],
     [['run', 'm.onnx'], /unknown command "run"/],
-    [['bench'], /missing model path/],
+    [['bench'], /missing target: latency bench <model.onnx>/],
     [['bench', 'm.onnx', '--iterations', 'lots'], /--iterations expects an integer ≥ 1, got "lots"/],
     [['bench', 'm.onnx', '--iterations', '0'], /≥ 1/],
     [['bench', 'm.onnx', '--shape', '1x3'], /NAME=VALUE/],
@@ -110,4 +110,51 @@ test('bench --markdown and --csv: files, or one document on stdout', () => {
   assert.equal(a.markdownPath, 'run.md');
   assert.equal(a.csvPath, '-');
   assert.throws(() => parseCli(['bench', 'm.onnx', '--json', '-', '--csv', '-']), /--json - and --csv - all ask for stdout/);
+});
+
+test('--python, --setup, --interpreter and --timeout make a Python target; the file alone is the script form', () => {
+  const cmd = parseCli(['bench', '--python', 'serve/model.py:predict', '--setup', 'load', '--interpreter', '.venv/bin/python', '--timeout', '5', '-n', '200']);
+  assert.ok(cmd.command === 'bench');
+  assert.deepEqual(cmd.target, { kind: 'python', file: 'serve/model.py', function: 'predict', scriptForm: false, setup: 'load', interpreter: '.venv/bin/python', callTimeoutSeconds: 5 });
+  assert.equal(cmd.layer.iterations, 200);
+  const script = parseCli(['bench', '--python', 'bench.py']);
+  assert.ok(script.command === 'bench');
+  assert.deepEqual(script.target, { kind: 'python', file: 'bench.py', function: 'predict', scriptForm: true });
+});
+
+test('--command with --prepare and --timeout; --target names a workspace target', () => {
+  const cmd = parseCli(['bench', '--command', 'sleep 0.1', '--prepare', 'sync', '--timeout', '30s']);
+  assert.ok(cmd.command === 'bench');
+  assert.deepEqual(cmd.target, { kind: 'command', command: 'sleep 0.1', prepare: 'sync', timeoutSeconds: 30 });
+  const named = parseCli(['bench', '--target', 'encoder', '--interpreter', 'python3.12']);
+  assert.ok(named.command === 'bench');
+  assert.deepEqual(named.target, { kind: 'named', name: 'encoder', interpreter: 'python3.12' });
+});
+
+test('one target at a time, and flags of another kind are refused rather than ignored', () => {
+  const refused: Array<[string[], RegExp]> = [
+    [['bench'], /^missing target: latency bench <model\.onnx> \| --python/],
+    [['bench', 'm.onnx', '--python', 'a.py:f'], /^one target at a time: a model path and --python/],
+    [['bench', '--python', 'a.py:f', '--command', 'true'], /^one target at a time: --python and --command/],
+    [['bench', '--python', 'a.py:f', '--threads', '2'], /^--threads applies to ONNX models only$/],
+    [['bench', '--command', 'true', '--shape', 'x=1'], /^--shape applies to ONNX models only$/],
+    [['bench', 'm.onnx', '--setup', 'load'], /^--setup applies to --python only$/],
+    [['bench', '--python', 'a.py:f', '--prepare', 'sync'], /^--prepare applies to --command only$/],
+    [['bench', 'm.onnx', '--timeout', '5'], /^--timeout applies to --python and --command only$/],
+    [['bench', '--command', 'true', '--interpreter', 'python3'], /^--interpreter applies to Python functions only$/],
+    [['bench', '--python', 'model.onnx:f'], /^--python: "model\.onnx:f" does not name a \.py file/],
+    [['bench', '--python', 'a.py:f', '--setup', 'load()'], /^--setup expects a function name/],
+    [['bench', '--command', '  '], /^--command expects a shell command/],
+    [['bench', '--command', 'true', '--timeout', '0'], /^--timeout expects seconds > 0/],
+  ];
+  for (const [argv, message] of refused) {
+    assert.throws(() => parseCli(argv), (err: unknown) => err instanceof UsageError && message.test(err.message), argv.join(' '));
+  }
+});
+
+test('doctor: the interpreter to check, --cuda and --json', () => {
+  assert.deepEqual(parseCli(['doctor']), { command: 'doctor', cuda: false, json: false });
+  assert.deepEqual(parseCli(['doctor', '--python', '/usr/bin/python3', '--cuda', '--json']), { command: 'doctor', cuda: true, json: true, interpreter: '/usr/bin/python3' });
+  assert.match(USAGE, /latency bench --python path\/to\/file\.py:function/);
+  assert.match(USAGE, /latency bench --command "…" \[--prepare "…"\]/);
 });

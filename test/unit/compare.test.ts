@@ -411,7 +411,7 @@ test('environmentDiffs compares GPU settings when a run used a GPU provider, and
     `GPU 0 application clock: ${g.appSmClockMHz} MHz → 1500 MHz`,
     `GPU 0 power limit: ${g.powerLimitW} W → 500 W`,
   ]);
-  const cpuOnly = (r: BenchmarkResult) => ({ ...r, config: { ...r.config, session: { ...r.config.session, executionProviders: ['cpu'] } } });
+  const cpuOnly = (r: BenchmarkResult): BenchmarkResult => ({ ...r, config: { ...r.config, session: { ...r.config.session!, executionProviders: ['cpu'] } } });
   assert.deepEqual(environmentDiffs(cpuOnly(base), cpuOnly(candidate)), [], 'a CPU-only run does not care about the GPU clock');
   assert.deepEqual(environmentDiffs(base, cpuOnly(base)), ['execution providers: cuda, cpu → cpu']);
 });

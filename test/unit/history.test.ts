@@ -260,7 +260,7 @@ describe('parseSavedRun', () => {
 
   test('a newer run format or result schema: saved by a newer Latency', () => {
     assert.match(reasonOf(edited(run, (j) => (j.historyVersion = HISTORY_VERSION + 1))), /^saved by a newer Latency \(run format 2; this build reads format 1\)/);
-    assert.match(reasonOf(edited(run, (j) => (j.result.schemaVersion = 3))), /^saved by a newer Latency \(result schema 3; this build reads schema 2\)/);
+    assert.match(reasonOf(edited(run, (j) => (j.result.schemaVersion = 4))), /^saved by a newer Latency \(result schema 4; this build reads schema 3\)/);
   });
 
   test('a historyVersion that is not a format number is invalid', () => {

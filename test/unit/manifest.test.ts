@@ -1,6 +1,8 @@
 // package.json's contributions, the JSON schema and the config parser describe one thing three
 // times; these tests keep them from drifting apart.
 
+import { parseTargets } from '../../src/core/targetsConfig';
+import { DEFAULT_CALL_TIMEOUT_SECONDS, DEFAULT_SETUP_TIMEOUT_SECONDS } from '../../src/core/target';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +21,7 @@ test('the command, its menus and the trust declaration', () => {
   const cmd = pkg.contributes.commands.find((c: { command: string }) => c.command === 'latency.runBenchmark');
   assert.deepEqual([cmd.title, cmd.category], ['Run Benchmark', 'Latency']);
   const explorer = pkg.contributes.menus['explorer/context'].find((m: { command: string }) => m.command === 'latency.runBenchmark');
-  assert.equal(explorer.when, 'resourceExtname == .onnx');
+  assert.equal(explorer.when, 'resourceExtname == .onnx || resourceExtname == .py');
   assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
   assert.equal(pkg.main, './dist/extension.js');
   assert.ok(existsSync(join(ROOT, pkg.contributes.jsonValidation[0].url)));
@@ -47,6 +49,10 @@ test('setting defaults are the core defaults', () => {
     'latency.checklist.expectedReduction': null,
     'latency.checklist.memoryLimitMiB': null,
     'latency.sizeClassRanges': DEFAULT_CONFIG.sizeClassRanges,
+    // Python-function targets: the interpreter when the Python extension names none ("" = python3), and the core's timeouts.
+    'latency.python.interpreter': '',
+    'latency.python.callTimeoutSeconds': DEFAULT_CALL_TIMEOUT_SECONDS,
+    'latency.python.setupTimeoutSeconds': DEFAULT_SETUP_TIMEOUT_SECONDS,
   };
   for (const [k, v] of Object.entries(DEFAULT_CONFIG.session)) flat[`latency.session.${k}`] = v;
   for (const [k, v] of Object.entries(DEFAULT_CONFIG.stopping)) flat[`latency.stopping.${k}`] = v;
@@ -110,4 +116,16 @@ test('every rule has its docs page, which the VSIX ships', () => {
   const ignore = readFileSync(join(ROOT, '.vscodeignore'), 'utf8');
   assert.match(ignore, /^!docs\/rules\/\*\.md$/m);
   assert.match(ignore, /^!dist\/wasm\/\*\.wasm$/m);
+});
+
+test('the schema\'s named targets take exactly the keys the targets parser accepts', () => {
+  const d = schema.definitions;
+  const python = { python: 'serve/model.py:predict', setup: 'load', interpreter: 'python3', cwd: 'serve', callTimeoutSeconds: 5, setupTimeoutSeconds: 60, iterations: 10, warmup: 1 };
+  const command = { command: 'sleep 0.01', prepare: 'true', cwd: '.', timeoutSeconds: 5, iterations: 10, warmup: 1 };
+  assert.deepEqual(Object.keys(d.pythonTarget.properties).sort(), Object.keys(python).sort());
+  assert.deepEqual(Object.keys(d.commandTarget.properties).sort(), Object.keys(command).sort());
+  const parsed = parseTargets({ targets: { py: python, cmd: command } }, 'schema sample');
+  assert.deepEqual(parsed.issues, []);
+  assert.deepEqual(parsed.targets.map((t) => t.spec.kind), ['python', 'command']);
+  assert.ok(schema.properties.targets, 'the top level offers "targets"');
 });

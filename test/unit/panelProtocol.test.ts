@@ -24,10 +24,12 @@ import type { BenchmarkResult } from '../../src/core/result';
 import { ResultAssembler } from '../../src/core/resultAssembler';
 import {
   amdDesktopSystem,
+  commandResult,
   h200System,
   intelLaptopSystem,
   makeResult,
   measureTelemetry,
+  pythonResult,
   tunedSystem,
   vmSystem,
 } from '../support/resultFixture';
@@ -95,6 +97,33 @@ describe('isBenchmarkResult', () => {
     }
   });
 
+  test('accepts Python-function and command results after JSON, and a schema-2 ONNX result (still read)', () => {
+    const json = (r: BenchmarkResult): unknown => JSON.parse(JSON.stringify(r));
+    assert.ok(isBenchmarkResult(json(pythonResult())));
+    assert.ok(isBenchmarkResult(json(commandResult())));
+    const cuda = pythonResult({ target: { cudaSynchronized: true } as never, memory: { cudaPeakAllocatedBytes: 5e8 } });
+    cuda.environment.python!.cuda = { device: 'NVIDIA H200', runtime: '12.8', capability: '9.0' };
+    assert.ok(isBenchmarkResult(json(cuda)));
+    assert.ok(isBenchmarkResult(variant((r) => { r.schemaVersion = 2; })), 'every schema-2 result is a valid schema-3 result');
+  });
+
+  test('refuses a target whose kind-specific fields are wrong or missing', () => {
+    const bad: Array<[string, (r: any) => void, () => BenchmarkResult]> = [
+      ['an unknown kind', (r) => { r.target.kind = 'jax'; }, pythonResult],
+      ['a Python target without its function', (r) => { delete r.target.function; }, pythonResult],
+      ['a Python target whose cudaSynchronized is not a boolean', (r) => { r.target.cudaSynchronized = 'yes'; }, pythonResult],
+      ['a command target whose shell is a string', (r) => { r.target.shell = '/bin/sh -c'; }, commandResult],
+      ['a command target without its shell overhead', (r) => { delete r.target.shellOverheadMs; }, commandResult],
+      ['an ONNX target without a session', (r) => { delete r.config.session; }, () => makeResult()],
+      ['packages that are not strings', (r) => { r.environment.python = { version: '3', executable: 'p', packages: { torch: 2 } }; }, pythonResult],
+    ];
+    for (const [what, edit, make] of bad) {
+      const r = JSON.parse(JSON.stringify(make()));
+      edit(r);
+      assert.equal(isBenchmarkResult(r), false, what);
+    }
+  });
+
   test('accepts the system snapshots of real hosts', () => {
     for (const system of [vmSystem(), h200System(), intelLaptopSystem(), amdDesktopSystem(), tunedSystem()]) {
       assert.ok(isBenchmarkResult(variant((r) => { r.system = JSON.parse(JSON.stringify(system)); })), system.cpu.cpufreq ? 'cpufreq host' : 'VM');
@@ -113,7 +142,7 @@ describe('isBenchmarkResult', () => {
     assert.equal(unrestorableStateReason({ result: v1 }), 'older');
     // The version alone decides: a v1 number on a v2-shaped result is still refused.
     assert.equal(isBenchmarkResult(variant((r) => { r.schemaVersion = 1; })), false);
-    assert.equal(unrestorableStateReason({ result: variant((r) => { r.schemaVersion = 3; }) }), 'newer');
+    assert.equal(unrestorableStateReason({ result: variant((r) => { r.schemaVersion = 4; }) }), 'newer');
     assert.equal(unrestorableStateReason({ result: 'nope' }), 'invalid');
     assert.equal(unrestorableStateReason(42), 'invalid');
   });

@@ -214,3 +214,11 @@ test('runRepeated: Ctrl-C keeps what completed; a repeat cut short is left out, 
   assert.equal(first.partialReason, 'cancelled after 1 of 3 measured runs (repeat 1 of 3)');
   assert.deepEqual(first.samplesMs, [1], "the first repeat's runs are all there is: kept");
 });
+
+test('a repeat that failed (a command\'s exit code) is named as the reason the run stopped, not as a cancel', () => {
+  const runs = [repeat([1, 2, 3], '2026-11-26T10:00:00.000Z'), repeat([2, 3, 4], '2026-11-26T10:00:01.000Z')];
+  const combined = combineRepeats(runs, { planned: 3, cutShort: true, cutShortReason: 'exit code 3 at measured run 2 after 1 of 3 measured runs: boom' });
+  assert.equal(combined.partialReason, 'stopped after 2 of 3 repeats, keeping their 6 measured runs; repeat 3, cut short (exit code 3 at measured run 2 after 1 of 3 measured runs: boom), is left out');
+  const cancelled = combineRepeats(runs, { planned: 3, cutShort: true, cutShortReason: 'cancelled after 1 of 3 measured runs' });
+  assert.match(cancelled.partialReason ?? '', /^cancelled after 2 of 3 repeats/);
+});

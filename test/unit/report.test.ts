@@ -6,7 +6,7 @@ import { formatMs, formatPercent, formatRatio } from '../../src/core/format';
 import { combineRepeats } from '../../src/core/repeats';
 import { renderTextReport } from '../../src/core/report';
 import { PERCENTILE_ESTIMATOR, RESULT_SCHEMA_VERSION, type BenchmarkResult, type InputPlan } from '../../src/core/result';
-import { logNormalSamples, makeResult } from '../support/resultFixture';
+import { commandResult, logNormalSamples, makeResult, pythonResult } from '../support/resultFixture';
 
 function input(name: string, fill: InputPlan['fill']): InputPlan {
   return { name, type: 'int64', shape: [1, 128], declaredShape: ['batch', 'sequence'], fill, notes: ['batch → 1', 'sequence → 128'] };
@@ -263,7 +263,7 @@ describe('renderTextReport', () => {
   test('no inputs, no providers, non-finite figures', () => {
     const r = sampleResult();
     r.config.inputs = [];
-    r.config.session.executionProviders = [];
+    r.config.session!.executionProviders = [];
     r.coldStart.ratio = Number.NaN;
     r.summary = { ...r.summary!, throughputPerSec: Number.POSITIVE_INFINITY };
     const report = renderTextReport(r);
@@ -316,3 +316,22 @@ describe('renderTextReport', () => {
   });
 });
 
+
+describe('renderTextReport for Python functions and commands', () => {
+  test('a function: its file and def line, import and setup apart, the interpreter and its packages, no session or inputs', () => {
+    const report = renderTextReport(pythonResult());
+    assert.match(report, /^Latency benchmark: model\.py:predict \(Python function\)$/m);
+    assert.match(report, /^\s+function\s+\/home\/dev\/serve\/model\.py:42 \(predict, setup load\)$/m);
+    assert.match(report, /^\s+cold start\s+import 1\.61 s \+ setup 218 ms, first call /m);
+    assert.match(report, /^\s+runtime\s+Python 3\.11\.2 \(numpy 1\.24\.2, torch 1\.13\.1\), node v20\.19\.0$/m);
+    assert.doesNotMatch(report, /session|onnxruntime|^\s+inputs/m);
+  });
+
+  test('a command: the command and its folder, the shell start-up subtracted, the first run as its cold start', () => {
+    const report = renderTextReport(commandResult());
+    assert.match(report, /^Latency benchmark: python3 infer\.py --batch 8 \(shell command \(\/bin\/sh -c\), shell start-up 0\.912 ms subtracted, prepare: sync\)$/m);
+    assert.match(report, /^\s+command\s+python3 infer\.py --batch 8  \(in \/home\/dev\/serve\)$/m);
+    assert.match(report, /^\s+cold start\s+first run /m);
+    assert.doesNotMatch(report, /session load|onnxruntime/);
+  });
+});

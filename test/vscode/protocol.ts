@@ -30,6 +30,32 @@ export const FIXTURE = {
   inaccurateModel: 'broken-int8.onnx',
   /** A Python benchmark that times a request with the wall clock (LAT001, twice, one safe fix). */
   advisorFile: 'bench_server.py',
+  /** A stdlib-only Python model (PYTHON_FIXTURE): setup() builds weights, predict(x) runs a small dense layer. */
+  pythonFile: 'predict.py',
+  /** A Python function whose every call raises. */
+  failingPythonFile: 'explode.py',
+} as const;
+
+/** The fixture's Python files: any python3 runs them (no numpy or torch needed in the VS Code host tests). */
+export const PYTHON_FIXTURE = {
+  predict: [
+    '"""A tiny dense layer in plain Python, for the Python-function target."""',
+    'import random',
+    '',
+    '',
+    'def setup():',
+    '    rng = random.Random(7)',
+    '    return [[rng.random() for _ in range(64)] for _ in range(64)]',
+    '',
+    '',
+    'def predict(weights):',
+    '    x = [1.0] * 64',
+    '    return [sum(w * v for w, v in zip(row, x)) for row in weights]',
+    '',
+  ].join('\n'),
+  /** 1-based line of `def predict`. */
+  predictLine: 10,
+  explode: ['def predict():', '    raise ValueError("the model refused this input")', ''].join('\n'),
 } as const;
 
 /** Contents of FIXTURE.advisorFile, and what LAT001's quick fix turns it into. */
@@ -60,6 +86,10 @@ export const FIXTURE_CONFIG = {
   warmup: 5,
   session: { intraOpNumThreads: 1 },
   models: { [FIXTURE.longModel]: { iterations: 5_000_000, warmup: 0 } },
+  targets: {
+    'fixture-function': { python: `${FIXTURE.pythonFile}:predict`, setup: 'setup' },
+    'fixture-command': { command: 'sleep 0.01', iterations: 12, warmup: 1 },
+  },
 };
 
 export interface TestRecord {

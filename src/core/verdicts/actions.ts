@@ -31,7 +31,7 @@ export function actionsFor(v: Verdict, r: RunData): VerdictAction[] {
       return pinned ? [] : [setting('latency.cpuAffinity')];
     case 'RUN006':
       return [
-        ...(!usesGpu(r) && r.config.session.intraOpNumThreads !== 1 ? [setting('latency.session.intraOpNumThreads')] : []),
+        ...(!usesGpu(r) && r.config.session && r.config.session.intraOpNumThreads !== 1 ? [setting('latency.session.intraOpNumThreads')] : []),
         ...(pinned ? [] : [setting('latency.cpuAffinity')]),
         ...(tunable ? [TUNE] : []),
         setting('latency.cvTarget'),

@@ -14,8 +14,10 @@ const GPU_PROVIDERS = new Set(['cuda', 'tensorrt', 'rocm', 'migraphx', 'dml', 'w
 export const TUNE_COMMAND = "'Latency: Tune System…'";
 export const TUNE_SYSTEM = `Run ${TUNE_COMMAND}`;
 
+/** A GPU execution provider, or a Python function whose calls were synchronized with CUDA. */
 export function usesGpu(r: RunData): boolean {
-  return r.config.session.executionProviders.some((ep) => GPU_PROVIDERS.has(ep.toLowerCase()));
+  if (r.target.kind === 'python') return r.target.cudaSynchronized;
+  return r.config.session?.executionProviders.some((ep) => GPU_PROVIDERS.has(ep.toLowerCase())) ?? false;
 }
 
 export function noiseFloorLine(sys: SystemSnapshot): string {

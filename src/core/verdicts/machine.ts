@@ -156,8 +156,8 @@ export function gpuClocks(r: RunData): Verdict[] {
         code: 'RUN004',
         severity: inv.status === 'error' ? 'warning' : 'info',
         title: 'GPU clocks unknown',
-        message: 'The run used a GPU execution provider but the GPU could not be read, so whether its clocks held steady cannot be checked.',
-        evidence: [`execution providers ${r.config.session.executionProviders.map(clean).join(', ')}`, why],
+        message: 'The run used a GPU but the GPU could not be read, so whether its clocks held steady cannot be checked.',
+        evidence: [r.config.session ? `execution providers ${r.config.session.executionProviders.map(clean).join(', ')}` : 'the function used CUDA', why],
         fix: 'On NVIDIA GPUs make nvidia-smi available to the profiler (it ships with the driver); other vendors are not read yet.',
       },
     ];
@@ -239,7 +239,9 @@ export function backgroundLoad(r: RunData): Verdict[] {
   const measureLoad = r.telemetry.filter((t) => t.phase === 'measure').map((t) => t.load1).filter(isNum);
   if (measureLoad.length > 0) {
     // The run itself adds about one runnable thread per intra-op thread; only load beyond that is someone else's.
-    const own = r.config.session.intraOpNumThreads > 0 ? r.config.session.intraOpNumThreads : allowed;
+    // Without a session (Python, a command) the target's threads are unknown: assume it may use every CPU allowed.
+    const threads = r.config.session?.intraOpNumThreads ?? 0;
+    const own = threads > 0 ? threads : allowed;
     const before = isNum(load1) ? load1 : 0;
     const peak = Math.max(...measureLoad);
     if (peak - before > own + 1) {

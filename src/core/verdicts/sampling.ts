@@ -174,12 +174,12 @@ export function cvAboveTarget(r: RunData): Verdict[] {
   const evidence = [`CV ${formatPercent(s.cv)} (stdev ${formatMs(s.stdevMs)} ÷ mean ${formatMs(s.meanMs)}) over ${s.n} runs; target ${formatPercent(target)}`];
   if (inst) evidence.push(`robust CV ${formatPercent(inst.robustCv)} (1.4826·MAD ÷ median)`);
   if (nf) evidence.push(noiseFloorLine(r.system!));
-  evidence.push(`intraOpNumThreads ${session.intraOpNumThreads === 0 ? '0 (onnxruntime decides)' : session.intraOpNumThreads}`);
+  if (session) evidence.push(`intraOpNumThreads ${session.intraOpNumThreads === 0 ? '0 (onnxruntime decides)' : session.intraOpNumThreads}`);
   const pinned = r.config.cpuAffinity ?? null;
   evidence.push(pinned && pinned.length > 0 ? `pinned to CPUs ${cpuList(pinned)}` : 'not pinned to CPUs');
 
   const fixes: string[] = [];
-  if (!usesGpu(r) && session.intraOpNumThreads !== 1 && s.p50Ms < SMALL_MODEL_P50_MS) {
+  if (!usesGpu(r) && session && session.intraOpNumThreads !== 1 && s.p50Ms < SMALL_MODEL_P50_MS) {
     fixes.push('set latency.session.intraOpNumThreads to 1 (CLI --threads 1): small models are usually steadier on one thread');
   }
   if (!pinned || pinned.length === 0) {

@@ -4,8 +4,9 @@
 import { parentPort, workerData } from 'worker_threads';
 import { createMessageConnection, PortMessageReader, PortMessageWriter } from 'vscode-jsonrpc/node';
 import { IncrementalDocument } from '../../advisors/incremental';
-import { configureParser } from '../../advisors/parser';
-import { AnalyzeRequest, CloseNotification, type AdvisorWorkerData, type AnalyzeResult } from '../../advisors/workerProtocol';
+import { configureParser, parse } from '../../advisors/parser';
+import { topLevelFunctions } from '../../advisors/pyFunctions';
+import { AnalyzeRequest, CloseNotification, FunctionsRequest, type AdvisorWorkerData, type AnalyzeResult } from '../../advisors/workerProtocol';
 
 if (!parentPort) throw new Error('analysisWorker.js runs as a worker thread of the extension');
 configureParser({ wasmDir: (workerData as AdvisorWorkerData).wasmDir });
@@ -28,6 +29,15 @@ connection.onRequest(AnalyzeRequest, async (p): Promise<AnalyzeResult> => {
   const t1 = performance.now();
   const { findings, failures } = doc.analyze(p.settings);
   return { findings, failures, parseMs: t1 - t0, analysisMs: performance.now() - t1, incremental };
+});
+
+connection.onRequest(FunctionsRequest, async ({ text }) => {
+  const tree = await parse(text, 'python');
+  try {
+    return { functions: topLevelFunctions(tree) };
+  } finally {
+    tree.delete();
+  }
 });
 
 connection.onNotification(CloseNotification, ({ uri }) => {

@@ -12,6 +12,7 @@ import { declaresFlashAttention } from '../../advisors/workspaceFacts';
 import { readAdvisorSettings } from './advisorSettings';
 import { toDiagnostic } from './convert';
 import { AdvisorWorkerClient, AdvisorWorkerError } from './workerClient';
+import type { PyFunctionDef } from '../../advisors/pyFunctions';
 
 const DEBOUNCE_MS = 250;
 /** Generated or minified files this large are not code anyone reads; skip them. */
@@ -42,6 +43,11 @@ export class AdvisorDiagnostics implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private flashAttention: Promise<boolean> | undefined;
   private reportedIgnored = new Set<string>();
+
+  /** The module-level functions of a Python source, parsed in the advisors' worker (the Python-function picker's list). */
+  listFunctions(text: string): Promise<PyFunctionDef[]> {
+    return this.worker.functions(text);
+  }
 
   constructor(
     private readonly extensionUri: vscode.Uri,

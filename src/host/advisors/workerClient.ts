@@ -7,10 +7,12 @@ import { createMessageConnection, PortMessageReader, PortMessageWriter, type Mes
 import {
   AnalyzeRequest,
   CloseNotification,
+  FunctionsRequest,
   type AdvisorWorkerData,
   type AnalyzeParams,
   type AnalyzeResult,
 } from '../../advisors/workerProtocol';
+import type { PyFunctionDef } from '../../advisors/pyFunctions';
 
 const MAX_FAILURES = 3;
 
@@ -73,7 +75,17 @@ export class AdvisorWorkerClient {
     return run;
   }
 
-  async analyze(params: AnalyzeParams): Promise<AnalyzeResult> {
+  analyze(params: AnalyzeParams): Promise<AnalyzeResult> {
+    return this.request((c) => c.sendRequest(AnalyzeRequest, params));
+  }
+
+  /** The top-level functions of a Python source, for the Python-function picker. */
+  async functions(text: string): Promise<PyFunctionDef[]> {
+    return (await this.request((c) => c.sendRequest(FunctionsRequest, { text }))).functions;
+  }
+
+  /** One request to the worker, under the timeout and restart rules above. */
+  private async request<T>(send: (connection: MessageConnection) => Promise<T>): Promise<T> {
     if (this.disposed) throw new AdvisorWorkerError('advisors are shut down', true);
     if (this.isGivenUp) throw new AdvisorWorkerError(`the advisors worker failed ${MAX_FAILURES} times in a row; advisors are off until the window reloads`, true);
     const run = (this.running ??= this.start());
@@ -85,7 +97,7 @@ export class AdvisorWorkerClient {
       throw new Error(`the advisors worker ${why}`);
     });
     try {
-      const result = await Promise.race([run.connection.sendRequest(AnalyzeRequest, params), timeout, gone]);
+      const result = await Promise.race([send(run.connection), timeout, gone]);
       this.failures = 0;
       return result;
     } catch (err) {

@@ -24,6 +24,7 @@ describe('Latency extension', () => {
       [...contributed].sort(),
       [
         'latency.cancelBenchmark',
+        'latency.checkPython',
         'latency.compareModels',
         'latency.exportResults',
         'latency.openConfig',

@@ -1,0 +1,102 @@
+// What to benchmark, as a request names it: an ONNX file, a Python function, or a shell command.
+// The profiler turns a spec into a run; the result records the target it really measured
+// (result.ts `BenchmarkTarget`). Pure: parsing and naming only.
+
+export interface OnnxSpec {
+  kind: 'onnx';
+  modelPath: string;
+}
+
+export interface PythonSpec {
+  kind: 'python';
+  /** The .py file, absolute or relative to `cwd`. */
+  file: string;
+  /** The callable timed on each iteration. */
+  function: string;
+  /**
+   * Called once before the first timed call; what it returns is passed to `function` (None:
+   * `function()` is called with no argument).
+   */
+  setup?: string;
+  /**
+   * The script form (`file.py` alone): `predict` is timed and `setup` is used when the file
+   * defines it. With an explicit `file.py:function`, a named setup that is missing is an error.
+   */
+  scriptForm?: boolean;
+  /** The interpreter to start: a path or a command on PATH. */
+  interpreter: string;
+  /** Working directory of the harness; the file's folder is put first on sys.path as well. */
+  cwd?: string;
+  /** Longest wait for any one call before the run stops as hung (seconds). */
+  callTimeoutSeconds?: number;
+  /** Longest wait for import plus setup (seconds): loading a large model can take minutes. */
+  setupTimeoutSeconds?: number;
+}
+
+export interface CommandSpec {
+  kind: 'command';
+  command: string;
+  /** Run before every iteration, untimed (hyperfine's --prepare). */
+  prepare?: string;
+  cwd?: string;
+  /** Longest wait for one run of the command (seconds). */
+  timeoutSeconds?: number;
+}
+
+export type TargetSpec = OnnxSpec | PythonSpec | CommandSpec;
+
+/**
+ * Counts for a command when the user set none: the inference defaults (1000 after 50) would keep a
+ * 100 ms command busy for almost two minutes. 100 runs still bound the p95 with a 95% interval
+ * (hyperfine's floor is 10 runs and 3 s); a few warm-up runs fill the page cache and the shell's
+ * lookups, which the first measured runs would otherwise pay.
+ */
+export const COMMAND_DEFAULT_COUNTS = { iterations: 100, warmup: 3 } as const;
+
+export const DEFAULT_CALL_TIMEOUT_SECONDS = 60;
+export const DEFAULT_SETUP_TIMEOUT_SECONDS = 300;
+export const DEFAULT_COMMAND_TIMEOUT_SECONDS = 600;
+
+export class TargetSyntaxError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TargetSyntaxError';
+  }
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+/**
+ * `path/to/file.py:function` or `path/to/file.py` (the script form). The last colon splits, so a
+ * Windows drive letter (`C:\m.py:f`) survives; a dotted name (`Model.predict`) is allowed for a
+ * callable reached through module attributes.
+ */
+export function parsePythonTarget(text: string): { file: string; function: string; scriptForm: boolean } {
+  const t = text.trim();
+  if (!t) throw new TargetSyntaxError('empty Python target: write path/to/file.py:function');
+  const colon = t.lastIndexOf(':');
+  const tail = colon > 1 ? t.slice(colon + 1) : '';
+  if (colon > 1 && !/[\\/]/.test(tail)) {
+    const file = t.slice(0, colon);
+    if (!IDENTIFIER.test(tail)) throw new TargetSyntaxError(`"${tail}" is not a Python function name (in "${t}")`);
+    checkPyFile(file, t);
+    return { file, function: tail, scriptForm: false };
+  }
+  checkPyFile(t, t);
+  return { file: t, function: 'predict', scriptForm: true };
+}
+
+export function checkPythonName(name: string, what: string): string {
+  if (!IDENTIFIER.test(name)) throw new TargetSyntaxError(`${what} "${name}" is not a Python name`);
+  return name;
+}
+
+function checkPyFile(file: string, whole: string): void {
+  if (!/\.py$/i.test(file)) throw new TargetSyntaxError(`"${whole}" does not name a .py file: write path/to/file.py:function`);
+}
+
+/** How a target is named in titles, the runs list and file names. */
+export function pythonTargetName(file: string, fn: string): string {
+  const base = file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1);
+  return `${base}:${fn}`;
+}

@@ -1,0 +1,69 @@
+// How each kind of target is described in words, once, for the text report, the exports and the
+// panel: an ONNX file, a Python function and a shell command load, start and run differently, so
+// their cold start and runtime read differently. Plain strings: callers escape for their medium.
+
+import { formatBytes, formatMs, formatParameters, formatRatio } from './format';
+import { sizeClass } from './onnxParameters';
+import type { BenchmarkResult, BenchmarkTarget, Environment } from './result';
+
+/** What one timed iteration is called. */
+export function iterationNoun(target: BenchmarkTarget): string {
+  return target.kind === 'onnx' ? 'inference' : target.kind === 'python' ? 'call' : 'run';
+}
+
+/** The row label for where the target lives. */
+export function targetPlaceLabel(target: BenchmarkTarget): string {
+  return target.kind === 'onnx' ? 'model' : target.kind === 'python' ? 'function' : 'command';
+}
+
+/** Where the target lives: the file (with the def line for a function), or the command and its folder. */
+export function targetPlace(target: BenchmarkTarget): string {
+  if (target.kind === 'python') return `${target.path}${target.line !== undefined ? `:${target.line}` : ''} (${target.function}${target.setup ? `, setup ${target.setup}` : ''})`;
+  if (target.kind === 'command') return `${target.command}  (in ${target.path})`;
+  return target.path;
+}
+
+/** Short facts for the headline: size and parameters of a model, the interpreter of a function, the shell of a command. */
+export function targetFacts(target: BenchmarkTarget): string[] {
+  if (target.kind === 'onnx') {
+    return [formatBytes(target.sizeBytes), ...(target.parameters !== undefined ? [`${formatParameters(target.parameters)} parameters, ${sizeClass(target.parameters).label}`] : [])];
+  }
+  if (target.kind === 'python') return ['Python function', ...(target.cudaSynchronized ? ['each call synchronized with CUDA'] : [])];
+  return [
+    `shell command (${target.shell.join(' ')})`,
+    `shell start-up ${formatMs(target.shellOverheadMs)} subtracted`,
+    ...(target.prepare !== undefined ? [`prepare: ${target.prepare}`] : []),
+  ];
+}
+
+/** The software the figures depend on. */
+export function runtimeText(env: Environment): string {
+  const parts: string[] = [];
+  if (env.onnxruntime !== undefined) parts.push(`onnxruntime ${env.onnxruntime}`);
+  if (env.python) {
+    const packages = Object.entries(env.python.packages).map(([name, version]) => `${name} ${version}`);
+    parts.push(`Python ${env.python.version}${packages.length ? ` (${packages.join(', ')})` : ''}`);
+    if (env.python.cuda) parts.push(`CUDA ${env.python.cuda.runtime ?? '?'} on ${env.python.cuda.device}`);
+  }
+  parts.push(`node ${env.node}`);
+  return parts.join(', ');
+}
+
+/** The cold start in the target's own terms: a session load, an import and setup, or nothing before the first run. */
+export function coldStartText(result: BenchmarkResult): string {
+  const { loadMs, firstMs, ratio, importMs, setupMs } = result.coldStart;
+  const first = firstMs === null ? 'did not complete' : formatMs(firstMs);
+  const noun = iterationNoun(result.target);
+  let base: string;
+  if (result.target.kind === 'python') {
+    const split = importMs !== undefined && setupMs !== undefined ? `import ${formatMs(importMs)} + setup ${formatMs(setupMs)}` : `import and setup ${formatMs(loadMs)}`;
+    base = `${split}, first ${noun} ${first}`;
+  } else if (result.target.kind === 'command') {
+    base = `first run ${first}`;
+  } else {
+    base = `session load ${formatMs(loadMs)}, first ${noun} ${first}`;
+  }
+  if (ratio === null || !Number.isFinite(ratio)) return base;
+  // The panel's summary and timeline note use the same formatter, so the figures agree.
+  return `${base} (${formatRatio(ratio)} p50)`;
+}

@@ -1,0 +1,69 @@
+// Named targets in .vscode/latency.json: what is accepted, and what each mistake is called.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { layersFromWorkspaceFile } from '../../src/core/config';
+import { TargetSyntaxError, parsePythonTarget } from '../../src/core/target';
+import { parseTargets } from '../../src/core/targetsConfig';
+
+test('file.py:function, the script form, dotted names and a Windows drive letter', () => {
+  assert.deepEqual(parsePythonTarget('serve/model.py:predict'), { file: 'serve/model.py', function: 'predict', scriptForm: false });
+  assert.deepEqual(parsePythonTarget('bench.py'), { file: 'bench.py', function: 'predict', scriptForm: true });
+  assert.deepEqual(parsePythonTarget('m.py:Model.forward'), { file: 'm.py', function: 'Model.forward', scriptForm: false });
+  assert.deepEqual(parsePythonTarget('C:\\work\\m.py:run'), { file: 'C:\\work\\m.py', function: 'run', scriptForm: false });
+  assert.deepEqual(parsePythonTarget('C:\\work\\m.py'), { file: 'C:\\work\\m.py', function: 'predict', scriptForm: true });
+  for (const bad of ['', 'model.onnx', 'm.py:1abc', 'm.py:f-g', 'notes.txt:f']) assert.throws(() => parsePythonTarget(bad), TargetSyntaxError, bad);
+});
+
+test('a Python and a command target with their options', () => {
+  const { targets, issues } = parseTargets(
+    {
+      targets: {
+        encoder: { python: 'serve/model.py:predict', setup: 'load', iterations: 300, callTimeoutSeconds: 10 },
+        script: { python: 'bench.py' },
+        cli: { command: 'python3 infer.py', prepare: 'sync', iterations: 20, warmup: 2, timeoutSeconds: 30 },
+      },
+    },
+    'latency.json',
+  );
+  assert.deepEqual(issues, []);
+  assert.deepEqual(targets, [
+    { name: 'encoder', spec: { kind: 'python', file: 'serve/model.py', function: 'predict', setup: 'load', callTimeoutSeconds: 10 }, iterations: 300 },
+    { name: 'script', spec: { kind: 'python', file: 'bench.py', function: 'predict', scriptForm: true } },
+    { name: 'cli', spec: { kind: 'command', command: 'python3 infer.py', prepare: 'sync', timeoutSeconds: 30 }, iterations: 20, warmup: 2 },
+  ]);
+});
+
+test('each mistake is reported at its path, and the target with it is left out', () => {
+  const { targets, issues } = parseTargets(
+    {
+      targets: {
+        both: { python: 'a.py:f', command: 'true' },
+        neither: { setup: 'x' },
+        typo: { command: 'true', prepar: 'sync' },
+        badFile: { python: 'model.onnx' },
+        badSetup: { python: 'a.py:f', setup: 'load()' },
+        badCount: { command: 'true', iterations: 0 },
+        badTimeout: { python: 'a.py:f', callTimeoutSeconds: -1 },
+        ok: { command: 'true' },
+      },
+    },
+    'latency.json',
+  );
+  assert.deepEqual(targets.map((t) => t.name), ['ok']);
+  const at = (name: string) => issues.filter((i) => i.path[1] === name).map((i) => `${i.path.join('.')}: ${i.message}`);
+  assert.match(at('both')[0]!, /needs exactly one of "python".*and "command"/);
+  assert.match(at('neither')[0]!, /needs exactly one of/);
+  assert.match(at('typo')[0]!, /^targets\.typo\.prepar: unknown option "prepar" for a command target/);
+  assert.match(at('badFile')[0]!, /does not name a \.py file/);
+  assert.match(at('badSetup')[0]!, /^targets\.badSetup\.setup: setup "load\(\)" is not a Python name/);
+  assert.match(at('badCount')[0]!, /iterations: must be an integer ≥ 1/);
+  assert.match(at('badTimeout')[0]!, /callTimeoutSeconds: must be a number of seconds > 0/);
+  assert.deepEqual(parseTargets({ targets: [] }, 'f').issues.map((i) => i.message), ['expected an object keyed by target name']);
+});
+
+test('the workspace file accepts "targets" and reports their problems with its other issues', () => {
+  assert.deepEqual(layersFromWorkspaceFile({ iterations: 10, targets: { a: { command: 'true' } } }, 'f', undefined).issues, []);
+  const bad = layersFromWorkspaceFile({ targets: { a: { command: '' } } }, 'f', undefined).issues;
+  assert.deepEqual(bad.map((i) => i.path), [['targets', 'a', 'command']]);
+});

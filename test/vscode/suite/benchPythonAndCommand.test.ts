@@ -1,0 +1,91 @@
+// Python functions and shell commands as benchmark targets, in the real extension host: picked
+// by name from .vscode/latency.json or passed as a target, run by the profiler process (which
+// starts the shipped harness with python3), shown in the panel, and pointed back to the def line.
+// Named to run before benchmark.test.ts (files run in name order): the workbench checks after the
+// suite look for that file's corrupt-model notification, which the notifications cleared here would hide.
+/// <reference types="mocha" />
+
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+import type { ProfilerOutcome } from '../../../src/profiler/client';
+import { FIXTURE, FIXTURE_CONFIG, PYTHON_FIXTURE } from '../protocol';
+import { activeApi, assertCompleted, fixtureConfig, fixtureFile, waitForResultsTabs, waitUntil } from './helpers';
+
+async function run(arg: unknown): Promise<ProfilerOutcome> {
+  const outcome = await vscode.commands.executeCommand<ProfilerOutcome | undefined>('latency.runBenchmark', arg);
+  assert.ok(outcome, `latency.runBenchmark returned nothing for ${JSON.stringify(arg)}`);
+  return outcome;
+}
+
+describe('Latency: Run Benchmark on a Python function and a command', () => {
+  it('runs the named Python target with python3: import and setup apart, the panel opens, the def line gets the figures', async () => {
+    const api = await activeApi();
+    const { iterations, warmup } = await fixtureConfig();
+    const outcome = await run({ target: 'fixture-function' });
+    assertCompleted(outcome, iterations);
+    const r = outcome.result;
+    assert.equal(r.target.kind, 'python');
+    if (r.target.kind !== 'python') return;
+    assert.equal(r.target.name, 'predict.py:predict');
+    assert.equal(r.target.setup, 'setup');
+    assert.equal(r.target.line, PYTHON_FIXTURE.predictLine);
+    assert.equal(r.warmupSamplesMs.length, warmup);
+    assert.equal(r.config.session, undefined, 'no onnxruntime session for a Python function');
+    assert.ok(r.environment.python && /^3\./.test(r.environment.python.version), JSON.stringify(r.environment.python));
+    assert.ok(r.coldStart.importMs !== undefined && r.coldStart.setupMs !== undefined, 'import and setup are measured apart');
+    await waitForResultsTabs(1, 10_000, 'Latency: predict.py:predict');
+
+    const file = fixtureFile(FIXTURE.pythonFile);
+    await waitUntil(() => api.measured.measuredIn(file).length === 1, 'the measured function is recorded');
+    const doc = await vscode.workspace.openTextDocument(file);
+    await vscode.window.showTextDocument(doc);
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', file);
+    const ours = lenses.filter((l) => l.command?.title.startsWith('Latency: '));
+    assert.equal(ours.length, 1, JSON.stringify(lenses.map((l) => l.command?.title)));
+    assert.equal(ours[0]!.range.start.line, PYTHON_FIXTURE.predictLine - 1, 'over the def of predict');
+    assert.match(ours[0]!.command!.title, /^Latency: p50 .* · \d+ calls$/);
+  });
+
+  it('runs the named command target: its own counts, the shell start-up subtracted, a sleep of 10 ms measured as at least 10 ms', async () => {
+    const outcome = await run({ target: 'fixture-command' });
+    const own = FIXTURE_CONFIG.targets['fixture-command'];
+    assertCompleted(outcome, own.iterations);
+    const r = outcome.result;
+    assert.equal(r.target.kind, 'command');
+    if (r.target.kind !== 'command') return;
+    assert.equal(r.warmupSamplesMs.length, own.warmup);
+    assert.ok(r.target.shellOverheadMs > 0, `shell start-up ${r.target.shellOverheadMs} ms`);
+    assert.ok(r.summary!.p50Ms >= 9.5 && r.summary!.p50Ms < 200, `p50 ${r.summary!.p50Ms} ms for sleep 0.01`);
+    await waitForResultsTabs(1, 10_000, 'Latency: sleep 0.01');
+  });
+
+  it('a function that raises fails with Python\'s own words and no result; a missing interpreter says how to fix it', async () => {
+    const raised = await run({ kind: 'python', file: fixtureFile(FIXTURE.failingPythonFile), function: 'predict' });
+    assert.equal(raised.status, 'failed');
+    if (raised.status !== 'failed') return;
+    assert.equal(raised.data.kind, 'pythonError');
+    assert.match(raised.message, /ValueError: the model refused this input/);
+
+    const missing = await run({ kind: 'python', file: fixtureFile(FIXTURE.pythonFile), function: 'predict', setup: 'setup', interpreter: '/nonexistent/bin/python3' });
+    assert.equal(missing.status, 'failed');
+    if (missing.status !== 'failed') return;
+    assert.equal(missing.data.kind, 'interpreterNotFound');
+    assert.ok('hint' in missing.data && /latency\.python\.interpreter/.test(missing.data.hint ?? ''), JSON.stringify(missing.data));
+    // The two error notifications would crowd the later suites' notification checks.
+    await vscode.commands.executeCommand('notifications.clearAll');
+  });
+});
+
+describe('Latency: Check Python Environment', () => {
+  it('checks python3 with the shipped harness: its executable, version and packages', async () => {
+    const api = await activeApi();
+    const report = await api.checkPython.run(fixtureFile(FIXTURE.pythonFile));
+    assert.ok(report, 'the check ran');
+    assert.ok(report.python.ok, JSON.stringify(report.python));
+    if (!report.python.ok) return;
+    assert.equal(report.interpreter, 'python3');
+    assert.match(report.python.env.version, /^3\.\d+/);
+    assert.ok(report.python.env.executable.length > 0);
+    await vscode.commands.executeCommand('notifications.clearAll');
+  });
+});
