@@ -20,6 +20,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { promisify } from 'util';
+import { cpus } from 'node:os';
 import { mergeConfig } from '../../src/core/config';
 import type { CommandTarget } from '../../src/core/result';
 import { runCommandBenchmark } from '../../src/profiler/commandBenchmark';
@@ -57,6 +58,9 @@ interface Tally {
 }
 
 const blank = (): Tally => ({ meanMs: [], perRunMs: [], fixedMs: [], shellMs: [], calibrationMeanMs: [] });
+/** The CPU both tools are pinned to (BENCH_CPU, default the last one). */
+const CPU = Number(process.env.BENCH_CPU ?? cpus().length - 1);
+
 const avg = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 const ms = (x: number) => `${x.toFixed(3)} ms`;
 
@@ -76,12 +80,14 @@ export async function benchCommandVsHyperfine(log: (line: string) => void): Prom
   const json = join(dir, 'h.json');
   const hyperfine = async (args: string[]) => {
     const t = process.hrtime.bigint();
-    await run('hyperfine', ['--style', 'none', '--export-json', json, ...args], { maxBuffer: 1 << 24 });
+    // Both tools on the same CPU: this VM's two vCPUs differ ~1.8× in speed, which alone moves a CPU-bound command's mean by tens of percent between rounds.
+    await run('taskset', ['-c', String(CPU), 'hyperfine', '--style', 'none', '--export-json', json, ...args], { maxBuffer: 1 << 24 });
     const wallMs = Number(process.hrtime.bigint() - t) / 1e6;
     const r = (JSON.parse(readFileSync(json, 'utf8')) as { results: Array<{ mean: number }> }).results[0]!;
     return { meanMs: r.mean * 1000, wallMs };
   };
 
+  log(`Both pinned to CPU ${CPU} (BENCH_CPU to change).`);
   log(`Command targets vs ${version}, ${ROUNDS} rounds alternating which goes first, ${WARMUP} warm-ups each; both time /bin/sh -c and subtract the shell start-up.`);
   const tallies = CASES.map(() => ({ hf: blank(), us: blank() }));
   try {
@@ -101,7 +107,7 @@ export async function benchCommandVsHyperfine(log: (line: string) => void): Prom
           let calibrationMean = NaN;
           const start = process.hrtime.bigint();
           const r = await runCommandBenchmark(
-            { spec: { kind: 'command', command: c.command }, config: mergeConfig({ iterations: c.runs, warmup: WARMUP }) },
+            { spec: { kind: 'command', command: c.command }, config: mergeConfig({ iterations: c.runs, warmup: WARMUP, cpuAffinity: [CPU] }) },
             {
               isCancelled: () => false,
               log: (_level, message) => {

@@ -105,7 +105,7 @@ test('sleep 0.05: the shell overhead is subtracted, p50 is the sleep (≥ 50 ms,
   assert.equal(result.coldStart.loadMs, 0);
   assert.ok(result.coldStart.firstMs !== null && result.coldStart.firstMs >= 49);
   assert.equal(first, result.coldStart.firstMs);
-  // Each run reads the memory of the processes at 10 ms: sleep is resident for ~50 ms.
+  // The cold and warm-up runs read the memory of their processes at 10 ms: sleep is resident for ~50 ms.
   assert.ok(result.memory.peakRssBytes > 100 * 1024, `peak RSS ${result.memory.peakRssBytes}`);
 
   assert.equal(headers.length, 1);
