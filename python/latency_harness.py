@@ -437,6 +437,7 @@ def timed_phase(call, sync, phase, total, interval_ns):
         total = 0
     Loop.state = (phase, samples, 0, start)
     try:
+        # Two copies of the loop: the common, CUDA-free one pays no per-call test for the sync.
         if sync is None:
             for i in range(total):
                 t0 = pc()

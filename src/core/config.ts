@@ -5,7 +5,7 @@ import { parseSizeClassRanges, type SizeClassRanges } from './sizeClassRanges';
 import { DEFAULT_STOPPING } from './adaptiveStop';
 import { parseCpuList } from './procReadings';
 import { parseTargets } from './targetsConfig';
-import type { ExecutionMode, GraphOptimizationLevel, SessionConfig, StoppingRule } from './result';
+import type { ExecutionMode, GraphOptimizationLevel, InputPlan, RunConfig, SessionConfig, StoppingRule } from './result';
 
 export interface InputOverride {
   /** Concrete shape; a string entry names a symbolic dimension resolved as usual. */
@@ -46,6 +46,24 @@ export interface BenchmarkConfig {
   cpuAffinity: number[] | null;
   /** The team's latency ranges per model-size class; none are built in. */
   sizeClassRanges: SizeClassRanges;
+}
+
+/**
+ * The config as a result records it: counts, stopping and pinning as set, the ranges only when
+ * any were given, and what the target fed (`inputs`, empty for a Python function or a command)
+ * under which `session` (absent where onnxruntime did not run).
+ */
+export function recordedRunConfig(config: BenchmarkConfig, fed: { session?: SessionConfig; inputs: InputPlan[] }): RunConfig {
+  return {
+    iterations: config.iterations,
+    warmup: config.warmup,
+    stopping: config.stopping,
+    cvTarget: config.cvTarget,
+    cpuAffinity: config.cpuAffinity,
+    ...(Object.keys(config.sizeClassRanges).length ? { sizeClassRanges: config.sizeClassRanges } : {}),
+    ...(fed.session ? { session: fed.session } : {}),
+    inputs: fed.inputs,
+  };
 }
 
 /** One source of settings; any key may be absent. */

@@ -1,7 +1,7 @@
 // The plain-text report the CLI prints. Plain text with no colour codes, so it reads the same
 // in a terminal, a CI log and a pasted bug report; the CLI may add colour on top.
 
-import { formatBytes, formatInterval, formatMs, formatParameters, formatPercent, formatRate, formatRatio } from './format';
+import { formatBytes, formatInterval, formatMs, formatPercent, formatRate } from './format';
 import { coldStartText, runtimeText, targetFacts, targetPlace, targetPlaceLabel } from './targetText';
 import { placeInClass } from './sizeClassRanges';
 import { minSamplesToBound } from './quantileCI';

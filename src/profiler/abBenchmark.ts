@@ -10,7 +10,7 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import type * as Ort from 'onnxruntime-node';
 import { compareOutputs, failedAgreement, type AccuracyReport, type OutputAgreement, type OutputPair } from '../core/accuracy';
-import type { BenchmarkConfig } from '../core/config';
+import { recordedRunConfig, type BenchmarkConfig } from '../core/config';
 import type { InputMetadata } from '../core/inputSynthesis';
 import { ResultAssembler, type RunHeader } from '../core/resultAssembler';
 import { combineRepeats } from '../core/repeats';
@@ -123,16 +123,7 @@ export async function runAbBenchmark(opts: AbOptions, events: AbEvents): Promise
   // The primer left the base file in the page cache; reading the candidate puts both loads on equal terms.
   await fs.readFile(paths.candidate).catch(() => undefined);
 
-  const runConfigOf = (side: AbSide): RunConfig => ({
-    iterations: config.iterations,
-    warmup: config.warmup,
-    stopping: config.stopping,
-    cvTarget: config.cvTarget,
-    cpuAffinity: config.cpuAffinity,
-    ...(Object.keys(config.sizeClassRanges).length ? { sizeClassRanges: config.sizeClassRanges } : {}),
-    session: sessions[side],
-    inputs: plans,
-  });
+  const runConfigOf = (side: AbSide): RunConfig => recordedRunConfig(config, { session: sessions[side], inputs: plans });
   const runConfig = { base: runConfigOf('base'), candidate: runConfigOf('candidate') };
   const setting: AbSetting = { ort, paths, sizes, sessionOptions, config, runConfig, plans, feeds, system, environment: await environmentPromise };
 

@@ -66,9 +66,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { AdaptiveStopper } from '../core/adaptiveStop';
-import type { BenchmarkConfig } from '../core/config';
+import { recordedRunConfig, type BenchmarkConfig } from '../core/config';
 import type { ProfilerErrorKind } from '../core/profilerProtocol';
-import type { BenchmarkResult, CommandTarget, RunConfig, StopReason } from '../core/result';
+import type { BenchmarkResult, CommandTarget, StopReason } from '../core/result';
 import { ResultAssembler, type RunHeader } from '../core/resultAssembler';
 import {
   CALIBRATION_DISCARD,
@@ -194,15 +194,7 @@ async function runSession(ctx: SessionContext, events: BenchmarkEvents): Promise
       shell: [...shell],
       shellOverheadMs: overheadMs,
     };
-    const runConfig: RunConfig = {
-      iterations: config.iterations,
-      warmup: config.warmup,
-      stopping: config.stopping,
-      cvTarget: config.cvTarget,
-      cpuAffinity: config.cpuAffinity,
-      ...(Object.keys(config.sizeClassRanges).length ? { sizeClassRanges: config.sizeClassRanges } : {}),
-      inputs: [],
-    };
+    const runConfig = recordedRunConfig(config, { inputs: [] });
     const header: RunHeader = { target, config: runConfig, environment, startedAt, loadMs: 0, system };
     const assembler = new ResultAssembler();
     assembler.start(header);

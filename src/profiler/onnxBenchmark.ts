@@ -5,13 +5,13 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import type * as Ort from 'onnxruntime-node';
-import type { BenchmarkConfig, InputsConfig } from '../core/config';
+import { recordedRunConfig, type BenchmarkConfig, type InputsConfig } from '../core/config';
 import { InputSynthesisError, generateData, planInputs, type InputData, type InputMetadata } from '../core/inputSynthesis';
 import { TensorFileError } from '../core/tensorFile';
 import type { ProgressParams } from '../core/profilerProtocol';
 import { AdaptiveStopper } from '../core/adaptiveStop';
 import { ResultAssembler, type RunHeader } from '../core/resultAssembler';
-import type { BenchmarkResult, InputPlan, RunConfig, StopReason } from '../core/result';
+import type { BenchmarkResult, InputPlan, StopReason } from '../core/result';
 import type { SystemSnapshot } from '../core/system';
 import { pinToCpus } from './affinity';
 import { BenchmarkError } from './benchmarkError';
@@ -88,16 +88,7 @@ async function runSession(
 
   try {
     const { plans, feeds } = await planFeeds(ort, session.inputMetadata as readonly InputMetadata[], config.inputs);
-    const runConfig: RunConfig = {
-      iterations: config.iterations,
-      warmup: config.warmup,
-      stopping: config.stopping,
-      cvTarget: config.cvTarget,
-      cpuAffinity: config.cpuAffinity,
-      ...(Object.keys(config.sizeClassRanges).length ? { sizeClassRanges: config.sizeClassRanges } : {}),
-      session: config.session,
-      inputs: plans,
-    };
+    const runConfig = recordedRunConfig(config, { session: config.session, inputs: plans });
     const assembler = new ResultAssembler();
     const header: RunHeader = {
       target: targetOf(modelPath, sizeBytes),

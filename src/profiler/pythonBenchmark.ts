@@ -14,8 +14,8 @@ import { existsSync, promises as fs } from 'fs';
 import * as path from 'path';
 import { StringDecoder } from 'string_decoder';
 import { AdaptiveStopper } from '../core/adaptiveStop';
-import type { BenchmarkConfig } from '../core/config';
-import { describeCallFailure, describeTimeout, diagnosePython, type FailureContext, type HarnessStage, type PythonFailure } from '../core/pythonDoctor';
+import { recordedRunConfig, type BenchmarkConfig } from '../core/config';
+import { describeCallFailure, describeTimeout, diagnosePython, type FailureContext, type HarnessStage } from '../core/pythonDoctor';
 import {
   harnessCommandLine,
   isHarnessParseError,
@@ -32,7 +32,7 @@ import {
   type ReadyMessage,
 } from '../core/pythonProtocol';
 import { ResultAssembler, type RunHeader } from '../core/resultAssembler';
-import type { BenchmarkResult, Environment, PythonEnvironment, PythonTarget, RunConfig, StopReason } from '../core/result';
+import type { BenchmarkResult, Environment, PythonEnvironment, PythonTarget, StopReason } from '../core/result';
 import type { SystemSnapshot } from '../core/system';
 import { DEFAULT_CALL_TIMEOUT_SECONDS, DEFAULT_SETUP_TIMEOUT_SECONDS, pythonTargetName, type PythonSpec } from '../core/target';
 import { BenchmarkError } from './benchmarkError';
@@ -460,7 +460,8 @@ async function runHarness(r: Resolved, events: BenchmarkEvents): Promise<Benchma
   const ensureHeader = (): RunHeader => {
     const header: RunHeader = {
       target: target(),
-      config: runConfigOf(config),
+      // A Python function makes its own inputs; there is no onnxruntime session.
+      config: recordedRunConfig(config, { inputs: [] }),
       environment: withPython(environment!, st.hello, st.cold),
       startedAt,
       loadMs: st.importMs !== undefined && st.setupMs !== undefined ? st.importMs + st.setupMs : performance.now() - spawnedAt,
@@ -706,18 +707,6 @@ async function runHarness(r: Resolved, events: BenchmarkEvents): Promise<Benchma
   }
 }
 
-function runConfigOf(config: BenchmarkConfig): RunConfig {
-  return {
-    iterations: config.iterations,
-    warmup: config.warmup,
-    stopping: config.stopping,
-    cvTarget: config.cvTarget,
-    cpuAffinity: config.cpuAffinity,
-    ...(Object.keys(config.sizeClassRanges).length ? { sizeClassRanges: config.sizeClassRanges } : {}),
-    // A Python function makes its own inputs; there is no onnxruntime session.
-    inputs: [],
-  };
-}
 
 function withPython(env: Environment, hello: HelloMessage | undefined, cold: ColdMessage | undefined): Environment {
   if (!hello) return env;
