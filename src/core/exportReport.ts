@@ -10,7 +10,7 @@ import type { Comparison, MetricComparison } from './compare';
 import { formatBytes, formatInterval, formatMs, formatPercent, formatRate, formatRatio } from './format';
 import type { ExportFormat, PanelComparison } from './panelProtocol';
 import type { BenchmarkResult, Interval, PercentileKey } from './result';
-import { iterationNoun, runtimeText } from './targetText';
+import { iterationNoun, requestErrorsText, runtimeText } from './targetText';
 
 const PERCENTILES: ReadonlyArray<{ key: PercentileKey; label: string; field: 'p50Ms' | 'p95Ms' | 'p99Ms' | 'p999Ms' }> = [
   { key: 'p50', label: 'p50', field: 'p50Ms' },
@@ -40,6 +40,7 @@ export function runToMarkdown(result: BenchmarkResult): string {
     );
   }
   lines.push('', `${s?.n ?? 0} measured runs after ${result.config.warmup} warm-up · ${md(result.environment.cpu)} · ${md(runtimeText(result.environment))}`);
+  if (result.errors && result.errors.count > 0) lines.push('', `**Failed requests:** ${md(requestErrorsText(result.errors))}`);
   if (result.verdicts.length > 0) {
     lines.push('', '**Run checks**', '');
     for (const v of result.verdicts) lines.push(`- ${SEVERITY_MARK[v.severity]} **${md(v.code)} ${md(v.title)}**: ${md(v.message)} *Fix:* ${md(v.fix)}`);

@@ -21,8 +21,8 @@ export function progressMessage(p: ProgressView, adaptive = false, kind: TargetK
   return p.repeat && p.repeat.of > 1 ? `repeat ${p.repeat.index}/${p.repeat.of} · ${text}` : text;
 }
 
-const LOADING: Record<TargetKind, string> = { onnx: 'loading the model…', python: 'importing and setting up…', command: 'measuring the shell start-up…' };
-const COLD: Record<TargetKind, string> = { onnx: 'first inference (cold start)…', python: 'first call (cold start)…', command: 'first run (cold start)…' };
+const LOADING: Record<TargetKind, string> = { onnx: 'loading the model…', python: 'importing and setting up…', command: 'measuring the shell start-up…', http: 'connecting…' };
+const COLD: Record<TargetKind, string> = { onnx: 'first inference (cold start)…', python: 'first call (cold start)…', command: 'first run (cold start)…', http: 'first request (cold start)…' };
 
 function phaseMessage(p: ProgressView, adaptive: boolean, kind: TargetKind): string {
   if (adaptive && p.phase === 'measure') return `${p.done} runs${p.runningP50Ms !== undefined ? ` · p50 ${formatMs(p.runningP50Ms)}` : ''} (adaptive)`;

@@ -6,7 +6,7 @@
 import type { AccuracyReport } from './accuracy';
 import type { CheckId, Checklist } from './checklist';
 import type { ChangeVerdict, CompareMetric, Comparison } from './compare';
-import { OLDEST_READABLE_SCHEMA_VERSION, RESULT_SCHEMA_VERSION, isReadableSchemaVersion, type BenchmarkResult } from './result';
+import { OLDEST_READABLE_SCHEMA_VERSION, RESULT_SCHEMA_VERSION, isReadableSchemaVersion, type BenchmarkResult, type RequestErrorKind } from './result';
 import { parseSizeClassRanges } from './sizeClassRanges';
 import { SETTING_ID, type VerdictAction } from './verdict';
 
@@ -161,9 +161,26 @@ function isTarget(t: unknown, config: unknown): boolean {
       );
     case 'command':
       return isStr(t.command) && (t.prepare === undefined || isStr(t.prepare)) && isStrArray(t.shell) && isNum(t.shellOverheadMs);
+    case 'http':
+      return isStr(t.url) && isStr(t.method) && isNum(t.concurrency) && (t.expectedStatus === undefined || isNumArray(t.expectedStatus)) && isNum(t.timeoutMs);
     default:
       return false;
   }
+}
+
+const REQUEST_ERROR_KINDS: readonly RequestErrorKind[] = ['refused', 'timeout', 'status', 'malformed', 'dropped', 'other'];
+
+function isRequestErrors(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    isNum(v.count) &&
+    isNum(v.attempted) &&
+    isObject(v.byKind) &&
+    Object.entries(v.byKind).every(([k, n]) => isOneOf(k, REQUEST_ERROR_KINDS) && isNum(n)) &&
+    isObject(v.statuses) &&
+    Object.values(v.statuses).every(isNum) &&
+    isStrArray(v.examples)
+  );
 }
 
 function isPythonEnvironment(v: unknown): boolean {
@@ -391,6 +408,7 @@ export function isBenchmarkResult(v: unknown): v is BenchmarkResult {
     isBool(v.partial) &&
     (v.partialReason === undefined || isStr(v.partialReason)) &&
     (v.repeats === undefined || isRepeats(v.repeats)) &&
+    (v.errors === undefined || isRequestErrors(v.errors)) &&
     isStr(v.startedAt) &&
     isStr(v.finishedAt)
   );

@@ -129,6 +129,8 @@ export type ProfilerErrorKind =
   | 'timeout'
   /** A command (or its --prepare) exited non-zero, or could not be started. */
   | 'commandFailed'
+  /** No request to an endpoint succeeded (refused, every one failed): nothing to measure. */
+  | 'httpFailed'
   | 'internal';
 
 /** Carried in ResponseError.data so the client can offer the right fix. */

@@ -2,7 +2,7 @@
 // in a terminal, a CI log and a pasted bug report; the CLI may add colour on top.
 
 import { formatBytes, formatInterval, formatMs, formatPercent, formatRate } from './format';
-import { coldStartText, runtimeText, targetFacts, targetPlace, targetPlaceLabel } from './targetText';
+import { coldStartText, requestErrorsText, runtimeText, targetFacts, targetPlace, targetPlaceLabel } from './targetText';
 import { placeInClass } from './sizeClassRanges';
 import { minSamplesToBound } from './quantileCI';
 import { beyondRunNoise, repeatP50Intervals } from './repeats';
@@ -39,6 +39,7 @@ export function renderTextReport(result: BenchmarkResult): string {
   if (config.session) lines.push(row('session', sessionText(config.session)));
   if (target.kind === 'onnx') lines.push(...inputRows(config.inputs));
   lines.push(row('cold start', coldStartText(result)));
+  if (result.errors) lines.push(row('errors', clean(requestErrorsText(result.errors))));
   const placement = target.kind === 'onnx' ? placeInClass(target.parameters, summary?.p50Ms, config.sizeClassRanges) : undefined;
   if (placement?.range) lines.push(row('size class', clean(placement.text)));
   lines.push(row('machine', machineText(result.environment)));

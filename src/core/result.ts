@@ -225,7 +225,38 @@ export interface CommandTarget {
   shellOverheadMs: number;
 }
 
-export type BenchmarkTarget = OnnxTarget | PythonTarget | CommandTarget;
+/** A served endpoint, loaded by the profiler's HTTP client (closed loop: `concurrency` requests in flight). */
+export interface HttpTarget {
+  kind: 'http';
+  /** The URL requested. */
+  path: string;
+  /** "POST http://host:port/path". */
+  name: string;
+  url: string;
+  method: string;
+  /** Requests kept in flight at once (closed loop: each worker sends its next request when the last answered). */
+  concurrency: number;
+  /** Statuses that count as success (default: any 2xx). */
+  expectedStatus?: number[];
+  /** Longest wait for one response (ms); a request that takes longer is an error, not a sample. */
+  timeoutMs: number;
+}
+
+export type BenchmarkTarget = OnnxTarget | PythonTarget | CommandTarget | HttpTarget;
+
+/** Why requests failed. A failed request is never a latency sample; the run goes on and counts it. */
+export type RequestErrorKind = 'refused' | 'timeout' | 'status' | 'malformed' | 'dropped' | 'other';
+
+export interface RequestErrors {
+  /** Requests that failed, of `attempted` (warm-up excluded). */
+  count: number;
+  attempted: number;
+  byKind: Partial<Record<RequestErrorKind, number>>;
+  /** Non-2xx (or unexpected) statuses seen, with their counts. */
+  statuses: Record<string, number>;
+  /** A few first messages, verbatim, for the log and the panel. */
+  examples: string[];
+}
 export type TargetKind = BenchmarkTarget['kind'];
 
 /** One of several complete runs of the same benchmark (`--repeat N`): fresh session, warm-up, measured runs. */
@@ -289,6 +320,8 @@ export interface BenchmarkResult {
   partialReason?: string;
   /** Present when the benchmark was repeated (2 or more complete runs). */
   repeats?: Repeats;
+  /** Requests that failed (HTTP targets): counted apart, never mixed into the latency figures. */
+  errors?: RequestErrors;
   startedAt: string;
   finishedAt: string;
 }

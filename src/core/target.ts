@@ -43,7 +43,25 @@ export interface CommandSpec {
   timeoutSeconds?: number;
 }
 
-export type TargetSpec = OnnxSpec | PythonSpec | CommandSpec;
+export interface HttpSpec {
+  kind: 'http';
+  url: string;
+  /** Default GET, or POST when there is a body. */
+  method?: string;
+  headers?: Record<string, string>;
+  /** The request body, sent as is (a JSON body gets content-type application/json unless a header says otherwise). */
+  body?: string;
+  /** Requests in flight at once (default 1). */
+  concurrency?: number;
+  /** Statuses that count as success (default: any 2xx). */
+  expectedStatus?: number[];
+  /** Longest wait for one response (seconds, default DEFAULT_HTTP_TIMEOUT_SECONDS). */
+  timeoutSeconds?: number;
+}
+
+export const DEFAULT_HTTP_TIMEOUT_SECONDS = 30;
+
+export type TargetSpec = OnnxSpec | PythonSpec | CommandSpec | HttpSpec;
 
 /**
  * Counts for a command when the user set none: the inference defaults (1000 after 50) would keep a

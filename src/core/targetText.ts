@@ -4,22 +4,23 @@
 
 import { formatBytes, formatMs, formatParameters, formatRatio } from './format';
 import { sizeClass } from './onnxParameters';
-import type { BenchmarkResult, BenchmarkTarget, Environment } from './result';
+import type { BenchmarkResult, BenchmarkTarget, Environment, RequestErrors } from './result';
 
 /** What one timed iteration is called. */
 export function iterationNoun(target: BenchmarkTarget): string {
-  return target.kind === 'onnx' ? 'inference' : target.kind === 'python' ? 'call' : 'run';
+  return target.kind === 'onnx' ? 'inference' : target.kind === 'python' ? 'call' : target.kind === 'http' ? 'request' : 'run';
 }
 
 /** The row label for where the target lives. */
 export function targetPlaceLabel(target: BenchmarkTarget): string {
-  return target.kind === 'onnx' ? 'model' : target.kind === 'python' ? 'function' : 'command';
+  return target.kind === 'onnx' ? 'model' : target.kind === 'python' ? 'function' : target.kind === 'http' ? 'endpoint' : 'command';
 }
 
 /** Where the target lives: the file (with the def line for a function), or the command and its folder. */
 export function targetPlace(target: BenchmarkTarget): string {
   if (target.kind === 'python') return `${target.path}${target.line !== undefined ? `:${target.line}` : ''} (${target.function}${target.setup ? `, setup ${target.setup}` : ''})`;
   if (target.kind === 'command') return `${target.command}  (in ${target.path})`;
+  if (target.kind === 'http') return `${target.method} ${target.url}`;
   return target.path;
 }
 
@@ -29,11 +30,25 @@ export function targetFacts(target: BenchmarkTarget): string[] {
     return [formatBytes(target.sizeBytes), ...(target.parameters !== undefined ? [`${formatParameters(target.parameters)} parameters, ${sizeClass(target.parameters).label}`] : [])];
   }
   if (target.kind === 'python') return ['Python function', ...(target.cudaSynchronized ? ['each call synchronized with CUDA'] : [])];
+  if (target.kind === 'http') {
+    return [`HTTP endpoint`, `${target.concurrency} in flight (closed loop)`, `timeout ${formatMs(target.timeoutMs)}`, ...(target.expectedStatus ? [`success: status ${target.expectedStatus.join(', ')}`] : [])];
+  }
   return [
     `shell command (${target.shell.join(' ')})`,
     `shell start-up ${formatMs(target.shellOverheadMs)} subtracted`,
     ...(target.prepare !== undefined ? [`prepare: ${target.prepare}`] : []),
   ];
+}
+
+/** "52 of 1,000 requests failed (5.2%): 50 status 500, 2 dropped", or "none of 1,000 requests failed". */
+export function requestErrorsText(e: RequestErrors): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  if (e.count === 0) return `none of ${n(e.attempted)} requests failed`;
+  const parts = Object.entries(e.byKind)
+    .filter(([, c]) => (c ?? 0) > 0)
+    .map(([kind, c]) => (kind === 'status' ? Object.entries(e.statuses).map(([s, k]) => `${n(k)} status ${s}`).join(', ') || `${n(c!)} unexpected status` : `${n(c!)} ${kind}`));
+  const rate = e.attempted > 0 ? ` (${((100 * e.count) / e.attempted).toFixed(1)}%)` : '';
+  return `${n(e.count)} of ${n(e.attempted)} requests failed${rate}: ${parts.join(', ')}; the latency figures are of the ${n(e.attempted - e.count)} that succeeded`;
 }
 
 /** The software the figures depend on. */
@@ -58,8 +73,8 @@ export function coldStartText(result: BenchmarkResult): string {
   if (result.target.kind === 'python') {
     const split = importMs !== undefined && setupMs !== undefined ? `import ${formatMs(importMs)} + setup ${formatMs(setupMs)}` : `import and setup ${formatMs(loadMs)}`;
     base = `${split}, first ${noun} ${first}`;
-  } else if (result.target.kind === 'command') {
-    base = `first run ${first}`;
+  } else if (result.target.kind === 'command' || result.target.kind === 'http') {
+    base = `first ${noun} ${first}`;
   } else {
     base = `session load ${formatMs(loadMs)}, first ${noun} ${first}`;
   }

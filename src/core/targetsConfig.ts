@@ -8,16 +8,19 @@
 //   }
 
 import type { ConfigIssue } from './config';
-import { TargetSyntaxError, checkPythonName, parsePythonTarget, type CommandSpec, type PythonSpec } from './target';
+import { TargetSyntaxError, checkPythonName, parsePythonTarget, type CommandSpec, type HttpSpec, type PythonSpec } from './target';
 
 export interface NamedTarget {
   name: string;
   /** What to run; `file`/`cwd` relative to the workspace folder until resolveNamedTarget. */
-  spec: Omit<PythonSpec, 'interpreter'> & { interpreter?: string } | CommandSpec;
+  spec: (Omit<PythonSpec, 'interpreter'> & { interpreter?: string }) | CommandSpec | NamedHttpSpec;
   /** Counts for this target alone (processes often want far fewer runs than an inference). */
   iterations?: number;
   warmup?: number;
 }
+
+/** An endpoint as the file names it: the body inline or from a file relative to the workspace folder. */
+export type NamedHttpSpec = HttpSpec & { bodyFile?: string };
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -26,6 +29,7 @@ const isSeconds = (v: unknown): v is number => typeof v === 'number' && v > 0 &&
 
 const PYTHON_KEYS = ['python', 'setup', 'interpreter', 'cwd', 'callTimeoutSeconds', 'setupTimeoutSeconds', 'iterations', 'warmup'];
 const COMMAND_KEYS = ['command', 'prepare', 'cwd', 'timeoutSeconds', 'iterations', 'warmup'];
+const HTTP_KEYS = ['url', 'method', 'headers', 'body', 'bodyFile', 'concurrency', 'expectedStatus', 'timeoutSeconds', 'iterations', 'warmup'];
 
 /** The `targets` section of a parsed workspace file; absent is an empty list. */
 export function parseTargets(raw: unknown, source: string): { targets: NamedTarget[]; issues: ConfigIssue[] } {
@@ -42,15 +46,16 @@ export function parseTargets(raw: unknown, source: string): { targets: NamedTarg
       issue(undefined, 'expected an object with "python" (file.py:function) or "command"');
       continue;
     }
-    const kind = typeof value.python === 'string' ? 'python' : typeof value.command === 'string' ? 'command' : undefined;
-    if (!kind || (value.python !== undefined && value.command !== undefined)) {
-      issue(undefined, 'needs exactly one of "python" (e.g. "serve/model.py:predict") and "command" (a shell command)');
+    const given = (['python', 'command', 'url'] as const).filter((k) => value[k] !== undefined);
+    const kind = given.length === 1 && typeof value[given[0]!] === 'string' ? (given[0] === 'url' ? 'http' : given[0]!) : undefined;
+    if (!kind) {
+      issue(undefined, 'needs exactly one of "python" (e.g. "serve/model.py:predict"), "command" (a shell command) and "url" (an HTTP endpoint)');
       continue;
     }
     const before = issues.length;
-    const known = kind === 'python' ? PYTHON_KEYS : COMMAND_KEYS;
+    const known = kind === 'python' ? PYTHON_KEYS : kind === 'http' ? HTTP_KEYS : COMMAND_KEYS;
     for (const key of Object.keys(value)) if (!known.includes(key)) issue(key, `unknown option "${key}" for a ${kind} target (known: ${known.join(', ')})`);
-    const named: NamedTarget = { name, spec: kind === 'python' ? pythonSpec(value, issue) : commandSpec(value, issue) };
+    const named: NamedTarget = { name, spec: kind === 'python' ? pythonSpec(value, issue) : kind === 'http' ? httpSpec(value, issue) : commandSpec(value, issue) };
     if (value.iterations !== undefined) {
       if (isInt(value.iterations, 1)) named.iterations = value.iterations;
       else issue('iterations', 'must be an integer ≥ 1');
@@ -92,6 +97,40 @@ function pythonSpec(v: Obj, issue: (key: string, message: string) => void): Name
     if (v[key] === undefined) continue;
     if (isSeconds(v[key])) spec[key] = v[key];
     else issue(key, 'must be a number of seconds > 0');
+  }
+  return spec;
+}
+
+function httpSpec(v: Obj, issue: (key: string, message: string) => void): NamedHttpSpec {
+  const spec: NamedHttpSpec = { kind: 'http', url: v.url as string };
+  if (!/^https?:\/\/\S+$/i.test(spec.url)) issue('url', 'must be an http:// or https:// URL');
+  if (v.method !== undefined) {
+    if (typeof v.method === 'string' && /^[A-Za-z]+$/.test(v.method)) spec.method = v.method.toUpperCase();
+    else issue('method', 'must be an HTTP method such as "GET" or "POST"');
+  }
+  if (v.headers !== undefined) {
+    if (isObj(v.headers) && Object.values(v.headers).every((h) => typeof h === 'string')) spec.headers = v.headers as Record<string, string>;
+    else issue('headers', 'must be an object of header names to string values');
+  }
+  if (v.body !== undefined && v.bodyFile !== undefined) issue('body', 'give "body" or "bodyFile", not both');
+  else if (v.body !== undefined) {
+    // A JSON object or array is sent as its JSON text; a string is sent as is.
+    spec.body = typeof v.body === 'string' ? v.body : JSON.stringify(v.body);
+  } else if (v.bodyFile !== undefined) {
+    if (typeof v.bodyFile === 'string' && v.bodyFile) spec.bodyFile = v.bodyFile;
+    else issue('bodyFile', 'must be a file, relative to the workspace folder');
+  }
+  if (v.concurrency !== undefined) {
+    if (isInt(v.concurrency, 1)) spec.concurrency = v.concurrency;
+    else issue('concurrency', 'must be an integer ≥ 1');
+  }
+  if (v.expectedStatus !== undefined) {
+    if (Array.isArray(v.expectedStatus) && v.expectedStatus.length > 0 && v.expectedStatus.every((s) => isInt(s, 100) && s <= 599)) spec.expectedStatus = v.expectedStatus as number[];
+    else issue('expectedStatus', 'must be a list of HTTP statuses, e.g. [200, 201]');
+  }
+  if (v.timeoutSeconds !== undefined) {
+    if (isSeconds(v.timeoutSeconds)) spec.timeoutSeconds = v.timeoutSeconds;
+    else issue('timeoutSeconds', 'must be a number of seconds > 0');
   }
   return spec;
 }

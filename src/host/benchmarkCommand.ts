@@ -10,7 +10,7 @@ import { HISTORY_DIR } from '../core/history';
 import { runInProfiler, type FailureData, type ProfilerOutcome } from '../profiler/client';
 import type { PanelComparison } from '../core/panelProtocol';
 import { HistoryStore } from '../profiler/historyStore';
-import { COMMAND_DEFAULT_COUNTS, DEFAULT_CALL_TIMEOUT_SECONDS, DEFAULT_SETUP_TIMEOUT_SECONDS, type TargetSpec } from '../core/target';
+import { COMMAND_DEFAULT_COUNTS, DEFAULT_CALL_TIMEOUT_SECONDS, DEFAULT_SETUP_TIMEOUT_SECONDS, type HttpSpec, type TargetSpec } from '../core/target';
 import { chooseInterpreter } from './pythonInterpreter';
 import { copyableFix } from '../core/pythonDoctor';
 import { hostTargetName, hostTargetScope, namedTarget, pickPythonFunction, pickTarget, rememberModel, type FunctionLister, type HostTarget } from './targetPicker';
@@ -91,6 +91,11 @@ export class BenchmarkController implements vscode.Disposable {
     }
     if (isObject(arg) && arg.kind === 'onnx' && arg.uri instanceof vscode.Uri) return { kind: 'onnx', uri: arg.uri };
     if (isObject(arg) && arg.kind === 'python' && arg.file instanceof vscode.Uri && typeof arg.function === 'string') return arg as HostTarget;
+    if (isObject(arg) && arg.kind === 'http' && typeof arg.url === 'string') {
+      const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+      const { kind: _kind, ...rest } = arg as Record<string, unknown> & { url: string };
+      return folder ? { kind: 'http', spec: { ...(rest as Omit<HttpSpec, 'kind'>), kind: 'http' }, folder } : undefined;
+    }
     if (isObject(arg) && arg.kind === 'command' && typeof arg.command === 'string') {
       const cwd = arg.cwd instanceof vscode.Uri ? arg.cwd : vscode.workspace.workspaceFolders?.[0]?.uri;
       return cwd ? ({ ...arg, cwd } as HostTarget) : undefined;
@@ -111,7 +116,16 @@ export class BenchmarkController implements vscode.Disposable {
       throw err;
     }
     if (target.kind === 'onnx') await rememberModel(this.context.workspaceState, target.uri);
-    const spec = await this.specOf(target, scope);
+    let spec: TargetSpec;
+    try {
+      spec = await this.specOf(target, scope);
+    } catch (err) {
+      // A body file that cannot be read, an interpreter lookup that failed: said, not thrown at VS Code.
+      const message = err instanceof Error ? err.message : String(err);
+      this.log.error(message);
+      void vscode.window.showErrorMessage(`Latency: ${message}`);
+      return undefined;
+    }
 
     const name = hostTargetName(target);
     const runs = config.stopping.mode === 'adaptive' ? `adaptive runs (±${config.stopping.relativeHalfWidth * 100}% on p50 and ${config.stopping.targetPercentile})` : `${config.iterations} runs`;
@@ -125,7 +139,7 @@ export class BenchmarkController implements vscode.Disposable {
         target: spec,
         config,
         repeat,
-        cwd: spec.kind === 'onnx' ? path.dirname(spec.modelPath) : spec.cwd,
+        cwd: spec.kind === 'onnx' ? path.dirname(spec.modelPath) : spec.kind === 'http' ? undefined : spec.cwd,
         cancellation,
         log: (level, message) => this.log[level](message),
         onProgress: (p) => {
@@ -147,6 +161,10 @@ export class BenchmarkController implements vscode.Disposable {
   private async specOf(target: HostTarget, scope: vscode.Uri): Promise<TargetSpec> {
     const folder = vscode.workspace.getWorkspaceFolder(scope);
     if (target.kind === 'onnx') return { kind: 'onnx', modelPath: target.uri.fsPath };
+    if (target.kind === 'http') {
+      const body = target.bodyFile ? new TextDecoder().decode(await vscode.workspace.fs.readFile(target.bodyFile)) : undefined;
+      return { ...target.spec, ...(body !== undefined ? { body } : {}) };
+    }
     if (target.kind === 'command') {
       return { kind: 'command', command: target.command, ...(target.prepare !== undefined ? { prepare: target.prepare } : {}), cwd: target.cwd.fsPath, ...(target.timeoutSeconds !== undefined ? { timeoutSeconds: target.timeoutSeconds } : {}) };
     }

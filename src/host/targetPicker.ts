@@ -6,7 +6,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { PyFunctionDef } from '../advisors/pyFunctions';
 import type { ConfigLayer } from '../core/config';
-import { pythonTargetName } from '../core/target';
+import { pythonTargetName, type HttpSpec } from '../core/target';
 import type { NamedTarget } from '../core/targetsConfig';
 import { readNamedTargets } from './workspaceConfig';
 
@@ -31,18 +31,21 @@ export type HostTarget =
       /** Counts a named target sets for itself. */
       own?: ConfigLayer;
     }
-  | { kind: 'command'; command: string; prepare?: string; cwd: vscode.Uri; timeoutSeconds?: number; own?: ConfigLayer };
+  | { kind: 'command'; command: string; prepare?: string; cwd: vscode.Uri; timeoutSeconds?: number; own?: ConfigLayer }
+  /** `folder`: whose settings and history the run belongs to; `bodyFile` is read when the run starts. */
+  | { kind: 'http'; spec: HttpSpec; folder: vscode.Uri; bodyFile?: vscode.Uri; own?: ConfigLayer };
 
 /** How a target reads in titles and logs. */
 export function hostTargetName(t: HostTarget): string {
   if (t.kind === 'onnx') return path.basename(t.uri.fsPath);
   if (t.kind === 'python') return pythonTargetName(t.file.fsPath, t.function);
+  if (t.kind === 'http') return `${t.spec.method ?? (t.spec.body !== undefined || t.bodyFile ? 'POST' : 'GET')} ${t.spec.url}`;
   return t.command;
 }
 
 /** The file or folder a target belongs to: what settings, history and the workspace folder are looked up by. */
 export function hostTargetScope(t: HostTarget): vscode.Uri {
-  return t.kind === 'onnx' ? t.uri : t.kind === 'python' ? t.file : t.cwd;
+  return t.kind === 'onnx' ? t.uri : t.kind === 'python' ? t.file : t.kind === 'http' ? t.folder : t.cwd;
 }
 
 export type FunctionLister = (text: string) => Promise<PyFunctionDef[]>;
@@ -67,7 +70,7 @@ export async function pickTarget(state: vscode.Memento, listFunctions: FunctionL
   const several = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
   const targets: Item[] = named.map(({ folder, target }) => ({
     label: target.name,
-    description: `${target.spec.kind === 'python' ? `$(symbol-method) ${target.spec.file}:${target.spec.function}` : `$(terminal) ${target.spec.command}`}${several ? ` · ${folder.name}` : ''}`,
+    description: `${describeNamed(target)}${several ? ` · ${folder.name}` : ''}`,
     pick: async () => fromNamed(folder, target),
   }));
   const others: Item[] = [
@@ -93,6 +96,13 @@ export async function pickTarget(state: vscode.Memento, listFunctions: FunctionL
   return choice?.pick?.();
 }
 
+function describeNamed(target: NamedTarget): string {
+  const s = target.spec;
+  if (s.kind === 'python') return `$(symbol-method) ${s.file}:${s.function}`;
+  if (s.kind === 'http') return `$(globe) ${s.url}${s.concurrency && s.concurrency > 1 ? ` ×${s.concurrency}` : ''}`;
+  return `$(terminal) ${s.command}`;
+}
+
 function fromNamed(folder: vscode.WorkspaceFolder, named: NamedTarget): HostTarget {
   const at = (rel: string | undefined) => vscode.Uri.file(path.resolve(folder.uri.fsPath, rel ?? '.'));
   const own: ConfigLayer = { ...(named.iterations !== undefined ? { iterations: named.iterations } : {}), ...(named.warmup !== undefined ? { warmup: named.warmup } : {}) };
@@ -110,6 +120,10 @@ function fromNamed(folder: vscode.WorkspaceFolder, named: NamedTarget): HostTarg
       ...(s.setupTimeoutSeconds !== undefined ? { setupTimeoutSeconds: s.setupTimeoutSeconds } : {}),
       own,
     };
+  }
+  if (s.kind === 'http') {
+    const { bodyFile, ...spec } = s;
+    return { kind: 'http', spec, folder: folder.uri, ...(bodyFile !== undefined ? { bodyFile: at(bodyFile) } : {}), own };
   }
   return { kind: 'command', command: s.command, ...(s.prepare !== undefined ? { prepare: s.prepare } : {}), cwd: at(s.cwd), ...(s.timeoutSeconds !== undefined ? { timeoutSeconds: s.timeoutSeconds } : {}), own };
 }

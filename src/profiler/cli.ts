@@ -226,9 +226,12 @@ async function resolveBench(args: BenchArgs): Promise<{ config: BenchmarkConfig;
     }
     if (named.iterations !== undefined) targetLayer.iterations = named.iterations;
     if (named.warmup !== undefined) targetLayer.warmup = named.warmup;
-    spec = named.spec.kind === 'python'
-      ? { ...named.spec, file: path.resolve(root, named.spec.file), cwd: path.resolve(root, named.spec.cwd ?? '.'), interpreter: t.interpreter ?? named.spec.interpreter ?? 'python3' }
-      : { ...named.spec, cwd: path.resolve(root, named.spec.cwd ?? '.') };
+    const s = named.spec;
+    if (s.kind === 'python') spec = { ...s, file: path.resolve(root, s.file), cwd: path.resolve(root, s.cwd ?? '.'), interpreter: t.interpreter ?? s.interpreter ?? 'python3' };
+    else if (s.kind === 'http') {
+      const { bodyFile, ...rest } = s;
+      spec = { ...rest, ...(bodyFile !== undefined ? { body: await readBody(path.resolve(root, bodyFile), `targets.${t.name}.bodyFile`) } : {}) };
+    } else spec = { ...s, cwd: path.resolve(root, s.cwd ?? '.') };
   } else if (t.kind === 'python') {
     spec = {
       kind: 'python',
@@ -242,12 +245,23 @@ async function resolveBench(args: BenchArgs): Promise<{ config: BenchmarkConfig;
     };
   } else if (t.kind === 'command') {
     spec = { ...t, cwd: process.cwd() };
+  } else if (t.kind === 'http') {
+    const { bodyFile, ...rest } = t;
+    spec = { ...rest, ...(bodyFile !== undefined ? { body: await readBody(bodyFile, '--body-file') } : {}) };
   } else {
     spec = { kind: 'onnx', modelPath: t.modelPath };
   }
   const defaults: ConfigLayer = spec.kind === 'command' ? { ...COMMAND_DEFAULT_COUNTS } : {};
   const fileLayers = file ? file.layers(spec.kind === 'onnx' ? path.relative(root, path.resolve(spec.modelPath)).split(path.sep).join('/') : undefined) : [];
   return { config: mergeConfig(defaults, ...fileLayers, targetLayer, args.layer), target: spec };
+}
+
+async function readBody(file: string, what: string): Promise<string> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`${what} ${file}: ${(err as Error).message}`);
+  }
 }
 
 /** The workspace file (--config or .vscode/latency.json here), read once; undefined when there is none. */

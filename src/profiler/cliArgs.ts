@@ -15,6 +15,7 @@ export const USAGE = `Usage:
   latency bench <model.onnx> [options]
   latency bench --python path/to/file.py:function [--setup FN] [--interpreter PY] [options]
   latency bench --command "…" [--prepare "…"] [options]
+  latency bench http://host:port/path [--concurrency N] [--body-file F] [options]
   latency bench --target NAME [options]      a target named in .vscode/latency.json "targets"
   latency doctor [--python PY] [--cuda]      check a Python interpreter: version, packages, CUDA
   latency lint <path>... [--json] [--fix] [--fail-on LEVEL]   (latency lint --help for more)
@@ -38,8 +39,14 @@ Bench options:
       --command "CMD"       time a shell command as a whole process per run (/bin/sh -c), the
                             shell's own start-up measured and subtracted, exit codes checked
       --prepare "CMD"       run before every run of --command, untimed
-      --timeout S           longest one call (--python, default 60) or run (--command, default
-                            600) may take before the benchmark stops it as hung
+      --timeout S           longest one call (--python, default 60), run (--command, default
+                            600) or response (a URL, default 30) may take
+  For a URL (an HTTP endpoint; failed requests are counted apart, never in the figures):
+      --concurrency N       requests in flight at once, closed loop (default 1)
+      --method M            GET, POST, … (default GET, or POST with a body)
+      --header 'K: V'       a request header (repeatable)
+      --body-file F         the request body, sent as is (JSON gets content-type application/json)
+      --expect-status LIST  statuses that count as success, e.g. 200,201 (default any 2xx)
       --shape NAME=DIMS     input shape, e.g. --shape input=1x3x224x224 (repeatable)
       --value NAME=V        fill an input with a constant (repeatable)
       --range NAME=LO:HI    generated values in [LO, HI), e.g. --range input_ids=0:30522
@@ -79,6 +86,7 @@ export type BenchTargetArg =
   | { kind: 'onnx'; modelPath: string }
   | { kind: 'python'; file: string; function: string; scriptForm: boolean; setup?: string; interpreter?: string; callTimeoutSeconds?: number }
   | { kind: 'command'; command: string; prepare?: string; timeoutSeconds?: number }
+  | { kind: 'http'; url: string; method?: string; headers?: Record<string, string>; bodyFile?: string; concurrency?: number; expectedStatus?: number[]; timeoutSeconds?: number }
   | { kind: 'named'; name: string; interpreter?: string };
 
 export interface DoctorArgs {
@@ -207,6 +215,11 @@ const TARGET_OPTIONS = {
   prepare: { type: 'string' },
   target: { type: 'string' },
   timeout: { type: 'string' },
+  concurrency: { type: 'string' },
+  method: { type: 'string' },
+  header: { type: 'string', multiple: true },
+  'body-file': { type: 'string' },
+  'expect-status': { type: 'string' },
 } as const;
 
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -217,7 +230,8 @@ function targetArg(v: Values, modelPath: string | undefined): BenchTargetArg {
   const chosen = [modelPath !== undefined ? 'a model path' : '', str('python') !== undefined ? '--python' : '', str('command') !== undefined ? '--command' : '', str('target') !== undefined ? '--target' : ''].filter(Boolean);
   if (chosen.length === 0) throw new UsageError('missing target: latency bench <model.onnx> | --python file.py:function | --command "…" | --target NAME');
   if (chosen.length > 1) throw new UsageError(`one target at a time: ${chosen.join(' and ')} were both given`);
-  const kind = modelPath !== undefined ? 'onnx' : str('python') !== undefined ? 'python' : str('command') !== undefined ? 'command' : 'named';
+  const isUrl = modelPath !== undefined && /^https?:\/\//i.test(modelPath);
+  const kind = isUrl ? 'http' : modelPath !== undefined ? 'onnx' : str('python') !== undefined ? 'python' : str('command') !== undefined ? 'command' : 'named';
   const onlyFor = (flags: string[], kinds: string[], what: string) => {
     if (kinds.includes(kind)) return;
     const given = flags.filter((f) => v[f] !== undefined && !(Array.isArray(v[f]) && (v[f] as string[]).length === 0));
@@ -227,11 +241,35 @@ function targetArg(v: Values, modelPath: string | undefined): BenchTargetArg {
   onlyFor(['setup'], ['python'], '--python');
   onlyFor(['interpreter'], ['python', 'named'], 'Python functions');
   onlyFor(['prepare'], ['command'], '--command');
-  onlyFor(['timeout'], ['python', 'command'], '--python and --command');
+  onlyFor(['timeout'], ['python', 'command', 'http'], '--python, --command and URLs');
+  onlyFor(['concurrency', 'method', 'header', 'body-file', 'expect-status'], ['http'], 'URLs (HTTP endpoints)');
   const timeout = str('timeout') === undefined ? undefined : seconds('--timeout', str('timeout')!);
   switch (kind) {
     case 'onnx':
       return { kind, modelPath: modelPath! };
+    case 'http': {
+      const headers: Record<string, string> = {};
+      for (const h of (v.header as string[] | undefined) ?? []) {
+        const colon = h.indexOf(':');
+        if (colon <= 0) throw new UsageError(`--header expects 'Name: value', got "${h}"`);
+        headers[h.slice(0, colon).trim()] = h.slice(colon + 1).trim();
+      }
+      const method = str('method');
+      if (method !== undefined && !/^[A-Za-z]+$/.test(method)) throw new UsageError(`--method expects a method such as GET or POST, got "${method}"`);
+      const expect = str('expect-status');
+      const statuses = expect?.split(',').map((s) => s.trim());
+      if (statuses && !statuses.every((s) => /^[1-5]\d\d$/.test(s))) throw new UsageError(`--expect-status expects statuses like 200,201, got "${expect}"`);
+      return {
+        kind,
+        url: modelPath!,
+        ...(method ? { method: method.toUpperCase() } : {}),
+        ...(Object.keys(headers).length ? { headers } : {}),
+        ...(str('body-file') !== undefined ? { bodyFile: str('body-file')! } : {}),
+        ...(str('concurrency') !== undefined ? { concurrency: int('--concurrency', str('concurrency')!, 1) } : {}),
+        ...(statuses ? { expectedStatus: statuses.map(Number) } : {}),
+        ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}),
+      };
+    }
     case 'python': {
       let parsed;
       try {

@@ -4,6 +4,7 @@ import type { BenchmarkConfig } from '../core/config';
 import type { BenchmarkResult } from '../core/result';
 import type { TargetSpec } from '../core/target';
 import { runCommandBenchmark } from './commandBenchmark';
+import { runHttpBenchmark } from './httpBenchmark';
 import { runOnnxBenchmark, type BenchmarkEvents } from './onnxBenchmark';
 import { runPythonBenchmark } from './pythonBenchmark';
 
@@ -24,5 +25,7 @@ export async function runTarget(opts: TargetRunOptions, events: BenchmarkEvents)
       return runPythonBenchmark({ spec: target, ...common }, events);
     case 'command':
       return runCommandBenchmark({ spec: target, ...common }, events);
+    case 'http':
+      return runHttpBenchmark({ spec: target, ...common }, events);
   }
 }

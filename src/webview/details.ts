@@ -38,7 +38,7 @@ export function renderDetails(container: HTMLElement, result: BenchmarkResult): 
             { label: 'Graph optimization', value: session.graphOptimizationLevel },
             { label: 'Execution mode', value: session.executionMode },
           ])
-        : keyValueTable(result.target.kind === 'python' ? 'Function' : 'Command', targetRows(result)),
+        : keyValueTable(result.target.kind === 'python' ? 'Function' : result.target.kind === 'http' ? 'Endpoint' : 'Command', targetRows(result)),
       keyValueTable('Environment', [
         { label: 'OS', value: `${env.os} (${env.arch})` },
         { label: 'CPU', value: `${env.cpu} · ${formatCount(env.cpuCores)} cores` },
@@ -78,6 +78,24 @@ function targetRows(result: BenchmarkResult): Row[] {
       ...(setupMs !== undefined ? [{ label: 'Setup time', value: formatMs(setupMs) }] : []),
       { label: 'CUDA synchronize', value: t.cudaSynchronized ? 'around every call' : 'no (no CUDA in use)', key: 'cuda-sync' },
       ...memory,
+    ];
+  }
+  if (t.kind === 'http') {
+    const e = result.errors;
+    return [
+      { label: 'URL', value: t.url },
+      { label: 'Method', value: t.method },
+      { label: 'In flight', value: `${formatCount(t.concurrency)} (closed loop)`, key: 'concurrency' },
+      { label: 'Timeout', value: formatMs(t.timeoutMs) },
+      { label: 'Success', value: t.expectedStatus ? `status ${t.expectedStatus.join(', ')}` : 'any 2xx status' },
+      ...(e
+        ? [
+            { label: 'Failed requests', value: `${formatCount(e.count)} of ${formatCount(e.attempted)}`, key: 'errors' },
+            ...Object.entries(e.byKind).map(([kind, n]) => ({ label: `· ${kind}`, value: formatCount(n ?? 0), key: `errors-${kind}` })),
+            ...Object.entries(e.statuses).map(([status, n]) => ({ label: `· status ${status}`, value: formatCount(n) })),
+            ...e.examples.slice(0, 3).map((x, i) => ({ label: i === 0 ? 'First errors' : '', value: x })),
+          ]
+        : []),
     ];
   }
   if (t.kind === 'command') {

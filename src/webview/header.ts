@@ -6,7 +6,7 @@ import { formatBytes, formatParameters } from '../core/format';
 import { sizeClass } from '../core/onnxParameters';
 import { placeInClass } from '../core/sizeClassRanges';
 import type { BenchmarkResult } from '../core/result';
-import { targetFacts, targetPlace } from '../core/targetText';
+import { requestErrorsText, targetFacts, targetPlace } from '../core/targetText';
 import { describeStopReason } from './details';
 import { formatCount, formatTimestamp, h } from './dom';
 
@@ -37,6 +37,10 @@ export function renderHeader(container: HTMLElement, result: BenchmarkResult): v
     ),
     ...(placement?.range ? [h('p', { className: 'size-class', attrs: { 'data-size-position': placement.position ?? 'none' } }, `Size class ${placement.text}`)] : []),
     ...(banner ? [banner] : []),
+    // Failed requests are not in any figure below: say so where the figures start.
+    ...(result.errors && result.errors.count > 0
+      ? [h('div', { className: 'banner banner-partial', attrs: { role: 'status', id: 'errors-banner' } }, h('strong', {}, 'Failed requests — '), h('span', {}, requestErrorsText(result.errors)))]
+      : []),
   );
 }
 

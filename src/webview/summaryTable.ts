@@ -21,11 +21,11 @@ export function renderSummary(container: HTMLElement, estimatorLine: HTMLElement
         : [];
   const cuda = result.memory.cudaPeakAllocatedBytes;
   const resources = keyValueTable('Cold start & resources', [
-    { label: 'Throughput', value: s ? formatRate(s.throughputPerSec) : 'n/a', key: 'throughput', title: `Sequential ${noun}s per second over the measured phase` },
+    { label: 'Throughput', value: s ? formatRate(s.throughputPerSec) : 'n/a', key: 'throughput', title: kind === 'http' ? `Successful requests per second over the measured phase, ${result.target.kind === 'http' ? result.target.concurrency : 1} in flight` : `Sequential ${noun}s per second over the measured phase` },
     ...load,
     { label: `First ${noun}`, value: cold.firstMs === null ? 'did not complete' : formatMs(cold.firstMs), key: 'first' },
     { label: 'First ÷ p50', value: cold.ratio === null ? 'n/a' : formatRatio(cold.ratio), key: 'cold-ratio', title: `How much slower the cold first ${noun} was than a typical warm one` },
-    { label: 'Peak RSS', value: formatBytes(result.memory.peakRssBytes), key: 'rss', title: kind === 'onnx' ? 'Peak resident memory of the benchmark process' : kind === 'python' ? 'Peak resident memory of the Python process' : 'Peak resident memory of the largest process seen while the command ran (read from /proc every 50 ms: a lower bound, 0 for runs under 10 ms)' },
+    { label: 'Peak RSS', value: formatBytes(result.memory.peakRssBytes), key: 'rss', title: kind === 'onnx' ? 'Peak resident memory of the benchmark process' : kind === 'python' ? 'Peak resident memory of the Python process' : kind === 'http' ? "Peak resident memory of the load generator (the server's is not seen)" : 'Peak resident memory of the largest process seen while the command ran (read from /proc every 50 ms: a lower bound, 0 for runs under 10 ms)' },
     ...(cuda !== undefined ? [{ label: 'CUDA peak', value: formatBytes(cuda), key: 'cuda-peak', title: 'torch.cuda.max_memory_allocated() over the measured calls' }] : []),
   ]);
 

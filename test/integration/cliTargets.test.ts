@@ -2,13 +2,14 @@
 // the real CLI process, a real interpreter (numpy and torch from Debian) and real commands.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { BenchmarkResult } from '../../src/core/result';
 import { distFile } from '../support/dist';
+import { closedPort, failEveryServer } from '../support/httpServers';
 import { PYTHON_FIXTURES, testPython } from '../support/python';
 
 let dir: string;
@@ -108,3 +109,43 @@ test('doctor: the interpreter, its packages and the harness; --json for machines
   assert.equal(none.status, 1);
   assert.match(none.stdout, /interpreter  ✗ .*\/nonexistent\/python3/);
 });
+
+test('bench URL: a POSTed body, 4 in flight, failed requests apart in the JSON and the report; a refused port exits 1 with the cause', async () => {
+  const server = await failEveryServer(5, 503, 2);
+  try {
+    const body = join(dir, 'req.json');
+    writeFileSync(body, '{"inputs":[[1,2,3]]}');
+    // spawnSync would block this process's event loop, and so the server: run the CLI asynchronously.
+    const r = await cliAsync(['bench', `${server.url}predict`, '--body-file', body, '--concurrency', '4', '-n', '100', '-w', '5', '--json', '-']);
+    assert.equal(r.status, 0, r.stderr);
+    const json = JSON.parse(r.stdout) as BenchmarkResult;
+    assert.equal(json.target.kind, 'http');
+    if (json.target.kind !== 'http') return;
+    assert.equal(json.target.method, 'POST');
+    assert.equal(json.target.concurrency, 4);
+    assert.ok(json.errors && json.errors.statuses['503'] === json.errors.count && json.errors.count >= 15, JSON.stringify(json.errors));
+    assert.equal(json.samplesMs.length + json.errors.count, 100);
+    assert.equal(json.partial, false);
+    assert.match(r.stderr, /^\s+errors\s+\d+ of 100 requests failed \(\d+\.\d%\): \d+ status 503; the latency figures are of the \d+ that succeeded$/m);
+    const received = server.received.find((q) => q.method === 'POST');
+    assert.equal(received?.body, '{"inputs":[[1,2,3]]}');
+    assert.equal(received?.headers['content-type'], 'application/json');
+  } finally {
+    await server.close();
+  }
+  const { url } = await closedPort();
+  const refused = await cliAsync(['bench', url, '-n', '5']);
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /Connection refused at http:\/\/127\.0\.0\.1:\d+\/: is the server running\?/);
+});
+
+function cliAsync(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [distFile('cli.js'), ...args], { cwd: dir });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}

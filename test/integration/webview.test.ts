@@ -43,7 +43,7 @@ import {
   type HostStubWindow,
   type PanelProbe,
 } from '../support/webviewHarness';
-import { commandResult, pythonResult } from '../support/resultFixture';
+import { commandResult, httpResult, pythonResult } from '../support/resultFixture';
 
 const SCREENSHOT = join(ROOT, '.test-artifacts', 'webview-panel.png');
 const EVIL = '<img src=x onerror="window.__pwned=1">';
@@ -617,6 +617,14 @@ describe('results panel webview in Chromium', () => {
       assert.equal(await page.locator('[data-stat="load"]').count(), 0, 'a command loads nothing before its first run');
       assert.match((await page.locator('#app').textContent()) ?? '', /First run/);
       await page.screenshot({ path: join(ROOT, '.test-artifacts', 'webview-panel-command.png'), fullPage: true });
+
+      // An endpoint: its failed requests named above the figures, which hold only the successes.
+      await sendSnapshot(page, httpResult({ samples: { medianMs: 20, seed: 13 } }));
+      await waitFor('the endpoint header', async () => (await page.locator('.model-name').getAttribute('data-target-kind')) === 'http');
+      assert.match((await page.locator('#errors-banner').textContent()) ?? '', /^Failed requests — 52 of 1,000 requests failed \(5\.2%\): 50 status 500, 2 dropped; the latency figures are of the 948 that succeeded$/);
+      assert.equal(await stat(page, 'concurrency'), '8 (closed loop)');
+      assert.equal(await stat(page, 'errors'), '52 of 1,000');
+      assert.equal(await stat(page, 'errors-dropped'), '2');
       await assertClean(probe);
     } finally {
       await probe.context.close();

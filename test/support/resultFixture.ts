@@ -151,6 +151,27 @@ export function commandResult(overrides: ResultOverrides = {}): BenchmarkResult 
   return r;
 }
 
+/** An HTTP endpoint's run at concurrency 8: 1,000 requests attempted, 50 answered 500 and 2 were dropped (counted apart). */
+export function httpResult(overrides: ResultOverrides = {}): BenchmarkResult {
+  const r = makeResult(overrides);
+  r.target = {
+    kind: 'http',
+    path: 'http://127.0.0.1:8000/v1/predict',
+    name: 'POST http://127.0.0.1:8000/v1/predict',
+    url: 'http://127.0.0.1:8000/v1/predict',
+    method: 'POST',
+    concurrency: 8,
+    timeoutMs: 30_000,
+    ...(overrides.target as object | undefined),
+  } as BenchmarkResult['target'];
+  delete r.config.session;
+  r.config.inputs = [];
+  delete r.environment.onnxruntime;
+  r.coldStart = { ...r.coldStart, loadMs: 0 };
+  r.errors = { count: 52, attempted: 1000, byKind: { status: 50, dropped: 2 }, statuses: { '500': 50 }, examples: ['500 Internal Server Error: {"detail":"CUDA out of memory"}', 'socket hang up'] };
+  return r;
+}
+
 /**
  * Telemetry readings taken every `every` measured runs over `runs` runs, each filled in by
  * `at(run)`; unspecified fields are null (or no GPUs).

@@ -140,7 +140,11 @@ test('one target at a time, and flags of another kind are refused rather than ig
     [['bench', '--command', 'true', '--shape', 'x=1'], /^--shape applies to ONNX models only$/],
     [['bench', 'm.onnx', '--setup', 'load'], /^--setup applies to --python only$/],
     [['bench', '--python', 'a.py:f', '--prepare', 'sync'], /^--prepare applies to --command only$/],
-    [['bench', 'm.onnx', '--timeout', '5'], /^--timeout applies to --python and --command only$/],
+    [['bench', 'm.onnx', '--timeout', '5'], /^--timeout applies to --python, --command and URLs only$/],
+    [['bench', 'm.onnx', '--concurrency', '4'], /^--concurrency applies to URLs \(HTTP endpoints\) only$/],
+    [['bench', 'http://127.0.0.1:1/x', '--threads', '2'], /^--threads applies to ONNX models only$/],
+    [['bench', 'http://127.0.0.1:1/x', '--header', 'nocolon'], /^--header expects 'Name: value'/],
+    [['bench', 'http://127.0.0.1:1/x', '--expect-status', '200,abc'], /^--expect-status expects statuses like 200,201/],
     [['bench', '--command', 'true', '--interpreter', 'python3'], /^--interpreter applies to Python functions only$/],
     [['bench', '--python', 'model.onnx:f'], /^--python: "model\.onnx:f" does not name a \.py file/],
     [['bench', '--python', 'a.py:f', '--setup', 'load()'], /^--setup expects a function name/],
@@ -157,4 +161,20 @@ test('doctor: the interpreter to check, --cuda and --json', () => {
   assert.deepEqual(parseCli(['doctor', '--python', '/usr/bin/python3', '--cuda', '--json']), { command: 'doctor', cuda: true, json: true, interpreter: '/usr/bin/python3' });
   assert.match(USAGE, /latency bench --python path\/to\/file\.py:function/);
   assert.match(USAGE, /latency bench --command "…" \[--prepare "…"\]/);
+});
+
+test('a URL is an HTTP endpoint: concurrency, method, headers, body file, expected statuses, timeout', () => {
+  const cmd = parseCli(['bench', 'http://127.0.0.1:8000/predict', '--concurrency', '8', '--method', 'post', '--header', 'Authorization: Bearer x', '--header', 'X-Trace:1', '--body-file', 'req.json', '--expect-status', '200,201', '--timeout', '5', '-n', '500']);
+  assert.ok(cmd.command === 'bench');
+  assert.deepEqual(cmd.target, {
+    kind: 'http',
+    url: 'http://127.0.0.1:8000/predict',
+    method: 'POST',
+    headers: { Authorization: 'Bearer x', 'X-Trace': '1' },
+    bodyFile: 'req.json',
+    concurrency: 8,
+    expectedStatus: [200, 201],
+    timeoutSeconds: 5,
+  });
+  assert.equal(cmd.layer.iterations, 500);
 });

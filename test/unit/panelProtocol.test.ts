@@ -26,6 +26,7 @@ import {
   amdDesktopSystem,
   commandResult,
   h200System,
+  httpResult,
   intelLaptopSystem,
   makeResult,
   measureTelemetry,
@@ -101,6 +102,7 @@ describe('isBenchmarkResult', () => {
     const json = (r: BenchmarkResult): unknown => JSON.parse(JSON.stringify(r));
     assert.ok(isBenchmarkResult(json(pythonResult())));
     assert.ok(isBenchmarkResult(json(commandResult())));
+    assert.ok(isBenchmarkResult(json(httpResult())));
     const cuda = pythonResult({ target: { cudaSynchronized: true } as never, memory: { cudaPeakAllocatedBytes: 5e8 } });
     cuda.environment.python!.cuda = { device: 'NVIDIA H200', runtime: '12.8', capability: '9.0' };
     assert.ok(isBenchmarkResult(json(cuda)));
@@ -115,6 +117,9 @@ describe('isBenchmarkResult', () => {
       ['a command target whose shell is a string', (r) => { r.target.shell = '/bin/sh -c'; }, commandResult],
       ['a command target without its shell overhead', (r) => { delete r.target.shellOverheadMs; }, commandResult],
       ['an ONNX target without a session', (r) => { delete r.config.session; }, () => makeResult()],
+      ['an HTTP target without its concurrency', (r) => { delete r.target.concurrency; }, httpResult],
+      ['request errors of an unknown kind', (r) => { r.errors.byKind.gremlins = 1; }, httpResult],
+      ['request errors whose count is a string', (r) => { r.errors.count = '52'; }, httpResult],
       ['packages that are not strings', (r) => { r.environment.python = { version: '3', executable: 'p', packages: { torch: 2 } }; }, pythonResult],
     ];
     for (const [what, edit, make] of bad) {

@@ -6,7 +6,7 @@ import { formatMs, formatPercent, formatRatio } from '../../src/core/format';
 import { combineRepeats } from '../../src/core/repeats';
 import { renderTextReport } from '../../src/core/report';
 import { PERCENTILE_ESTIMATOR, RESULT_SCHEMA_VERSION, type BenchmarkResult, type InputPlan } from '../../src/core/result';
-import { commandResult, logNormalSamples, makeResult, pythonResult } from '../support/resultFixture';
+import { commandResult, httpResult, logNormalSamples, makeResult, pythonResult } from '../support/resultFixture';
 
 function input(name: string, fill: InputPlan['fill']): InputPlan {
   return { name, type: 'int64', shape: [1, 128], declaredShape: ['batch', 'sequence'], fill, notes: ['batch → 1', 'sequence → 128'] };
@@ -333,5 +333,15 @@ describe('renderTextReport for Python functions and commands', () => {
     assert.match(report, /^\s+command\s+python3 infer\.py --batch 8  \(in \/home\/dev\/serve\)$/m);
     assert.match(report, /^\s+cold start\s+first run /m);
     assert.doesNotMatch(report, /session load|onnxruntime/);
+  });
+});
+
+describe('renderTextReport for an HTTP endpoint', () => {
+  test('the endpoint, its concurrency, and the failed requests apart from the latency figures', () => {
+    const report = renderTextReport(httpResult());
+    assert.match(report, /^Latency benchmark: POST http:\/\/127\.0\.0\.1:8000\/v1\/predict \(HTTP endpoint, 8 in flight \(closed loop\), timeout 30\.0 s\)$/m);
+    assert.match(report, /^\s+endpoint\s+POST http:\/\/127\.0\.0\.1:8000\/v1\/predict$/m);
+    assert.match(report, /^\s+errors\s+52 of 1,000 requests failed \(5\.2%\): 50 status 500, 2 dropped; the latency figures are of the 948 that succeeded$/m);
+    assert.match(report, /^\s+cold start\s+first request /m);
   });
 });

@@ -52,7 +52,7 @@ test('each mistake is reported at its path, and the target with it is left out',
   );
   assert.deepEqual(targets.map((t) => t.name), ['ok']);
   const at = (name: string) => issues.filter((i) => i.path[1] === name).map((i) => `${i.path.join('.')}: ${i.message}`);
-  assert.match(at('both')[0]!, /needs exactly one of "python".*and "command"/);
+  assert.match(at('both')[0]!, /needs exactly one of "python".*"command".*and "url"/);
   assert.match(at('neither')[0]!, /needs exactly one of/);
   assert.match(at('typo')[0]!, /^targets\.typo\.prepar: unknown option "prepar" for a command target/);
   assert.match(at('badFile')[0]!, /does not name a \.py file/);
@@ -66,4 +66,22 @@ test('the workspace file accepts "targets" and reports their problems with its o
   assert.deepEqual(layersFromWorkspaceFile({ iterations: 10, targets: { a: { command: 'true' } } }, 'f', undefined).issues, []);
   const bad = layersFromWorkspaceFile({ targets: { a: { command: '' } } }, 'f', undefined).issues;
   assert.deepEqual(bad.map((i) => i.path), [['targets', 'a', 'command']]);
+});
+
+test('an HTTP endpoint: a JSON body is sent as its text, one of body and bodyFile, statuses and counts checked', () => {
+  const { targets, issues } = parseTargets(
+    {
+      targets: {
+        api: { url: 'http://127.0.0.1:8000/predict', body: { inputs: [1, 2] }, concurrency: 8, expectedStatus: [200], iterations: 500 },
+        file: { url: 'https://example.test/v1', method: 'put', bodyFile: 'req.json', headers: { authorization: 'Bearer x' } },
+        bad: { url: 'ftp://x', concurrency: 0, expectedStatus: [99], body: 'a', bodyFile: 'b' },
+      },
+    },
+    'latency.json',
+  );
+  assert.deepEqual(targets, [
+    { name: 'api', spec: { kind: 'http', url: 'http://127.0.0.1:8000/predict', body: '{"inputs":[1,2]}', concurrency: 8, expectedStatus: [200] }, iterations: 500 },
+    { name: 'file', spec: { kind: 'http', url: 'https://example.test/v1', method: 'PUT', headers: { authorization: 'Bearer x' }, bodyFile: 'req.json' } },
+  ]);
+  assert.deepEqual(issues.map((i) => i.path.join('.')), ['targets.bad.url', 'targets.bad.body', 'targets.bad.concurrency', 'targets.bad.expectedStatus']);
 });

@@ -6,6 +6,8 @@
 /// <reference types="mocha" />
 
 import * as assert from 'assert';
+import * as http from 'http';
+import type { AddressInfo } from 'net';
 import * as vscode from 'vscode';
 import type { ProfilerOutcome } from '../../../src/profiler/client';
 import { FIXTURE, FIXTURE_CONFIG, PYTHON_FIXTURE } from '../protocol';
@@ -17,7 +19,7 @@ async function run(arg: unknown): Promise<ProfilerOutcome> {
   return outcome;
 }
 
-describe('Latency: Run Benchmark on a Python function and a command', () => {
+describe('Latency: Run Benchmark on a Python function, a command and an endpoint', () => {
   it('runs the named Python target with python3: import and setup apart, the panel opens, the def line gets the figures', async () => {
     const api = await activeApi();
     const { iterations, warmup } = await fixtureConfig();
@@ -57,6 +59,35 @@ describe('Latency: Run Benchmark on a Python function and a command', () => {
     assert.ok(r.target.shellOverheadMs > 0, `shell start-up ${r.target.shellOverheadMs} ms`);
     assert.ok(r.summary!.p50Ms >= 9.5 && r.summary!.p50Ms < 200, `p50 ${r.summary!.p50Ms} ms for sleep 0.01`);
     await waitForResultsTabs(1, 10_000, 'Latency: sleep 0.01');
+  });
+
+  it('loads an HTTP endpoint served on loopback (5 ms a request, 2 in flight): the failed requests apart, the figures from the rest', async () => {
+    const { iterations } = await fixtureConfig();
+    let served = 0;
+    const server = http.createServer((_req, res) => {
+      served++;
+      // Every 10th request fails: counted apart, never a sample.
+      const fail = served % 10 === 0;
+      setTimeout(() => {
+        res.writeHead(fail ? 503 : 200, { 'content-type': 'application/json' });
+        res.end(fail ? '{"error":"busy"}' : '{"label":3}');
+      }, 5);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/predict`;
+      const outcome = await run({ kind: 'http', url, concurrency: 2 });
+      assert.equal(outcome.status, 'completed', outcome.status === 'failed' ? outcome.message : '');
+      if (outcome.status !== 'completed') return;
+      const r = outcome.result;
+      assert.equal(r.target.kind, 'http');
+      assert.ok(r.errors && r.errors.count > 0 && r.errors.statuses['503'] === r.errors.count, JSON.stringify(r.errors));
+      assert.equal(r.samplesMs.length + r.errors.count, iterations, 'every measured request is a sample or an error');
+      assert.ok(r.summary!.p50Ms >= 4.5 && r.summary!.p50Ms < 100, `p50 ${r.summary!.p50Ms} ms for a 5 ms service`);
+      await waitForResultsTabs(1, 10_000, `Latency: GET ${url}`);
+    } finally {
+      server.close();
+    }
   });
 
   it('a function that raises fails with Python\'s own words and no result; a missing interpreter says how to fix it', async () => {
