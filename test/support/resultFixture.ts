@@ -109,65 +109,47 @@ export function makeResult(overrides: ResultOverrides = {}): BenchmarkResult {
   return result;
 }
 
-/** A Python function's run: no session, no tensor inputs, the interpreter in the environment, import and setup apart. */
-export function pythonResult(overrides: ResultOverrides = {}): BenchmarkResult {
+/**
+ * A result of a target onnxruntime does not run: no session, no tensor inputs, no onnxruntime in
+ * the environment; `target` (with the overrides' own target fields on top) and `coldStart` as given.
+ */
+function nonOnnxResult(overrides: ResultOverrides, target: BenchmarkResult['target'], coldStart: Partial<BenchmarkResult['coldStart']>): BenchmarkResult {
   const r = makeResult(overrides);
-  r.target = {
-    kind: 'python',
-    path: '/home/dev/serve/model.py',
-    name: 'model.py:predict',
-    function: 'predict',
-    setup: 'load',
-    interpreter: 'python3',
-    line: 42,
-    cudaSynchronized: false,
-    ...(overrides.target as object | undefined),
-  } as BenchmarkResult['target'];
+  r.target = { ...target, ...(overrides.target as object | undefined) } as BenchmarkResult['target'];
   delete r.config.session;
   r.config.inputs = [];
   delete r.environment.onnxruntime;
-  r.environment.python = { version: '3.11.2', executable: '/usr/bin/python3', packages: { numpy: '1.24.2', torch: '1.13.1' } };
-  r.coldStart = { ...r.coldStart, loadMs: 1830.5, importMs: 1612.25, setupMs: 218.25 };
+  r.coldStart = { ...r.coldStart, ...coldStart };
   return r;
 }
 
-/** A shell command's run: no session, no inputs, the shell and its subtracted start-up in the target. */
-export function commandResult(overrides: ResultOverrides = {}): BenchmarkResult {
-  const r = makeResult(overrides);
-  r.target = {
-    kind: 'command',
-    path: '/home/dev/serve',
-    name: 'python3 infer.py --batch 8',
-    command: 'python3 infer.py --batch 8',
-    prepare: 'sync',
-    shell: ['/bin/sh', '-c'],
-    shellOverheadMs: 0.912,
-    ...(overrides.target as object | undefined),
-  } as BenchmarkResult['target'];
-  delete r.config.session;
-  r.config.inputs = [];
-  delete r.environment.onnxruntime;
-  r.coldStart = { ...r.coldStart, loadMs: 0 };
+/** A Python function's run: the interpreter in the environment, import and setup apart. */
+export function pythonResult(overrides: ResultOverrides = {}): BenchmarkResult {
+  const r = nonOnnxResult(
+    overrides,
+    { kind: 'python', path: '/home/dev/serve/model.py', name: 'model.py:predict', function: 'predict', setup: 'load', interpreter: 'python3', line: 42, cudaSynchronized: false },
+    { loadMs: 1830.5, importMs: 1612.25, setupMs: 218.25 },
+  );
+  r.environment.python = { version: '3.11.2', executable: '/usr/bin/python3', packages: { numpy: '1.24.2', torch: '1.13.1' } };
   return r;
+}
+
+/** A shell command's run: the shell and its subtracted start-up in the target. */
+export function commandResult(overrides: ResultOverrides = {}): BenchmarkResult {
+  return nonOnnxResult(
+    overrides,
+    { kind: 'command', path: '/home/dev/serve', name: 'python3 infer.py --batch 8', command: 'python3 infer.py --batch 8', prepare: 'sync', shell: ['/bin/sh', '-c'], shellOverheadMs: 0.912 },
+    { loadMs: 0 },
+  );
 }
 
 /** An HTTP endpoint's run at concurrency 8: 1,000 requests attempted, 50 answered 500 and 2 were dropped (counted apart). */
 export function httpResult(overrides: ResultOverrides = {}): BenchmarkResult {
-  const r = makeResult(overrides);
-  r.target = {
-    kind: 'http',
-    path: 'http://127.0.0.1:8000/v1/predict',
-    name: 'POST http://127.0.0.1:8000/v1/predict',
-    url: 'http://127.0.0.1:8000/v1/predict',
-    method: 'POST',
-    concurrency: 8,
-    timeoutMs: 30_000,
-    ...(overrides.target as object | undefined),
-  } as BenchmarkResult['target'];
-  delete r.config.session;
-  r.config.inputs = [];
-  delete r.environment.onnxruntime;
-  r.coldStart = { ...r.coldStart, loadMs: 0 };
+  const r = nonOnnxResult(
+    overrides,
+    { kind: 'http', path: 'http://127.0.0.1:8000/v1/predict', name: 'POST http://127.0.0.1:8000/v1/predict', url: 'http://127.0.0.1:8000/v1/predict', method: 'POST', concurrency: 8, timeoutMs: 30_000 },
+    { loadMs: 0 },
+  );
   r.errors = { count: 52, attempted: 1000, byKind: { status: 50, dropped: 2 }, statuses: { '500': 50 }, examples: ['500 Internal Server Error: {"detail":"CUDA out of memory"}', 'socket hang up'] };
   return r;
 }
