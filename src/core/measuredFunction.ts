@@ -40,3 +40,20 @@ export function measuredFunction(result: BenchmarkResult): MeasuredFunction | un
   }
   return out;
 }
+
+/**
+ * Where the measured `def` is now: the recorded line when it still holds that def, else the
+ * nearest line that does within 200 lines (the file was edited since the run), else undefined.
+ * `lineAt` gives a line's text (0-based).
+ */
+export function currentDefLine(m: Pick<MeasuredFunction, 'line' | 'function'>, lineAt: (line: number) => string, lineCount: number): number | undefined {
+  const name = m.function.split('.').pop() ?? m.function;
+  const def = new RegExp(`^\\s*(async\\s+)?def\\s+${name}\\b`);
+  const isDef = (line: number) => line >= 0 && line < lineCount && def.test(lineAt(line));
+  if (isDef(m.line)) return m.line;
+  for (let d = 1; d < 200; d++) {
+    if (isDef(m.line - d)) return m.line - d;
+    if (isDef(m.line + d)) return m.line + d;
+  }
+  return undefined;
+}

@@ -3,7 +3,7 @@
 // Fed every result the panel shows, so a run opened from history points back too.
 
 import * as vscode from 'vscode';
-import { measuredFunction, type MeasuredFunction } from '../core/measuredFunction';
+import { currentDefLine, measuredFunction, type MeasuredFunction } from '../core/measuredFunction';
 import type { BenchmarkResult } from '../core/result';
 
 export const MEASURED_SOURCE = 'Latency (measured)';
@@ -50,7 +50,7 @@ export class MeasuredLens implements vscode.CodeLensProvider, vscode.Disposable 
     const lenses: vscode.CodeLens[] = [];
     for (const { measured, result } of fns.values()) {
       // The file may have been edited since: the lens stays on the def it measured, or is dropped.
-      const line = this.defLine(document, measured);
+      const line = currentDefLine(measured, (l) => document.lineAt(l).text, document.lineCount);
       if (line === undefined) continue;
       const range = new vscode.Range(line, 0, line, 0);
       const t = result.target;
@@ -64,17 +64,6 @@ export class MeasuredLens implements vscode.CodeLensProvider, vscode.Disposable 
       );
     }
     return lenses;
-  }
-
-  private defLine(document: vscode.TextDocument, m: MeasuredFunction): number | undefined {
-    const name = m.function.split('.').pop() ?? m.function;
-    const isDef = (line: number) => line >= 0 && line < document.lineCount && new RegExp(`^\\s*(async\\s+)?def\\s+${name}\\b`).test(document.lineAt(line).text);
-    if (isDef(m.line)) return m.line;
-    for (let d = 1; d < 200; d++) {
-      if (isDef(m.line - d)) return m.line - d;
-      if (isDef(m.line + d)) return m.line + d;
-    }
-    return undefined;
   }
 
   dispose(): void {

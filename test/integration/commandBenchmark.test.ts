@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { mergeConfig, type ConfigLayer } from '../../src/core/config';
 import type { ProgressParams } from '../../src/core/profilerProtocol';
-import type { BenchmarkResult, CommandTarget } from '../../src/core/result';
+import type { CommandTarget } from '../../src/core/result';
 import type { RunHeader } from '../../src/core/resultAssembler';
-import { BenchmarkError } from '../../src/profiler/benchmarkError';
 import { POSIX_SHELL, exitHint, runCommandBenchmark } from '../../src/profiler/commandBenchmark';
+import { rejection } from '../support/rejection';
 
 const posix = process.platform !== 'win32';
 const dirs: string[] = [];
@@ -65,15 +65,6 @@ async function assertNoneLeft(marker: string): Promise<void> {
   assert.deepEqual(processesWith(marker), [], `processes running "${marker}" survived`);
 }
 
-async function rejection(p: Promise<BenchmarkResult>): Promise<BenchmarkError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof BenchmarkError, `expected a BenchmarkError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the benchmark to fail');
-}
 
 test('sleep 0.05: the shell overhead is subtracted, p50 is the sleep (≥ 50 ms, not much more); the result is a command result', { skip: !posix }, async () => {
   const headers: RunHeader[] = [];

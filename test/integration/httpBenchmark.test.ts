@@ -8,7 +8,6 @@ import { mergeConfig, type ConfigLayer } from '../../src/core/config';
 import type { ProgressParams } from '../../src/core/profilerProtocol';
 import type { BenchmarkResult, HttpTarget } from '../../src/core/result';
 import type { HttpSpec } from '../../src/core/target';
-import { BenchmarkError } from '../../src/profiler/benchmarkError';
 import { runHttpBenchmark } from '../../src/profiler/httpBenchmark';
 import {
   closedPort,
@@ -22,6 +21,7 @@ import {
   startServer,
   waitFor,
 } from '../support/httpServers';
+import { rejection } from '../support/rejection';
 
 interface RunMore {
   isCancelled?: () => boolean;
@@ -45,15 +45,6 @@ async function withServer<S extends { close(): Promise<void> }, T>(server: Promi
   }
 }
 
-async function rejection(p: Promise<unknown>): Promise<BenchmarkError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof BenchmarkError, `expected a BenchmarkError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the benchmark to fail');
-}
 
 const fmt = (x: number) => x.toFixed(2);
 

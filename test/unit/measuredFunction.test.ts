@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { measuredFunction } from '../../src/core/measuredFunction';
+import { currentDefLine, measuredFunction } from '../../src/core/measuredFunction';
 import { commandResult, makeResult, pythonResult } from '../support/resultFixture';
 
 test('a healthy function: the figures for over its def, no finding', () => {
@@ -25,4 +25,15 @@ test('a partial run says why it stopped; ONNX, command and line-less results hav
   const noLine = pythonResult();
   if (noLine.target.kind === 'python') delete noLine.target.line;
   assert.equal(measuredFunction(noLine), undefined);
+});
+
+test('currentDefLine: the recorded line while it holds the def, the nearest def after edits, none once it is gone', () => {
+  const lines = ['import torch', '', 'def predict(x):', '    return x', '', 'async def predict_async(x):', '    pass'];
+  const at = (src: string[]) => (l: number) => src[l]!;
+  assert.equal(currentDefLine({ line: 2, function: 'predict' }, at(lines), lines.length), 2);
+  const edited = ['# a header comment', '# and another', ...lines];
+  assert.equal(currentDefLine({ line: 2, function: 'predict' }, at(edited), edited.length), 4, 'two lines were added above');
+  assert.equal(currentDefLine({ line: 5, function: 'predict_async' }, at(lines), lines.length), 5, 'async def too, not the def of a name it starts with');
+  assert.equal(currentDefLine({ line: 2, function: 'Model.predict' }, at(lines), lines.length), 2, 'a method is found by its own name');
+  assert.equal(currentDefLine({ line: 2, function: 'gone' }, at(lines), lines.length), undefined);
 });
