@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BenchmarkError } from '../../src/profiler/benchmarkError';
-import { ErrorTally, describeTally, failureOf, httpTargetOf, mergeRequestErrors, resolveRequest } from '../../src/profiler/httpBenchmark';
+import { ErrorTally, describeTally, failureOf, mergeRequestErrors } from '../../src/profiler/httpClient';
+import { httpTargetOf, resolveRequest } from '../../src/profiler/httpRequest';
 
 test('resolveRequest: GET without a body, POST with one; JSON bodies get a content type and a length', () => {
   const get = resolveRequest({ kind: 'http', url: 'http://localhost:8000/health' });
