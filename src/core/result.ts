@@ -1,6 +1,8 @@
 import type { SystemSnapshot, TelemetrySample } from './system';
 import type { SizeClassRanges } from './sizeClassRanges';
 import type { Verdict } from './verdict';
+import type { Arrival, OpenLoopReport } from './openLoop';
+import type { SweepReport } from './sweep';
 
 // The benchmark result: the one shape shared by the profiler, the CLI's JSON, the panel and
 // run history. Bump RESULT_SCHEMA_VERSION on any incompatible change.
@@ -240,6 +242,8 @@ export interface HttpTarget {
   expectedStatus?: number[];
   /** Longest wait for one response (ms); a request that takes longer is an error, not a sample. */
   timeoutMs: number;
+  /** Present for open-loop load: requests sent at this rate whatever the answers (concurrency is then unbounded up to a cap). */
+  openLoop?: { ratePerSec: number; arrival: Arrival; seed?: number };
 }
 
 export type BenchmarkTarget = OnnxTarget | PythonTarget | CommandTarget | HttpTarget;
@@ -322,6 +326,14 @@ export interface BenchmarkResult {
   repeats?: Repeats;
   /** Requests that failed (HTTP targets): counted apart, never mixed into the latency figures. */
   errors?: RequestErrors;
+  /**
+   * A closed-loop concurrency sweep (HTTP, `--sweep`): every level's figures, the knee and the
+   * best level under a p99 budget. The result's own summary and samples are those of the level
+   * `sweep.reported` names (the best, else the knee, else the last level measured).
+   */
+  sweep?: SweepReport;
+  /** Open-loop load (HTTP, `--rate`): the rate asked and achieved, the send lag, whether it was kept. */
+  openLoop?: OpenLoopReport;
   startedAt: string;
   finishedAt: string;
 }
