@@ -23,8 +23,13 @@ export const DEFAULT_ARRIVAL_SEED = 1;
 export const OPEN_LOOP_MAX_IN_FLIGHT = 4096;
 /** The generator kept the rate when at least this share of it was sent … */
 export const MIN_ACHIEVED_SHARE = 0.95;
-/** … and the 99th percentile of send lag (actual − intended send time) was at most this. */
+/**
+ * … and the 99th percentile of send lag (actual − intended send time) was at most this, or at
+ * most LAG_SHARE_OF_P50 of the run's latency p50 when that is more: the lag is part of every
+ * latency, and up to a tenth of the typical latency it moves the figures little.
+ */
 export const MAX_LAG_P99_MS = 2;
+export const LAG_SHARE_OF_P50 = 0.1;
 
 /**
  * Intended send times (ms from the start of the schedule) of `count` requests at `ratePerSec`:
@@ -87,6 +92,8 @@ export function judgeOpenLoop(input: {
   maxInFlight: number;
   inFlightCap: number;
   capHits: number;
+  /** The run's latency p50 (ms), which sets how much lag is tolerable; absent: MAX_LAG_P99_MS alone. */
+  latencyP50Ms?: number;
 }): OpenLoopReport {
   const { sends } = input;
   const lags = sends.map((s) => Math.max(0, s.actualMs - s.intendedMs)).sort((a, b) => a - b);
@@ -102,7 +109,8 @@ export function judgeOpenLoop(input: {
   if (sends.length >= 2 && achievedRatePerSec < MIN_ACHIEVED_SHARE * scheduledRate) {
     notKept.push(`sent ${rate(achievedRatePerSec)} req/s of the ${rate(scheduledRate)} req/s scheduled (${Math.round((achievedRatePerSec / scheduledRate) * 100)}%, under ${Math.round(MIN_ACHIEVED_SHARE * 100)}%)`);
   }
-  if (lagMs.p99 > MAX_LAG_P99_MS) notKept.push(`send lag p99 ${ms(lagMs.p99)} (over ${ms(MAX_LAG_P99_MS)}): requests left late, and their latencies include that delay`);
+  const lagLimit = Math.max(MAX_LAG_P99_MS, LAG_SHARE_OF_P50 * (input.latencyP50Ms ?? 0));
+  if (lagMs.p99 > lagLimit) notKept.push(`send lag p99 ${ms(lagMs.p99)} (over ${ms(lagLimit)}): requests left late, and their latencies include that delay`);
   if (input.capHits > 0) notKept.push(`${input.capHits} sends found ${input.inFlightCap} requests already in flight (the socket cap) and waited in the client`);
   return {
     arrival: input.arrival,

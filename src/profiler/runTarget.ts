@@ -4,7 +4,7 @@ import type { BenchmarkConfig } from '../core/config';
 import type { BenchmarkResult } from '../core/result';
 import type { TargetSpec } from '../core/target';
 import { runCommandBenchmark } from './commandBenchmark';
-import { runHttpBenchmark } from './httpBenchmark';
+import { runHttpTarget } from './httpLoad';
 import { runOnnxBenchmark, type BenchmarkEvents } from './onnxBenchmark';
 import { runPythonBenchmark } from './pythonBenchmark';
 
@@ -26,6 +26,6 @@ export async function runTarget(opts: TargetRunOptions, events: BenchmarkEvents)
     case 'command':
       return runCommandBenchmark({ spec: target, ...common }, events);
     case 'http':
-      return runHttpBenchmark({ spec: target, ...common }, events);
+      return runHttpTarget({ spec: target, ...common }, events);
   }
 }

@@ -62,3 +62,9 @@ test('Poisson runs are judged against their own schedule, and carry their seed',
   assert.equal(r.kept, true);
   assert.equal(r.seed, 3);
 });
+
+test('the lag tolerated grows with the latency: a tenth of the p50 when that is over 2 ms', () => {
+  const lagging = sends(1000, 10, (i) => (i % 20 === 0 ? 4 : 0));
+  assert.equal(judgeOpenLoop({ ...base, sends: lagging, latencyP50Ms: 10 }).kept, false, '4 ms > max(2, 1) ms');
+  assert.equal(judgeOpenLoop({ ...base, sends: lagging, latencyP50Ms: 50 }).kept, true, '4 ms ≤ max(2, 5) ms');
+});
