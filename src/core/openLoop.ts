@@ -100,7 +100,8 @@ export function judgeOpenLoop(input: {
   const lagMs = lags.length ? { p50: percentile(lags, 0.5), p99: percentile(lags, 0.99), max: lags[lags.length - 1]! } : { p50: 0, p99: 0, max: 0 };
   // The rate over (n − 1) gaps: n sends span n − 1 intervals, so a perfectly kept rate reads as itself.
   const span = sends.length >= 2 ? sends[sends.length - 1]!.actualMs - sends[0]!.actualMs : 0;
-  const achievedRatePerSec = sends.length >= 2 && span > 0 ? ((sends.length - 1) / span) * 1000 : sends.length >= 2 ? Infinity : 0;
+  // A span of 0 (every send in the same instant) would be an infinite rate, which JSON cannot carry: 1 ns stands in.
+  const achievedRatePerSec = sends.length >= 2 ? ((sends.length - 1) / Math.max(span, 1e-6)) * 1000 : 0;
   // For Poisson arrivals the schedule's own rate differs from the nominal one by chance; the
   // generator is judged against what it was asked to send, i.e. the schedule's rate.
   const intendedSpan = sends.length >= 2 ? sends[sends.length - 1]!.intendedMs - sends[0]!.intendedMs : 0;
@@ -129,7 +130,7 @@ export function judgeOpenLoop(input: {
 }
 
 function rate(x: number): string {
-  return !Number.isFinite(x) ? '∞' : x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(3);
+  return x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(3);
 }
 function ms(x: number): string {
   return `${Number(x.toPrecision(3))} ms`;
