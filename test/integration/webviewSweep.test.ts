@@ -8,8 +8,19 @@ import { judgeOpenLoop } from '../../src/core/openLoop';
 import type { BenchmarkResult } from '../../src/core/result';
 import { analyzeSweep, type SweepPoint } from '../../src/core/sweep';
 import { computeVerdicts } from '../../src/core/verdicts';
-import { WebviewHarness, sendSnapshot, until, type PanelProbe } from '../support/webviewHarness';
+import { WebviewHarness, sendSnapshot, until, type HostStubWindow, type PanelProbe } from '../support/webviewHarness';
 import { httpResult } from '../support/resultFixture';
+
+// What the page functions read, declared module-local (the test runs in Node; they run in the page).
+interface PageElement {
+  hidden: boolean;
+  dataset: Record<string, string | undefined>;
+  width: number;
+  height: number;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+}
+declare const window: HostStubWindow & { __pwned?: unknown };
+declare const document: { getElementById(id: string): PageElement | null; querySelector(selector: string): unknown };
 
 let harness: WebviewHarness;
 const LEVELS = [1, 2, 4, 8, 16, 32];
@@ -33,7 +44,7 @@ function sweepResult(): BenchmarkResult {
 async function assertClean(probe: PanelProbe): Promise<void> {
   assert.deepEqual(await probe.page.evaluate(() => window.__cspViolations), [], 'CSP violations');
   assert.deepEqual(probe.errors, [], 'console errors or page errors');
-  assert.equal(await probe.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+  assert.equal(await probe.page.evaluate(() => window.__pwned), undefined);
 }
 
 describe('sweep and open loop in the results panel', () => {
@@ -59,7 +70,7 @@ describe('sweep and open loop in the results panel', () => {
       assert.equal(budget.length, 1, 'budget label drawn');
       // Pixels were painted.
       const painted = await page.evaluate(() => {
-        const c = document.getElementById('sweep-chart') as HTMLCanvasElement;
+        const c = document.getElementById('sweep-chart')!;
         const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
         let n = 0;
         for (let i = 3; i < d.length; i += 4) if (d[i]! > 0) n++;
