@@ -101,8 +101,12 @@ test('open loop at a rate the server takes: latency ≈ service time, the rate s
     assert.equal(o.sent, 110);
     assert.equal(r.samplesMs.length, 100);
     assert.ok(Math.abs(o.achievedRatePerSec - 50) < 2.5, `sent at ${o.achievedRatePerSec}/s`);
+    // ≈ the service time: at least it, and far from the hundreds of ms of a growing queue (the
+    // bound is loose because the send lag of a busy VM counts in every latency, as it should).
     const s50 = r.summary!.p50Ms;
-    assert.ok(s50 >= 10 && s50 < 16, `p50 ${s50}`);
+    assert.ok(s50 >= 10 && s50 < 40, `p50 ${s50}`);
+    const tenth = r.samplesMs.length / 10;
+    assert.ok(median(r.samplesMs.slice(-tenth)) < 3 * median(r.samplesMs.slice(0, tenth)), 'no growth through the run');
     assert.ok(o.maxInFlight <= 4, `at most ${o.maxInFlight} in flight at 50/s of 10 ms`);
     // On a loaded VM the send lag alone may be judged too high; the rate itself must be kept.
     assert.ok(o.kept || (o.notKept ?? []).every((w) => /send lag/.test(w)), (o.notKept ?? []).join('; '));
@@ -112,17 +116,18 @@ test('open loop at a rate the server takes: latency ≈ service time, the rate s
 
 test('open loop above capacity: latency from the intended send time grows with the queue (no coordinated omission)', async () => {
   // One slot of 20 ms serves 50/s; 100/s arrive. Request i waits for about i × 10 ms of backlog.
+  // 200 requests (2 s): a stall of this busy VM's scheduler (tens of ms) cannot halve the rate sent.
   await withServer(queueingServerProcess(20, 1), async (s) => {
-    const r = await run({ url: s.url, rate: 100, arrival: 'poisson' }, { iterations: 100, warmup: 0 });
+    const r = await run({ url: s.url, rate: 100, arrival: 'poisson' }, { iterations: 200, warmup: 0 });
     const o = r.openLoop!;
     assert.equal(o.arrival, 'poisson');
     assert.equal(o.seed, 1);
     const first = median(r.samplesMs.slice(0, 10));
     const last = median(r.samplesMs.slice(-10));
     // A closed loop would report ~20 ms throughout; from the intended times the last requests
-    // waited for the whole backlog (≈ 1 s at the end of a 1 s burst).
+    // waited for the whole backlog (≈ 2 s at the end of a 2 s burst).
     assert.ok(last > 5 * first, `first ${fmt(first)} ms, last ${fmt(last)} ms`);
-    assert.ok(last > 400, `last ${fmt(last)} ms`);
+    assert.ok(last > 800, `last ${fmt(last)} ms`);
     assert.ok(r.summary!.throughputPerSec < 60, `answered ${r.summary!.throughputPerSec}/s`);
     // The generator was not the bottleneck: it sent what was scheduled.
     assert.ok(!(o.notKept ?? []).some((w) => /scheduled/.test(w)), (o.notKept ?? []).join('; '));
