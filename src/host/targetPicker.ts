@@ -123,6 +123,7 @@ function fromNamed(folder: vscode.WorkspaceFolder, named: NamedTarget): HostTarg
   }
   if (s.kind === 'http') {
     const { bodyFile, ...spec } = s;
+    if (spec.bodyLinesFile !== undefined) spec.bodyLinesFile = at(spec.bodyLinesFile).fsPath;
     return { kind: 'http', spec, folder: folder.uri, ...(bodyFile !== undefined ? { bodyFile: at(bodyFile) } : {}), own };
   }
   return { kind: 'command', command: s.command, ...(s.prepare !== undefined ? { prepare: s.prepare } : {}), cwd: at(s.cwd), ...(s.timeoutSeconds !== undefined ? { timeoutSeconds: s.timeoutSeconds } : {}), own };
