@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BodyRenderer, TemplateSyntaxError, compileTemplate, dataLines, positionOf } from '../../src/core/bodyTemplate';
+import { BodyRenderer, TemplateSyntaxError, compileTemplate, dataLines, positionOf, sixDecimals } from '../../src/core/bodyTemplate';
 
 const render = (text: string, n: number, ctx = {}) => {
   const r = new BodyRenderer(compileTemplate(text), ctx);
@@ -45,11 +45,19 @@ test('random values are seeded: the same seed gives the same bodies, another see
     assert.ok(Number.isInteger(n) && n >= 3 && n <= 7, int);
     ints.add(n);
     assert.ok(Number(real) >= -1 && Number(real) < 1, real);
+    assert.match(real!, /^-?\d\.\d{6}$/);
     assert.match(uuid!, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     uuids.add(uuid!);
   }
   assert.deepEqual([...ints].sort(), [3, 4, 5, 6, 7]); // both ends reached in 200 draws
   assert.equal(uuids.size, 200);
+});
+
+test('{{random}} writes 6 decimals, rounded down (so never HI), from integers', () => {
+  assert.deepEqual([0, 0.5, -0.5, 1.25e-7, -1.25e-7, 0.999_999_9, -3.000_000_4, 123456.789].map(sixDecimals), [
+    '0.000000', '0.500000', '-0.500000', '0.000000', '-0.000001', '0.999999', '-3.000001', '123456.789000',
+  ]);
+  assert.equal(sixDecimals(2e12), '2000000000000');
 });
 
 test('{{timestamp_ms}} reads the clock per request', () => {

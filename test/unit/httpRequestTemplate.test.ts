@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { DEFAULT_TEMPLATE_SEED } from '../../src/core/bodyTemplate';
 import { isBenchmarkResult } from '../../src/core/panelProtocol';
+import { targetFacts } from '../../src/core/targetText';
 import { BenchmarkError } from '../../src/profiler/benchmarkError';
 import { UsageError, parseCli } from '../../src/profiler/cliArgs';
 import { httpTargetOf, resolveRequest } from '../../src/profiler/httpRequest';
@@ -49,6 +50,7 @@ test('a lines file: alone each line is the body; with a template {{line}} takes 
   assert.deepEqual([0, 1, 2].map(() => replay.next().body!.toString()), ['{"text": "a"}', '{"text": "b"}', '{"text": "a"}']);
   assert.equal(replay.headers['content-type'], 'application/json');
   assert.deepEqual(httpTargetOf(replay).bodyTemplate, { variables: ['line'], seed: DEFAULT_TEMPLATE_SEED, linesFile: file, lines: 2 });
+  assert.equal(targetFacts(httpTargetOf(replay)).at(-1), `body template: {{line}}, 2 lines, seed ${DEFAULT_TEMPLATE_SEED}`);
   const wrapped = resolveRequest({ kind: 'http', url: 'http://h/p', body: '{"batch": [{{line}}]}', bodyTemplate: true, bodyLinesFile: file });
   assert.deepEqual(JSON.parse(wrapped.next().body!.toString()), { batch: [{ text: 'a' }] });
   // What the panel and the history accept.
