@@ -39,7 +39,7 @@ export type HostTarget =
 export function hostTargetName(t: HostTarget): string {
   if (t.kind === 'onnx') return path.basename(t.uri.fsPath);
   if (t.kind === 'python') return pythonTargetName(t.file.fsPath, t.function);
-  if (t.kind === 'http') return `${t.spec.method ?? (t.spec.body !== undefined || t.bodyFile ? 'POST' : 'GET')} ${t.spec.url}`;
+  if (t.kind === 'http') return `${t.spec.method ?? (t.spec.body !== undefined || t.bodyFile || t.spec.bodyLinesFile !== undefined ? 'POST' : 'GET')} ${t.spec.url}`;
   return t.command;
 }
 
