@@ -162,10 +162,14 @@ function isTarget(t: unknown, config: unknown): boolean {
     case 'command':
       return isStr(t.command) && (t.prepare === undefined || isStr(t.prepare)) && isStrArray(t.shell) && isNum(t.shellOverheadMs);
     case 'http':
-      return isStr(t.url) && isStr(t.method) && isNum(t.concurrency) && (t.expectedStatus === undefined || isNumArray(t.expectedStatus)) && isNum(t.timeoutMs);
+      return isStr(t.url) && isStr(t.method) && isNum(t.concurrency) && (t.expectedStatus === undefined || isNumArray(t.expectedStatus)) && isNum(t.timeoutMs) && (t.bodyTemplate === undefined || isBodyTemplate(t.bodyTemplate));
     default:
       return false;
   }
+}
+
+function isBodyTemplate(v: unknown): boolean {
+  return isObject(v) && isStrArray(v.variables) && isNum(v.seed) && (v.linesFile === undefined || isStr(v.linesFile)) && (v.lines === undefined || isNum(v.lines));
 }
 
 const REQUEST_ERROR_KINDS: readonly RequestErrorKind[] = ['refused', 'timeout', 'status', 'malformed', 'dropped', 'other'];
