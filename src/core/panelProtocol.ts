@@ -163,12 +163,16 @@ function isTarget(t: unknown, config: unknown): boolean {
       return isStr(t.command) && (t.prepare === undefined || isStr(t.prepare)) && isStrArray(t.shell) && isNum(t.shellOverheadMs);
     case 'http':
       return (
-        isStr(t.url) && isStr(t.method) && isNum(t.concurrency) && (t.expectedStatus === undefined || isNumArray(t.expectedStatus)) && isNum(t.timeoutMs) &&
+        isStr(t.url) && isStr(t.method) && isNum(t.concurrency) && (t.expectedStatus === undefined || isNumArray(t.expectedStatus)) && isNum(t.timeoutMs) && (t.bodyTemplate === undefined || isBodyTemplate(t.bodyTemplate)) &&
         (t.openLoop === undefined || (isObject(t.openLoop) && isNum(t.openLoop.ratePerSec) && isOneOf(t.openLoop.arrival, ['constant', 'poisson'] as const) && (t.openLoop.seed === undefined || isNum(t.openLoop.seed))))
       );
     default:
       return false;
   }
+}
+
+function isBodyTemplate(v: unknown): boolean {
+  return isObject(v) && isStrArray(v.variables) && isNum(v.seed) && (v.linesFile === undefined || isStr(v.linesFile)) && (v.lines === undefined || isNum(v.lines));
 }
 
 const REQUEST_ERROR_KINDS: readonly RequestErrorKind[] = ['refused', 'timeout', 'status', 'malformed', 'dropped', 'other'];

@@ -242,6 +242,16 @@ export interface HttpTarget {
   expectedStatus?: number[];
   /** Longest wait for one response (ms); a request that takes longer is an error, not a sample. */
   timeoutMs: number;
+  /** Present when the body was a template rendered per request (core/bodyTemplate.ts). */
+  bodyTemplate?: {
+    /** The variables it used, e.g. ["i", "random_int"]. */
+    variables: string[];
+    /** The seed of its random values. */
+    seed: number;
+    /** The lines file {{line}} cycled through, and how many lines it had. */
+    linesFile?: string;
+    lines?: number;
+  };
   /** Present for open-loop load: requests sent at this rate whatever the answers (concurrency is then unbounded up to a cap). */
   openLoop?: { ratePerSec: number; arrival: Arrival; seed?: number };
 }

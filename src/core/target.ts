@@ -51,6 +51,15 @@ export interface HttpSpec {
   headers?: Record<string, string>;
   /** The request body, sent as is (a JSON body gets content-type application/json unless a header says otherwise). */
   body?: string;
+  /**
+   * `body` is a template rendered per request ({{i}}, {{line}}, {{random_int LO HI}}, …: see
+   * core/bodyTemplate.ts). An explicit opt-in, so a body that merely contains `{{` is sent as is.
+   */
+  bodyTemplate?: boolean;
+  /** The file whose lines {{line}} cycles through (absolute, or relative to the profiler's cwd). */
+  bodyLinesFile?: string;
+  /** Seed of the template's {{random…}} and {{uuid}} (default DEFAULT_TEMPLATE_SEED). */
+  bodySeed?: number;
   /** Requests in flight at once (default 1). */
   concurrency?: number;
   /** Statuses that count as success (default: any 2xx). */

@@ -31,7 +31,8 @@ export function targetFacts(target: BenchmarkTarget): string[] {
   }
   if (target.kind === 'python') return ['Python function', ...(target.cudaSynchronized ? ['each call synchronized with CUDA'] : [])];
   if (target.kind === 'http') {
-    return [`HTTP endpoint`, `${target.concurrency} in flight (closed loop)`, `timeout ${formatMs(target.timeoutMs)}`, ...(target.expectedStatus ? [`success: status ${target.expectedStatus.join(', ')}`] : [])];
+    return [`HTTP endpoint`, `${target.concurrency} in flight (closed loop)`, `timeout ${formatMs(target.timeoutMs)}`, ...(target.expectedStatus ? [`success: status ${target.expectedStatus.join(', ')}`] : []),
+      ...(target.bodyTemplate ? [`body template: ${target.bodyTemplate.variables.map((v) => `{{${v}}}`).join(' ') || 'no variables'}${target.bodyTemplate.lines !== undefined ? `, ${target.bodyTemplate.lines} lines` : ''}, seed ${target.bodyTemplate.seed}`] : [])];
   }
   return [
     `shell command (${target.shell.join(' ')})`,

@@ -7,6 +7,7 @@
 //     "cli":     { "command": "python3 infer.py --batch 8", "prepare": "sync", "iterations": 20 }
 //   }
 
+import { TemplateSyntaxError, compileTemplate } from './bodyTemplate';
 import type { ConfigIssue } from './config';
 import { ARRIVALS, type Arrival } from './openLoop';
 import { DEFAULT_SWEEP_LEVELS, checkSweepLevels } from './sweep';
@@ -21,7 +22,10 @@ export interface NamedTarget {
   warmup?: number;
 }
 
-/** An endpoint as the file names it: the body inline or from a file relative to the workspace folder. */
+/**
+ * An endpoint as the file names it: the body inline or from a file relative to the workspace
+ * folder; `bodyLinesFile` (the file's "bodyLines") is relative to the folder too.
+ */
 export type NamedHttpSpec = HttpSpec & { bodyFile?: string };
 
 type Obj = Record<string, unknown>;
@@ -31,7 +35,7 @@ const isSeconds = (v: unknown): v is number => typeof v === 'number' && v > 0 &&
 
 const PYTHON_KEYS = ['python', 'setup', 'interpreter', 'cwd', 'callTimeoutSeconds', 'setupTimeoutSeconds', 'iterations', 'warmup'];
 const COMMAND_KEYS = ['command', 'prepare', 'cwd', 'timeoutSeconds', 'iterations', 'warmup'];
-const HTTP_KEYS = ['url', 'method', 'headers', 'body', 'bodyFile', 'concurrency', 'expectedStatus', 'timeoutSeconds', 'iterations', 'warmup', 'sweep', 'p99BudgetMs', 'rate', 'arrival', 'durationSeconds'];
+const HTTP_KEYS = ['url', 'method', 'headers', 'body', 'bodyFile', 'bodyTemplate', 'bodyLines', 'bodySeed', 'concurrency', 'expectedStatus', 'timeoutSeconds', 'iterations', 'warmup', 'sweep', 'p99BudgetMs', 'rate', 'arrival', 'durationSeconds'];
 
 /** The `targets` section of a parsed workspace file; absent is an empty list. */
 export function parseTargets(raw: unknown, source: string): { targets: NamedTarget[]; issues: ConfigIssue[] } {
@@ -122,6 +126,7 @@ function httpSpec(v: Obj, issue: (key: string, message: string) => void): NamedH
     if (typeof v.bodyFile === 'string' && v.bodyFile) spec.bodyFile = v.bodyFile;
     else issue('bodyFile', 'must be a file, relative to the workspace folder');
   }
+  bodyTemplateOptions(v, spec, issue);
   if (v.concurrency !== undefined) {
     if (isInt(v.concurrency, 1)) spec.concurrency = v.concurrency;
     else issue('concurrency', 'must be an integer ≥ 1');
@@ -170,6 +175,36 @@ function loadModel(v: Obj, spec: NamedHttpSpec, issue: (key: string, message: st
   if (v.durationSeconds !== undefined && v.rate !== undefined) {
     if (isSeconds(v.durationSeconds)) spec.durationSeconds = v.durationSeconds;
     else issue('durationSeconds', 'must be a number of seconds > 0');
+  }
+}
+
+/** "bodyTemplate": true (the body, inline or from bodyFile, rendered per request), "bodyLines" (a file for {{line}}; alone, each line is the body), "bodySeed". */
+function bodyTemplateOptions(v: Obj, spec: NamedHttpSpec, issue: (key: string, message: string) => void): void {
+  if (v.bodyTemplate !== undefined) {
+    if (typeof v.bodyTemplate !== 'boolean') issue('bodyTemplate', 'must be true (the body is a template rendered per request) or false');
+    else if (v.bodyTemplate) {
+      if (spec.body === undefined && spec.bodyFile === undefined && v.bodyLines === undefined) issue('bodyTemplate', 'needs a "body" or "bodyFile" to render');
+      spec.bodyTemplate = true;
+      // An inline template is checked now, where the file can be fixed; a bodyFile when it is read.
+      if (spec.body !== undefined) {
+        try {
+          compileTemplate(spec.body);
+        } catch (err) {
+          if (!(err instanceof TemplateSyntaxError)) throw err;
+          issue('body', err.message);
+        }
+      }
+    }
+  }
+  if (v.bodyLines !== undefined) {
+    if (typeof v.bodyLines === 'string' && v.bodyLines) spec.bodyLinesFile = v.bodyLines;
+    else issue('bodyLines', 'must be a file of inputs, one a line, relative to the workspace folder');
+    if ((spec.body !== undefined || spec.bodyFile !== undefined) && v.bodyTemplate !== true) issue('bodyLines', 'with a "body" or "bodyFile", set "bodyTemplate": true and use {{line}} in it');
+  }
+  if (v.bodySeed !== undefined) {
+    if (!isInt(v.bodySeed, 0)) issue('bodySeed', 'must be an integer ≥ 0');
+    else if (!spec.bodyTemplate && spec.bodyLinesFile === undefined) issue('bodySeed', 'applies to a body template only ("bodyTemplate": true)');
+    else spec.bodySeed = v.bodySeed;
   }
 }
 

@@ -39,7 +39,7 @@ export type HostTarget =
 export function hostTargetName(t: HostTarget): string {
   if (t.kind === 'onnx') return path.basename(t.uri.fsPath);
   if (t.kind === 'python') return pythonTargetName(t.file.fsPath, t.function);
-  if (t.kind === 'http') return `${t.spec.method ?? (t.spec.body !== undefined || t.bodyFile ? 'POST' : 'GET')} ${t.spec.url}`;
+  if (t.kind === 'http') return `${t.spec.method ?? (t.spec.body !== undefined || t.bodyFile || t.spec.bodyLinesFile !== undefined ? 'POST' : 'GET')} ${t.spec.url}`;
   return t.command;
 }
 
@@ -123,6 +123,7 @@ function fromNamed(folder: vscode.WorkspaceFolder, named: NamedTarget): HostTarg
   }
   if (s.kind === 'http') {
     const { bodyFile, ...spec } = s;
+    if (spec.bodyLinesFile !== undefined) spec.bodyLinesFile = at(spec.bodyLinesFile).fsPath;
     return { kind: 'http', spec, folder: folder.uri, ...(bodyFile !== undefined ? { bodyFile: at(bodyFile) } : {}), own };
   }
   return { kind: 'command', command: s.command, ...(s.prepare !== undefined ? { prepare: s.prepare } : {}), cwd: at(s.cwd), ...(s.timeoutSeconds !== undefined ? { timeoutSeconds: s.timeoutSeconds } : {}), own };

@@ -231,6 +231,7 @@ async function resolveBench(args: BenchArgs): Promise<{ config: BenchmarkConfig;
     else if (s.kind === 'http') {
       const { bodyFile, ...rest } = s;
       spec = { ...rest, ...(bodyFile !== undefined ? { body: await readBody(path.resolve(root, bodyFile), `targets.${t.name}.bodyFile`) } : {}) };
+      if (spec.bodyLinesFile !== undefined) spec.bodyLinesFile = path.resolve(root, spec.bodyLinesFile);
     } else spec = { ...s, cwd: path.resolve(root, s.cwd ?? '.') };
   } else if (t.kind === 'python') {
     spec = {
@@ -247,7 +248,8 @@ async function resolveBench(args: BenchArgs): Promise<{ config: BenchmarkConfig;
     spec = { ...t, cwd: process.cwd() };
   } else if (t.kind === 'http') {
     const { bodyFile, ...rest } = t;
-    spec = { ...rest, ...(bodyFile !== undefined ? { body: await readBody(bodyFile, '--body-file') } : {}) };
+    spec = { ...rest, ...(bodyFile !== undefined ? { body: await readBody(bodyFile, rest.bodyTemplate ? '--body-template' : '--body-file') } : {}) };
+    if (spec.bodyLinesFile !== undefined) spec.bodyLinesFile = path.resolve(spec.bodyLinesFile);
   } else {
     spec = { kind: 'onnx', modelPath: t.modelPath };
   }

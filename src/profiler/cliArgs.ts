@@ -3,6 +3,7 @@
 
 import { EXECUTION_MODES, OPTIMIZATION_LEVELS, TARGET_PERCENTILES, parseAffinity, type ConfigLayer, type InputOverride } from '../core/config';
 import type { ExecutionMode, GraphOptimizationLevel, StoppingRule } from '../core/result';
+import { DEFAULT_TEMPLATE_SEED } from '../core/bodyTemplate';
 import { COMMAND_DEFAULT_COUNTS, parsePythonTarget } from '../core/target';
 import { ARRIVALS, type Arrival } from '../core/openLoop';
 import { DEFAULT_SWEEP_LEVELS, parseSweepLevels } from '../core/sweep';
@@ -56,6 +57,12 @@ Bench options:
       --method M            GET, POST, … (default GET, or POST with a body)
       --header 'K: V'       a request header (repeatable)
       --body-file F         the request body, sent as is (JSON gets content-type application/json)
+      --body-template F     a body rendered per request: {{i}} (request index from 0), {{line}}
+                            (next line of --body-lines), {{random_int LO HI}}, {{random LO HI}},
+                            {{uuid}} (seeded), {{timestamp_ms}}, {{json NAME}} (as a JSON string)
+      --body-lines F        a file of inputs, one a line, that {{line}} cycles through; alone,
+                            each line is a whole body (replaying JSON Lines)
+      --body-seed N         seed of the template's random values (default ${DEFAULT_TEMPLATE_SEED})
       --expect-status LIST  statuses that count as success, e.g. 200,201 (default any 2xx)
       --shape NAME=DIMS     input shape, e.g. --shape input=1x3x224x224 (repeatable)
       --value NAME=V        fill an input with a constant (repeatable)
@@ -96,7 +103,7 @@ export type BenchTargetArg =
   | { kind: 'onnx'; modelPath: string }
   | { kind: 'python'; file: string; function: string; scriptForm: boolean; setup?: string; interpreter?: string; callTimeoutSeconds?: number }
   | { kind: 'command'; command: string; prepare?: string; timeoutSeconds?: number }
-  | { kind: 'http'; url: string; method?: string; headers?: Record<string, string>; bodyFile?: string; concurrency?: number; expectedStatus?: number[]; timeoutSeconds?: number; sweep?: number[]; p99BudgetMs?: number; rate?: number; arrival?: Arrival; durationSeconds?: number }
+  | { kind: 'http'; url: string; method?: string; headers?: Record<string, string>; bodyFile?: string; bodyTemplate?: boolean; bodyLinesFile?: string; bodySeed?: number; concurrency?: number; expectedStatus?: number[]; timeoutSeconds?: number; sweep?: number[]; p99BudgetMs?: number; rate?: number; arrival?: Arrival; durationSeconds?: number }
   | { kind: 'named'; name: string; interpreter?: string };
 
 export interface DoctorArgs {
@@ -217,6 +224,23 @@ export function parseCli(argv: readonly string[]): CliCommand {
   };
 }
 
+/** --body-template F (read as --body-file, rendered per request), --body-lines F, --body-seed N. */
+function bodyTemplateArgs(str: (k: string) => string | undefined): { bodyFile?: string; bodyTemplate?: true; bodyLinesFile?: string; bodySeed?: number } {
+  const file = str('body-template');
+  const lines = str('body-lines');
+  const seed = str('body-seed');
+  if (file !== undefined && str('body-file') !== undefined) throw new UsageError('give --body-file (sent as is) or --body-template (rendered per request), not both');
+  if (lines !== undefined && str('body-file') !== undefined) throw new UsageError('--body-lines needs --body-template (whose {{line}} takes each line) instead of --body-file');
+  if (seed !== undefined && file === undefined && lines === undefined) throw new UsageError('--body-seed applies to --body-template only');
+  if (file === undefined && lines === undefined) return {};
+  return {
+    ...(file !== undefined ? { bodyFile: file } : {}),
+    bodyTemplate: true,
+    ...(lines !== undefined ? { bodyLinesFile: lines } : {}),
+    ...(seed !== undefined ? { bodySeed: int('--body-seed', seed, 0) } : {}),
+  };
+}
+
 /** The flags that pick a target other than an ONNX file. */
 const TARGET_OPTIONS = {
   python: { type: 'string' },
@@ -230,6 +254,9 @@ const TARGET_OPTIONS = {
   method: { type: 'string' },
   header: { type: 'string', multiple: true },
   'body-file': { type: 'string' },
+  'body-template': { type: 'string' },
+  'body-lines': { type: 'string' },
+  'body-seed': { type: 'string' },
   'expect-status': { type: 'string' },
   sweep: { type: 'string' },
   'p99-budget': { type: 'string' },
@@ -300,7 +327,7 @@ function targetArg(v: Values, modelPath: string | undefined): BenchTargetArg {
   onlyFor(['interpreter'], ['python', 'named'], 'Python functions');
   onlyFor(['prepare'], ['command'], '--command');
   onlyFor(['timeout'], ['python', 'command', 'http'], '--python, --command and URLs');
-  onlyFor(['concurrency', 'method', 'header', 'body-file', 'expect-status', 'sweep', 'p99-budget', 'rate', 'arrival', 'duration'], ['http'], 'URLs (HTTP endpoints)');
+  onlyFor(['concurrency', 'method', 'header', 'body-file', 'body-template', 'body-lines', 'body-seed', 'expect-status', 'sweep', 'p99-budget', 'rate', 'arrival', 'duration'], ['http'], 'URLs (HTTP endpoints)');
   const timeout = str('timeout') === undefined ? undefined : seconds('--timeout', str('timeout')!);
   switch (kind) {
     case 'onnx':
@@ -323,6 +350,7 @@ function targetArg(v: Values, modelPath: string | undefined): BenchTargetArg {
         ...(method ? { method: method.toUpperCase() } : {}),
         ...(Object.keys(headers).length ? { headers } : {}),
         ...(str('body-file') !== undefined ? { bodyFile: str('body-file')! } : {}),
+        ...bodyTemplateArgs(str),
         ...(str('concurrency') !== undefined ? { concurrency: int('--concurrency', str('concurrency')!, 1) } : {}),
         ...(statuses ? { expectedStatus: statuses.map(Number) } : {}),
         ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}),
