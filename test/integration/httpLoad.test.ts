@@ -39,34 +39,37 @@ async function withServer<T>(server: Promise<ProcessServer>, body: (s: ProcessSe
 
 const fmt = (x: number) => x.toFixed(1);
 
-// A long service time keeps the client's own CPU per second small, so a busy VM moves the curve little.
-test('sweep against a server with 4 slots of 40 ms: throughput saturates near 100/s, the knee is near 4, latency grows past it', async () => {
-  await withServer(queueingServerProcess(40, 4), async (s) => {
+// On a busy VM the client's turnaround between a response and its next request leaves the
+// server's slots idle for a while, so below a full queue the curve rises more slowly than in
+// theory and the knee may come a level or two late; from 16 in flight the queue never empties
+// and throughput is the server's capacity whatever the VM does. Hence a knee in [K, 4K].
+test('sweep against a server with 4 slots of 20 ms: throughput saturates near 200/s, the knee is found from 4 to 16, latency grows past it', async () => {
+  await withServer(queueingServerProcess(20, 4), async (s) => {
     const logs: string[] = [];
-    const r = await run({ url: s.url, sweep: [1, 2, 4, 8, 16] }, { iterations: 40, warmup: 4 }, { logs });
+    const r = await run({ url: s.url, sweep: [1, 2, 4, 8, 16, 32] }, { iterations: 40, warmup: 4 }, { logs });
     const sweep = r.sweep!;
     assert.ok(sweep, 'a sweep');
-    assert.deepEqual(sweep.points.map((p) => p.concurrency), [1, 2, 4, 8, 16]);
+    assert.deepEqual(sweep.points.map((p) => p.concurrency), [1, 2, 4, 8, 16, 32]);
     assert.equal(r.partial, false);
     const at = (c: number) => sweep.points.find((p) => p.concurrency === c)!;
-    const desc = sweep.points.map((p) => `${p.concurrency}: ${fmt(p.throughputPerSec)}/s p50 ${fmt(p.p50Ms)} p99 ${fmt(p.p99Ms)}`).join('; ');
+    const desc = `knee ${sweep.knee.concurrency}: ` + sweep.points.map((p) => `${p.concurrency}: ${fmt(p.throughputPerSec)}/s p50 ${fmt(p.p50Ms)} p99 ${fmt(p.p99Ms)}`).join('; ');
     // Per-level counts were raised to 20 per request in flight.
     assert.equal(at(1).n + at(1).errors.count, 40);
-    assert.equal(at(16).n + at(16).errors.count, 320);
-    // Capacity 4 / 40 ms = 100/s: reached by 4, not exceeded after.
-    assert.ok(at(1).throughputPerSec > 12 && at(1).throughputPerSec < 26, desc);
-    assert.ok(Math.max(at(4).throughputPerSec, at(8).throughputPerSec) > 2.5 * at(1).throughputPerSec, desc);
-    assert.ok(at(16).throughputPerSec < 110 && at(16).throughputPerSec > 60, desc);
-    assert.ok(sweep.knee.concurrency === 4 || sweep.knee.concurrency === 8, `knee ${sweep.knee.concurrency}: ${desc}`);
-    // Past the knee the requests queue: p50 at 16 is about 4× that at 4 (Little's law).
-    assert.ok(at(16).p50Ms > 2.5 * at(4).p50Ms, desc);
-    assert.ok(r.verdicts.some((v) => v.code === 'LOAD002'), 'queueing advisor');
+    assert.equal(at(32).n + at(32).errors.count, 640);
+    // Capacity 4 / 20 ms = 200/s, not exceeded; one in flight gets at most 50/s.
+    assert.ok(at(1).throughputPerSec > 20 && at(1).throughputPerSec < 52, desc);
+    assert.ok(at(32).throughputPerSec < 220 && at(32).throughputPerSec > 100, desc);
+    assert.ok(at(32).throughputPerSec > 2.5 * at(1).throughputPerSec, desc);
+    assert.ok(sweep.knee.concurrency !== null && sweep.knee.concurrency >= 4 && sweep.knee.concurrency <= 16, desc);
+    // Past the knee the requests queue: p50 at 32 is about 8× that at 4 (Little's law).
+    assert.ok(at(32).p50Ms > 3 * at(4).p50Ms, desc);
+    assert.ok(r.verdicts.some((v) => v.code === 'LOAD002'), `queueing advisor; ${desc}`);
     assert.ok(!r.verdicts.some((v) => v.code === 'LOAD001'), 'no batching advisor: throughput flat at the end');
     // The result's own figures are the reported level's (the knee: no budget was given).
     assert.equal(sweep.reported.why, 'knee');
     assert.equal((r.target as HttpTarget).concurrency, sweep.reported.concurrency);
     assert.equal(r.summary!.p50Ms, at(sweep.reported.concurrency).p50Ms);
-    assert.ok(logs.some((l) => /sweep level 5 of 5: 16 in flight/.test(l)));
+    assert.ok(logs.some((l) => /sweep level 6 of 6: 32 in flight/.test(l)));
   });
 });
 
