@@ -121,6 +121,7 @@ async function bench(args: BenchArgs): Promise<number> {
   const documentToStdout = [args.jsonPath, args.markdownPath, args.csvPath].includes('-');
 
   let repeatText = '';
+  let lastDone = 0;
 
   try {
     const result = await runTarget(
@@ -132,6 +133,9 @@ async function bench(args: BenchArgs): Promise<number> {
         },
         onProgress: (p) => {
           if (!showProgress) return;
+          // A sweep runs one session per level: its running p50 starts again with each level.
+          if (p.phase === 'warmup' || p.done < lastDone) measured.length = 0;
+          lastDone = p.phase === 'measure' ? p.done : 0;
           if (p.phase === 'measure') measured.push(...p.newSamplesMs);
           const p50 = measured.length ? ` · p50 ${formatMs(median(measured))}` : '';
           process.stderr.write(`\r\x1b[K${repeatText}${p.phase === 'warmup' ? 'warm-up' : 'measuring'} ${p.done}/${p.total}${p50}`);

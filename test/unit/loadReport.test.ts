@@ -59,3 +59,11 @@ test('open loop: rate asked and sent, lag, in flight and whether it was kept, in
   assert.match(md, /- \*\*send lag:\*\* p50 /);
   assert.match(md, /- \*\*in flight:\*\* at most 9 \(cap 4096\)/);
 });
+
+test('an open loop is named as one in the report header, with the most requests in flight', () => {
+  const r = httpResult();
+  if (r.target.kind !== 'http') throw new Error('an http fixture');
+  r.target.openLoop = { ratePerSec: 50, arrival: 'constant' };
+  r.target.concurrency = 6;
+  assert.match(renderTextReport(r).split('\n')[0]!, /\(HTTP endpoint, open loop at 50(\.0)?\/s \(constant\), at most 6 in flight, timeout/);
+});
