@@ -81,8 +81,12 @@ export async function runHttpOpenLoop(opts: HttpBenchmarkOptions, events: Benchm
   let capHits = 0;
   const where = { phase: 'warmup' as 'warmup' | 'measure', run: 0 };
   const telemetry = new TelemetrySampler({ intervalMs: TELEMETRY_INTERVAL_MS, gpuPresent: ctx.system?.gpu.status === 'present', where, mode: 'polled' });
+  /** Stops the schedule at once (set while it runs): a slow rate must not hold a cancel until its next send. */
+  let stopSchedule: (() => void) | undefined;
   const cancelTimer = setInterval(() => {
-    if (events.isCancelled()) client.cancelAll();
+    if (!events.isCancelled()) return;
+    client.cancelAll();
+    stopSchedule?.();
   }, CANCEL_POLL_MS);
 
   const total = warmup + iterations;
@@ -168,13 +172,19 @@ export async function runHttpOpenLoop(opts: HttpBenchmarkOptions, events: Benchm
     await new Promise<void>((allDone) => {
       let next = 0;
       let stopped = false;
+      let timer: NodeJS.Timeout | undefined;
       const settleIfDone = () => {
         if ((next >= total || stopped) && inFlight === 0) allDone();
       };
       const stop = () => {
         stopped = true;
+        if (timer) clearTimeout(timer);
         client.cancelAll();
         settleIfDone();
+      };
+      stopSchedule = () => {
+        cancelled = true;
+        stop();
       };
       const fire = (i: number) => {
         const intended = intendedAt(i);
@@ -226,7 +236,7 @@ export async function runHttpOpenLoop(opts: HttpBenchmarkOptions, events: Benchm
         if (next >= total) return settleIfDone();
         const waitMs = Number(intendedAt(next) - now()) / 1e6;
         if (now() - lastFlush >= flushEveryNs) flush();
-        if (waitMs > SPIN_BELOW_MS) setTimeout(tick, waitMs - 1);
+        if (waitMs > SPIN_BELOW_MS) timer = setTimeout(tick, waitMs - 1);
         else setImmediate(tick);
       };
       tick();

@@ -19,12 +19,17 @@ import { queueingServerProcess } from '../support/queueingServer';
 interface Events {
   isCancelled?: () => boolean;
   logs?: string[];
+  onMeasured?: (samples: number[]) => void;
 }
 
 function run(spec: Omit<HttpSpec, 'kind'>, layer: ConfigLayer, ev: Events = {}): Promise<BenchmarkResult> {
   return runHttpTarget(
     { spec: { kind: 'http', ...spec }, config: mergeConfig(layer), progressIntervalMs: 50 },
-    { isCancelled: ev.isCancelled ?? (() => false), log: (level, message) => ev.logs?.push(`${level}: ${message}`) },
+    {
+      isCancelled: ev.isCancelled ?? (() => false),
+      log: (level, message) => ev.logs?.push(`${level}: ${message}`),
+      onProgress: (p) => (p.phase === 'measure' ? ev.onMeasured?.(p.newSamplesMs) : undefined),
+    },
   );
 }
 
@@ -136,6 +141,27 @@ test('open loop above capacity: latency from the intended send time grows with t
     assert.ok(!(o.notKept ?? []).some((w) => /scheduled/.test(w)), (o.notKept ?? []).join('; '));
     assert.ok(o.maxInFlight > 20, `in flight ${o.maxInFlight}`);
     assert.ok(r.verdicts.some((v) => v.code === 'LOAD005'), r.verdicts.map((v) => v.code).join(','));
+  });
+});
+
+test('open loop cancelled at a slow rate: stops at once, not at the next send, and keeps what it measured (partial)', async () => {
+  await withServer(fixedDelayServerProcess(5), async (s) => {
+    let measured = 0;
+    let cancelAt: number | undefined;
+    const r = await run({ url: s.url, rate: 1 }, { iterations: 100, warmup: 0 }, {
+      onMeasured: (x) => {
+        measured += x.length;
+        if (measured >= 2 && cancelAt === undefined) cancelAt = Date.now();
+      },
+      isCancelled: () => cancelAt !== undefined,
+    });
+    const took = Date.now() - cancelAt!;
+    assert.equal(r.partial, true);
+    assert.match(r.partialReason ?? '', /^cancelled after \d+ of 100 measured runs$/);
+    assert.ok(r.samplesMs.length >= 2 && r.samplesMs.length <= 3, `${r.samplesMs.length} samples`);
+    // The next send is ~1 s away (the schedule's end 98 s): the cancel poll (100 ms) ends the run first.
+    assert.ok(took < 700, `took ${took} ms after the cancel`);
+    assert.equal(r.openLoop!.sent, r.samplesMs.length + r.errors!.count);
   });
 });
 
