@@ -139,13 +139,13 @@ export class BenchmarkController implements vscode.Disposable {
         target: spec,
         config,
         repeat,
-        cwd: spec.kind === 'onnx' ? path.dirname(spec.modelPath) : spec.kind === 'http' ? undefined : spec.cwd,
+        cwd: spec.kind === 'onnx' ? path.dirname(spec.modelPath) : spec.kind === 'http' || spec.kind === 'openai' ? undefined : spec.cwd,
         cancellation,
         log: (level, message) => this.log[level](message),
         onProgress: (p) => {
           const adaptive = config.stopping.mode === 'adaptive';
           const percent = Math.round(progressFraction(p, config.warmup, adaptive ? config.stopping.maxIterations : config.iterations) * 100);
-          progress.report({ message: progressMessage(p, adaptive, spec.kind), increment: Math.max(0, percent - reported) });
+          progress.report({ message: progressMessage(p, adaptive, spec.kind === 'openai' ? 'http' : spec.kind), increment: Math.max(0, percent - reported) });
           reported = Math.max(reported, percent);
         },
       });
@@ -161,6 +161,7 @@ export class BenchmarkController implements vscode.Disposable {
   private async specOf(target: HostTarget, scope: vscode.Uri): Promise<TargetSpec> {
     const folder = vscode.workspace.getWorkspaceFolder(scope);
     if (target.kind === 'onnx') return { kind: 'onnx', modelPath: target.uri.fsPath };
+    if (target.kind === 'openai') return target.spec;
     if (target.kind === 'http') {
       const body = target.bodyFile ? new TextDecoder().decode(await vscode.workspace.fs.readFile(target.bodyFile)) : undefined;
       return { ...target.spec, ...(body !== undefined ? { body } : {}) };

@@ -231,7 +231,8 @@ async function resolveBench(args: BenchArgs): Promise<{ config: BenchmarkConfig;
     else if (s.kind === 'http') {
       const { bodyFile, ...rest } = s;
       spec = { ...rest, ...(bodyFile !== undefined ? { body: await readBody(path.resolve(root, bodyFile), `targets.${t.name}.bodyFile`) } : {}) };
-    } else spec = { ...s, cwd: path.resolve(root, s.cwd ?? '.') };
+    } else if (s.kind === 'openai') spec = { ...s, promptsFile: path.resolve(root, s.promptsFile) };
+    else spec = { ...s, cwd: path.resolve(root, s.cwd ?? '.') };
   } else if (t.kind === 'python') {
     spec = {
       kind: 'python',
