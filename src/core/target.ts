@@ -85,6 +85,8 @@ export interface OpenAiSpec {
 }
 
 export const DEFAULT_MAX_TOKENS = 128;
+/** An LLM answer takes seconds: 100 requests bound a p95 with a 95% interval; 2 warm-up ones get the server past its first-batch costs. */
+export const OPENAI_DEFAULT_COUNTS = { iterations: 100, warmup: 2 } as const;
 /** A streamed answer of many tokens from a loaded server takes far longer than one inference request. */
 export const DEFAULT_OPENAI_TIMEOUT_SECONDS = 120;
 

@@ -52,7 +52,7 @@ export function parseTargets(raw: unknown, source: string): { targets: NamedTarg
     const given = (['python', 'command', 'url', 'openai'] as const).filter((k) => value[k] !== undefined);
     const kind = given.length === 1 && typeof value[given[0]!] === 'string' ? (given[0] === 'url' ? 'http' : given[0]!) : undefined;
     if (!kind) {
-      issue(undefined, 'needs exactly one of "python" (e.g. "serve/model.py:predict"), "command" (a shell command), "url" (an HTTP endpoint) and "openai" (an OpenAI-compatible server, e.g. "http://127.0.0.1:8000/v1")');
+      issue(undefined, 'needs exactly one of "python" (e.g. "serve/model.py:predict"), "command" (a shell command), "openai" (an OpenAI-compatible LLM server, e.g. "http://127.0.0.1:8000/v1") and "url" (an HTTP endpoint)');
       continue;
     }
     const before = issues.length;
