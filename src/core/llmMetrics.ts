@@ -9,6 +9,7 @@
 // measured request attempted: a failed request met no SLO. Per request: TTFT ≤ ttft, TPOT ≤ tpot
 // (a one-token answer has no TPOT and meets it), e2e ≤ e2e, and every inter-token gap ≤ itl.
 
+import { formatPercent, formatRate } from './format';
 import { percentile } from './stats';
 import { tpotOf, type StreamRecord } from './openaiStream';
 
@@ -179,11 +180,10 @@ export function buildStreamingReport(records: readonly StreamRecord[], opts: { a
 /** "goodput 87% (3.1 req/s) under TTFT ≤ 200 ms and TPOT ≤ 50 ms"; undefined without an SLO. */
 export function goodputText(s: StreamingReport): string | undefined {
   if (!s.goodput || !s.slo) return undefined;
-  const pct = s.goodput.fraction * 100;
-  const pctText = pct === 100 || pct === 0 ? pct.toFixed(0) : pct >= 99 || pct < 1 ? pct.toFixed(1) : pct.toFixed(0);
-  return `goodput ${pctText}% (${rateText(s.goodput.perSec)} req/s, ${s.goodput.requests} of ${s.attempted} requests) under ${sloText(s.slo)}`;
+  return `goodput ${formatPercent(s.goodput.fraction)} (${perSecond(s.goodput.perSec, 'req')}, ${s.goodput.requests} of ${s.attempted} requests) under ${sloText(s.slo)}`;
 }
 
-export function rateText(x: number): string {
-  return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
+/** "3.10 req/s", "1,234 tokens/s". */
+export function perSecond(x: number, unit: string): string {
+  return formatRate(x).replace(/\/s$/, ` ${unit}/s`);
 }

@@ -141,7 +141,7 @@ test('buildStreamingReport: distributions, rates over the wall time, goodput of 
   // Meets both: the first (TTFT 100, TPOT 100); the fourth has TPOT 120. The failed fifth meets none.
   assert.deepEqual(s.goodput, { requests: 1, fraction: 0.2, perSec: 0.5 });
   assert.deepEqual(s.slo, { ttftMs: 150, tpotMs: 100 });
-  assert.equal(goodputText(s), 'goodput 20% (0.50 req/s, 1 of 5 requests) under TTFT ≤ 150 ms and TPOT ≤ 100 ms');
+  assert.equal(goodputText(s), 'goodput 20.0% (0.500 req/s, 1 of 5 requests) under TTFT ≤ 150 ms and TPOT ≤ 100 ms');
 
   const none = buildStreamingReport([], { attempted: 0, wallMs: 0 });
   assert.equal(none.ttft, null);
