@@ -51,7 +51,9 @@ export interface OpenAiBenchmarkOptions {
   repeat?: number;
 }
 
+/** With no success among this many first requests, the run stops with an error (as for any endpoint). */
 export const MAX_FAILURES_BEFORE_SUCCESS = 10;
+/** While streams are in flight, a cancel is looked for this often (besides after every answer). */
 const CANCEL_POLL_MS = 100;
 const TELEMETRY_INTERVAL_MS = 500;
 const MAX_TIMER_MS = 2 ** 31 - 1;

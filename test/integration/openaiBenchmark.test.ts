@@ -270,3 +270,14 @@ test('concurrency 4 and --repeat 2: four streams at once; the repeats\' streamin
     assert.ok((await s.stats()).connections >= 4);
   });
 });
+
+test('adaptive stop on the e2e CIs: stops by itself, every sample a streamed answer with its figures', async () => {
+  await withServer({ ttftMs: 10, tokenMs: 3, tokens: 4 }, async (s) => {
+    const r = await run({ url: s.base }, { warmup: 1, stopping: { mode: 'adaptive', relativeHalfWidth: 0.2, targetPercentile: 'p95', maxIterations: 400, maxSeconds: 20 } });
+    assert.ok(['precision', 'maxIterations', 'maxSeconds'].includes(r.stopping.reason), r.stopping.reason);
+    assert.equal(r.partial, false);
+    assert.ok(r.samplesMs.length >= 10 && r.samplesMs.length <= 400, `${r.samplesMs.length} requests`);
+    assert.equal(r.streaming!.requests, r.samplesMs.length);
+    assert.equal(r.streaming!.outputTokens, 4 * r.samplesMs.length);
+  });
+});
