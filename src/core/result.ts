@@ -1,6 +1,7 @@
 import type { SystemSnapshot, TelemetrySample } from './system';
 import type { SizeClassRanges } from './sizeClassRanges';
 import type { Verdict } from './verdict';
+import type { StreamingReport } from './llmMetrics';
 
 // The benchmark result: the one shape shared by the profiler, the CLI's JSON, the panel and
 // run history. Bump RESULT_SCHEMA_VERSION on any incompatible change.
@@ -250,6 +251,18 @@ export interface HttpTarget {
     linesFile?: string;
     lines?: number;
   };
+  /** Present for an OpenAI-compatible streaming endpoint (`latency bench --openai`): what each request asked for. */
+  llm?: LlmRequestInfo;
+}
+
+export interface LlmRequestInfo {
+  api: 'chat' | 'completions';
+  model: string;
+  /** The prompts file, how many prompts it held (sent in turn), and the sha256 of its bytes. */
+  prompts: { file: string; count: number; sha256: string };
+  maxTokens: number;
+  /** Words of generated text put before every prompt (0: none). */
+  sharedPrefixWords: number;
 }
 
 export type BenchmarkTarget = OnnxTarget | PythonTarget | CommandTarget | HttpTarget;
@@ -332,6 +345,8 @@ export interface BenchmarkResult {
   repeats?: Repeats;
   /** Requests that failed (HTTP targets): counted apart, never mixed into the latency figures. */
   errors?: RequestErrors;
+  /** An LLM streaming endpoint's figures (TTFT, TPOT, ITL, tokens/s, goodput); samplesMs are then the end-to-end latencies. */
+  streaming?: StreamingReport;
   startedAt: string;
   finishedAt: string;
 }
