@@ -3,6 +3,7 @@ import type { SizeClassRanges } from './sizeClassRanges';
 import type { Verdict } from './verdict';
 import type { Arrival, OpenLoopReport } from './openLoop';
 import type { SweepReport } from './sweep';
+import type { StreamingReport } from './llmMetrics';
 
 // The benchmark result: the one shape shared by the profiler, the CLI's JSON, the panel and
 // run history. Bump RESULT_SCHEMA_VERSION on any incompatible change.
@@ -254,6 +255,18 @@ export interface HttpTarget {
   };
   /** Present for open-loop load: requests sent at this rate whatever the answers (concurrency is then unbounded up to a cap). */
   openLoop?: { ratePerSec: number; arrival: Arrival; seed?: number };
+  /** Present for an OpenAI-compatible streaming endpoint (`latency bench --openai`): what each request asked for. */
+  llm?: LlmRequestInfo;
+}
+
+export interface LlmRequestInfo {
+  api: 'chat' | 'completions';
+  model: string;
+  /** The prompts file, how many prompts it held (sent in turn), and the sha256 of its bytes. */
+  prompts: { file: string; count: number; sha256: string };
+  maxTokens: number;
+  /** Words of generated text put before every prompt (0: none). */
+  sharedPrefixWords: number;
 }
 
 export type BenchmarkTarget = OnnxTarget | PythonTarget | CommandTarget | HttpTarget;
@@ -344,6 +357,8 @@ export interface BenchmarkResult {
   sweep?: SweepReport;
   /** Open-loop load (HTTP, `--rate`): the rate asked and achieved, the send lag, whether it was kept. */
   openLoop?: OpenLoopReport;
+  /** An LLM streaming endpoint's figures (TTFT, TPOT, ITL, tokens/s, goodput); samplesMs are then the end-to-end latencies. */
+  streaming?: StreamingReport;
   startedAt: string;
   finishedAt: string;
 }

@@ -5,6 +5,7 @@ import type { BenchmarkResult } from '../core/result';
 import type { TargetSpec } from '../core/target';
 import { runCommandBenchmark } from './commandBenchmark';
 import { runHttpTarget } from './httpLoad';
+import { runOpenAiBenchmark } from './openaiBenchmark';
 import { runOnnxBenchmark, type BenchmarkEvents } from './onnxBenchmark';
 import { runPythonBenchmark } from './pythonBenchmark';
 
@@ -27,5 +28,7 @@ export async function runTarget(opts: TargetRunOptions, events: BenchmarkEvents)
       return runCommandBenchmark({ spec: target, ...common }, events);
     case 'http':
       return runHttpTarget({ spec: target, ...common }, events);
+    case 'openai':
+      return runOpenAiBenchmark({ spec: target, ...common }, events);
   }
 }

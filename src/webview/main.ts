@@ -18,6 +18,7 @@ import { SweepChart } from './sweepChart';
 import { TelemetryView } from './telemetry';
 import { observeThemeChanges, readTheme } from './theme';
 import { renderVerdicts } from './verdicts';
+import { StreamingView } from './streaming';
 
 const vscode = acquireVsCodeApi();
 
@@ -26,6 +27,7 @@ const timelineChart = new TimelineChart(byId<HTMLCanvasElement>('timeline-chart'
 const compareChart = new CompareChart(byId<HTMLCanvasElement>('compare-chart'), byId('compare-note'));
 const sweepChart = new SweepChart(byId('sweep-card'), byId<HTMLCanvasElement>('sweep-chart'), byId('sweep-table'), byId('sweep-note'));
 const telemetryView = new TelemetryView(byId('telemetry-card'), byId('telemetry'), byId('telemetry-note'));
+const streamingView = new StreamingView({ card: byId('streaming-card'), table: byId('streaming'), ttftCanvas: byId<HTMLCanvasElement>('ttft-chart'), ttftNote: byId('ttft-note'), tpotCanvas: byId<HTMLCanvasElement>('tpot-chart'), tpotNote: byId('tpot-note') });
 let current: PanelState | undefined;
 
 renderExportButtons(byId('export-actions'), (format) => vscode.postMessage({ type: 'export', format }));
@@ -74,6 +76,7 @@ function renderCharts(state: PanelState): void {
   timelineChart.render(state.result, theme);
   telemetryView.render(state.result, theme);
   sweepChart.render(state.result, theme);
+  streamingView.render(state.result, theme);
   if (state.comparison) compareChart.render(state.comparison.base.result, state.result, theme);
 }
 
