@@ -10,6 +10,7 @@ import type { Comparison, MetricComparison } from './compare';
 import { formatBytes, formatInterval, formatMs, formatPercent, formatRate, formatRatio } from './format';
 import type { ExportFormat, PanelComparison } from './panelProtocol';
 import type { BenchmarkResult, Interval, PercentileKey } from './result';
+import { openLoopFacts, sweepNotes, sweepTable } from './loadText';
 import { iterationNoun, requestErrorsText, runtimeText } from './targetText';
 import { streamingMarkdown } from './streamingText';
 
@@ -43,6 +44,13 @@ export function runToMarkdown(result: BenchmarkResult): string {
   if (result.streaming) lines.push('', ...streamingMarkdown(result.streaming));
   lines.push('', `${s?.n ?? 0} measured runs after ${result.config.warmup} warm-up · ${md(result.environment.cpu)} · ${md(runtimeText(result.environment))}`);
   if (result.errors && result.errors.count > 0) lines.push('', `**Failed requests:** ${md(requestErrorsText(result.errors))}`);
+  if (result.openLoop) lines.push('', ...openLoopFacts(result.openLoop).map(([label, value]) => `- **${md(label)}:** ${md(value)}`));
+  if (result.sweep) {
+    const t = sweepTable(result.sweep);
+    lines.push('', '**Concurrency sweep (closed loop)**', '', `| ${t.header.join(' | ')} |`, `|${t.align.map((a) => (a === 'left' ? '---' : '---:')).join('|')}|`);
+    for (const r of t.rows) lines.push(`| ${r.map(md).join(' | ')} |`);
+    lines.push('', ...sweepNotes(result.sweep).map((n) => `- ${md(n)}`));
+  }
   if (result.verdicts.length > 0) {
     lines.push('', '**Run checks**', '');
     for (const v of result.verdicts) lines.push(`- ${SEVERITY_MARK[v.severity]} **${md(v.code)} ${md(v.title)}**: ${md(v.message)} *Fix:* ${md(v.fix)}`);

@@ -103,6 +103,12 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
       <p id="timeline-note" class="note"></p>
     </section>
   </div>
+  <section id="sweep-card" class="card" aria-labelledby="sweep-heading" hidden>
+    <h2 id="sweep-heading">Concurrency sweep</h2>
+    <div class="chart-box"><canvas id="sweep-chart" role="img" aria-label="p99 latency and throughput against requests in flight"></canvas></div>
+    <div id="sweep-table" class="sweep-table-box"></div>
+    <p id="sweep-note" class="note"></p>
+  </section>
   <section id="telemetry-card" class="card" aria-labelledby="telemetry-heading" hidden>
     <h2 id="telemetry-heading">Machine during the run</h2>
     <div id="telemetry" class="telemetry"></div>

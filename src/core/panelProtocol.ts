@@ -162,7 +162,10 @@ function isTarget(t: unknown, config: unknown): boolean {
     case 'command':
       return isStr(t.command) && (t.prepare === undefined || isStr(t.prepare)) && isStrArray(t.shell) && isNum(t.shellOverheadMs);
     case 'http':
-      return isStr(t.url) && isStr(t.method) && isNum(t.concurrency) && (t.expectedStatus === undefined || isNumArray(t.expectedStatus)) && isNum(t.timeoutMs) && (t.bodyTemplate === undefined || isBodyTemplate(t.bodyTemplate)) && (t.llm === undefined || isLlmRequestInfo(t.llm));
+      return (
+        isStr(t.url) && isStr(t.method) && isNum(t.concurrency) && (t.expectedStatus === undefined || isNumArray(t.expectedStatus)) && isNum(t.timeoutMs) && (t.bodyTemplate === undefined || isBodyTemplate(t.bodyTemplate)) && (t.llm === undefined || isLlmRequestInfo(t.llm)) &&
+        (t.openLoop === undefined || (isObject(t.openLoop) && isNum(t.openLoop.ratePerSec) && isOneOf(t.openLoop.arrival, ['constant', 'poisson'] as const) && (t.openLoop.seed === undefined || isNum(t.openLoop.seed))))
+      );
     default:
       return false;
   }
@@ -184,6 +187,53 @@ function isRequestErrors(v: unknown): boolean {
     isObject(v.statuses) &&
     Object.values(v.statuses).every(isNum) &&
     isStrArray(v.examples)
+  );
+}
+
+function isSweepPoint(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    ['concurrency', 'n', 'p50Ms', 'p95Ms', 'p99Ms', 'meanMs', 'throughputPerSec'].every((k) => isNum(v[k])) &&
+    isObject(v.errors) &&
+    isNum(v.errors.count) &&
+    isNum(v.errors.attempted) &&
+    (v.partial === undefined || isBool(v.partial))
+  );
+}
+
+/** A sweep's points, knee, best and reported level: what the sweep card and reports read. */
+function isSweep(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    isNumArray(v.levels) &&
+    isArrayOf(v.points, isSweepPoint) &&
+    isObject(v.knee) &&
+    isNumOrNull(v.knee.concurrency) &&
+    isStr(v.knee.reason) &&
+    isStr(v.kneeMethod) &&
+    (v.p99BudgetMs === undefined || isNum(v.p99BudgetMs)) &&
+    isObject(v.best) &&
+    isNumOrNull(v.best.concurrency) &&
+    isStr(v.best.reason) &&
+    isObject(v.reported) &&
+    isNum(v.reported.concurrency) &&
+    isOneOf(v.reported.why, ['best', 'knee', 'last'] as const)
+  );
+}
+
+/** An open loop's report (every figure finite: JSON would make an Infinity null). */
+function isOpenLoop(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    isOneOf(v.arrival, ['constant', 'poisson'] as const) &&
+    (v.seed === undefined || isNum(v.seed)) &&
+    ['targetRatePerSec', 'scheduled', 'sent', 'achievedRatePerSec', 'maxInFlight', 'inFlightCap', 'capHits'].every((k) => isNum(v[k])) &&
+    isObject(v.lagMs) &&
+    isNum(v.lagMs.p50) &&
+    isNum(v.lagMs.p99) &&
+    isNum(v.lagMs.max) &&
+    isBool(v.kept) &&
+    (v.notKept === undefined || isStrArray(v.notKept))
   );
 }
 
@@ -446,6 +496,8 @@ export function isBenchmarkResult(v: unknown): v is BenchmarkResult {
     (v.partialReason === undefined || isStr(v.partialReason)) &&
     (v.repeats === undefined || isRepeats(v.repeats)) &&
     (v.errors === undefined || isRequestErrors(v.errors)) &&
+    (v.sweep === undefined || isSweep(v.sweep)) &&
+    (v.openLoop === undefined || isOpenLoop(v.openLoop)) &&
     (v.streaming === undefined || isStreamingReport(v.streaming)) &&
     isStr(v.startedAt) &&
     isStr(v.finishedAt)

@@ -2,6 +2,7 @@
 // in a terminal, a CI log and a pasted bug report; the CLI may add colour on top.
 
 import { formatBytes, formatInterval, formatMs, formatPercent, formatRate } from './format';
+import { openLoopFacts, sweepNotes, sweepTable } from './loadText';
 import { coldStartText, requestErrorsText, runtimeText, targetFacts, targetPlace, targetPlaceLabel } from './targetText';
 import { placeInClass } from './sizeClassRanges';
 import { streamingTextLines } from './streamingText';
@@ -41,6 +42,7 @@ export function renderTextReport(result: BenchmarkResult): string {
   if (target.kind === 'onnx') lines.push(...inputRows(config.inputs));
   lines.push(row('cold start', coldStartText(result)));
   if (result.errors) lines.push(row('errors', clean(requestErrorsText(result.errors))));
+  if (result.openLoop) for (const [label, value] of openLoopFacts(result.openLoop)) lines.push(row(label, clean(value)));
   const placement = target.kind === 'onnx' ? placeInClass(target.parameters, summary?.p50Ms, config.sizeClassRanges) : undefined;
   if (placement?.range) lines.push(row('size class', clean(placement.text)));
   lines.push(row('machine', machineText(result.environment)));
@@ -56,6 +58,7 @@ export function renderTextReport(result: BenchmarkResult): string {
   }
 
   if (result.repeats) lines.push('', ...repeatLines(result.samplesMs, result.repeats));
+  if (result.sweep) lines.push('', ...sweepLines(result.sweep));
   if (result.streaming) lines.push('', ...streamingTextLines(result.streaming, INDENT, LABEL_WIDTH));
 
   // The estimator only matters where there are percentiles to compare.
@@ -240,6 +243,15 @@ function withCi(valueMs: number, ci: Interval | null, q: number): string {
  * Label/value rows with the leading numbers right-aligned on a common edge and their units
  * after it, so figures of different magnitude line up by their last digit.
  */
+/** The sweep's table, one level a row, and its notes. */
+function sweepLines(sweep: NonNullable<BenchmarkResult['sweep']>): string[] {
+  const t = sweepTable(sweep);
+  const cells = [t.header, ...t.rows].map((r) => r.map(clean));
+  const widths = t.header.map((_, i) => Math.max(...cells.map((r) => displayWidth(r[i]!))));
+  const line = (r: string[]) => `${INDENT}${r.map((c, i) => (t.align[i] === 'left' ? padEnd(c, widths[i]!) : padStart(c, widths[i]!))).join('  ')}`.trimEnd();
+  return [`${INDENT}Concurrency sweep (closed loop)`, line(cells[0]!), ...cells.slice(1).map(line), ...sweepNotes(sweep).map((n) => `${INDENT}${clean(n)}`)];
+}
+
 function alignedRows(pairs: ReadonlyArray<readonly [string, string]>): string[] {
   const split = pairs.map(([label, value]) => {
     const m = /^(-?[\d.,]+)(.*)$/s.exec(value);

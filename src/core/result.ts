@@ -1,6 +1,8 @@
 import type { SystemSnapshot, TelemetrySample } from './system';
 import type { SizeClassRanges } from './sizeClassRanges';
 import type { Verdict } from './verdict';
+import type { Arrival, OpenLoopReport } from './openLoop';
+import type { SweepReport } from './sweep';
 import type { StreamingReport } from './llmMetrics';
 
 // The benchmark result: the one shape shared by the profiler, the CLI's JSON, the panel and
@@ -251,6 +253,8 @@ export interface HttpTarget {
     linesFile?: string;
     lines?: number;
   };
+  /** Present for open-loop load: requests sent at this rate whatever the answers (concurrency is then unbounded up to a cap). */
+  openLoop?: { ratePerSec: number; arrival: Arrival; seed?: number };
   /** Present for an OpenAI-compatible streaming endpoint (`latency bench --openai`): what each request asked for. */
   llm?: LlmRequestInfo;
 }
@@ -345,6 +349,14 @@ export interface BenchmarkResult {
   repeats?: Repeats;
   /** Requests that failed (HTTP targets): counted apart, never mixed into the latency figures. */
   errors?: RequestErrors;
+  /**
+   * A closed-loop concurrency sweep (HTTP, `--sweep`): every level's figures, the knee and the
+   * best level under a p99 budget. The result's own summary and samples are those of the level
+   * `sweep.reported` names (the best, else the knee, else the last level measured).
+   */
+  sweep?: SweepReport;
+  /** Open-loop load (HTTP, `--rate`): the rate asked and achieved, the send lag, whether it was kept. */
+  openLoop?: OpenLoopReport;
   /** An LLM streaming endpoint's figures (TTFT, TPOT, ITL, tokens/s, goodput); samplesMs are then the end-to-end latencies. */
   streaming?: StreamingReport;
   startedAt: string;

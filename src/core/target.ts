@@ -66,9 +66,25 @@ export interface HttpSpec {
   expectedStatus?: number[];
   /** Longest wait for one response (seconds, default DEFAULT_HTTP_TIMEOUT_SECONDS). */
   timeoutSeconds?: number;
+  /** A closed-loop sweep over these concurrency levels (increasing); excludes `concurrency` and `rate`. */
+  sweep?: number[];
+  /** The sweep's "best concurrency" is the most throughput whose p99 stays within this (ms). */
+  p99BudgetMs?: number;
+  /** Open loop: requests sent at this rate (per second) whatever the answers; excludes `concurrency` and `sweep`. */
+  rate?: number;
+  /** Open-loop arrivals: evenly spaced (default) or Poisson. */
+  arrival?: 'constant' | 'poisson';
+  /** Open loop: run this long (seconds) instead of a count of requests (iterations = rate × duration). */
+  durationSeconds?: number;
 }
 
 export const DEFAULT_HTTP_TIMEOUT_SECONDS = 30;
+
+/**
+ * Counts for a sweep when the user set none: per level, raised to 20 requests (and 2 warm-up
+ * requests) per request in flight (core/sweep.ts levelCounts), so 1…64 sends about 3,000.
+ */
+export const SWEEP_DEFAULT_COUNTS = { iterations: 200, warmup: 20 } as const;
 
 /** An OpenAI-compatible streaming endpoint (chat/completions or completions, `stream: true`): see profiler/openaiBenchmark.ts. */
 export interface OpenAiSpec {

@@ -2,7 +2,7 @@
 // panel: an ONNX file, a Python function and a shell command load, start and run differently, so
 // their cold start and runtime read differently. Plain strings: callers escape for their medium.
 
-import { formatBytes, formatMs, formatParameters, formatRatio } from './format';
+import { formatBytes, formatMs, formatParameters, formatRate, formatRatio } from './format';
 import { sizeClass } from './onnxParameters';
 import type { BenchmarkResult, BenchmarkTarget, Environment, RequestErrors } from './result';
 
@@ -32,7 +32,7 @@ export function targetFacts(target: BenchmarkTarget): string[] {
   if (target.kind === 'python') return ['Python function', ...(target.cudaSynchronized ? ['each call synchronized with CUDA'] : [])];
   if (target.kind === 'http') {
     if (target.llm) return [`LLM streaming, ${target.llm.api} API, model ${target.llm.model}`, `${target.concurrency} in flight (closed loop)`, `${target.llm.prompts.count} prompts, max_tokens ${target.llm.maxTokens}${target.llm.sharedPrefixWords ? `, shared prefix of ${target.llm.sharedPrefixWords} words` : ''}`, `timeout ${formatMs(target.timeoutMs)}`];
-    return [`HTTP endpoint`, `${target.concurrency} in flight (closed loop)`, `timeout ${formatMs(target.timeoutMs)}`, ...(target.expectedStatus ? [`success: status ${target.expectedStatus.join(', ')}`] : []),
+    return [`HTTP endpoint`, target.openLoop ? `open loop at ${formatRate(target.openLoop.ratePerSec)} (${target.openLoop.arrival}), at most ${target.concurrency} in flight` : `${target.concurrency} in flight (closed loop)`, `timeout ${formatMs(target.timeoutMs)}`, ...(target.expectedStatus ? [`success: status ${target.expectedStatus.join(', ')}`] : []),
       ...(target.bodyTemplate ? [`body template: ${target.bodyTemplate.variables.map((v) => `{{${v}}}`).join(' ') || 'no variables'}${target.bodyTemplate.lines !== undefined ? `, ${target.bodyTemplate.lines} lines` : ''}, seed ${target.bodyTemplate.seed}`] : [])];
   }
   return [

@@ -9,6 +9,8 @@
 
 import { TemplateSyntaxError, compileTemplate } from './bodyTemplate';
 import type { ConfigIssue } from './config';
+import { ARRIVALS, type Arrival } from './openLoop';
+import { DEFAULT_SWEEP_LEVELS, checkSweepLevels } from './sweep';
 import { SloSyntaxError, parseSlo } from './llmMetrics';
 import { TargetSyntaxError, checkPythonName, parsePythonTarget, type CommandSpec, type HttpSpec, type OpenAiSpec, type PythonSpec } from './target';
 
@@ -34,7 +36,7 @@ const isSeconds = (v: unknown): v is number => typeof v === 'number' && v > 0 &&
 
 const PYTHON_KEYS = ['python', 'setup', 'interpreter', 'cwd', 'callTimeoutSeconds', 'setupTimeoutSeconds', 'iterations', 'warmup'];
 const COMMAND_KEYS = ['command', 'prepare', 'cwd', 'timeoutSeconds', 'iterations', 'warmup'];
-const HTTP_KEYS = ['url', 'method', 'headers', 'body', 'bodyFile', 'bodyTemplate', 'bodyLines', 'bodySeed', 'concurrency', 'expectedStatus', 'timeoutSeconds', 'iterations', 'warmup'];
+const HTTP_KEYS = ['url', 'method', 'headers', 'body', 'bodyFile', 'bodyTemplate', 'bodyLines', 'bodySeed', 'concurrency', 'expectedStatus', 'timeoutSeconds', 'iterations', 'warmup', 'sweep', 'p99BudgetMs', 'rate', 'arrival', 'durationSeconds'];
 /** An OpenAI-compatible streaming endpoint: "openai" is its base URL; `promptsFile` is relative to the workspace folder until resolved. */
 const OPENAI_KEYS = ['openai', 'model', 'prompts', 'api', 'maxTokens', 'sharedPrefix', 'slo', 'headers', 'concurrency', 'timeoutSeconds', 'iterations', 'warmup'];
 
@@ -140,7 +142,43 @@ function httpSpec(v: Obj, issue: (key: string, message: string) => void): NamedH
     if (isSeconds(v.timeoutSeconds)) spec.timeoutSeconds = v.timeoutSeconds;
     else issue('timeoutSeconds', 'must be a number of seconds > 0');
   }
+  loadModel(v, spec, issue);
   return spec;
+}
+
+/** An endpoint's load model: `concurrency` (closed loop), `sweep` (true or a list of levels) or `rate` (open loop), and their options. */
+function loadModel(v: Obj, spec: NamedHttpSpec, issue: (key: string, message: string) => void): void {
+  const models = (['concurrency', 'sweep', 'rate'] as const).filter((k) => v[k] !== undefined && v[k] !== false);
+  if (models.length > 1) issue(models[1]!, `give one of "concurrency", "sweep" and "rate", not ${models.map((m) => `"${m}"`).join(' and ')}`);
+  if (v.sweep !== undefined && v.sweep !== false) {
+    if (v.sweep === true) spec.sweep = [...DEFAULT_SWEEP_LEVELS];
+    else if (Array.isArray(v.sweep) && v.sweep.every((c) => isInt(c, 1))) {
+      try {
+        checkSweepLevels(v.sweep as number[]);
+        spec.sweep = [...(v.sweep as number[])];
+      } catch (err) {
+        issue('sweep', (err as Error).message);
+      }
+    } else issue('sweep', `must be true (levels ${DEFAULT_SWEEP_LEVELS.join(', ')}) or a list of increasing concurrencies, e.g. [1, 4, 16]`);
+  }
+  if (v.p99BudgetMs !== undefined) {
+    if (spec.sweep === undefined) issue('p99BudgetMs', 'applies to a "sweep" only');
+    else if (typeof v.p99BudgetMs === 'number' && v.p99BudgetMs > 0 && Number.isFinite(v.p99BudgetMs)) spec.p99BudgetMs = v.p99BudgetMs;
+    else issue('p99BudgetMs', 'must be a number of milliseconds > 0');
+  }
+  if (v.rate !== undefined) {
+    if (typeof v.rate === 'number' && v.rate > 0 && Number.isFinite(v.rate)) spec.rate = v.rate;
+    else issue('rate', 'must be a number of requests per second > 0');
+  }
+  for (const key of ['arrival', 'durationSeconds'] as const) if (v[key] !== undefined && v.rate === undefined) issue(key, 'applies to a "rate" (open loop) only');
+  if (v.arrival !== undefined && v.rate !== undefined) {
+    if (typeof v.arrival === 'string' && ARRIVALS.includes(v.arrival as Arrival)) spec.arrival = v.arrival as Arrival;
+    else issue('arrival', `must be one of ${ARRIVALS.join(', ')}`);
+  }
+  if (v.durationSeconds !== undefined && v.rate !== undefined) {
+    if (isSeconds(v.durationSeconds)) spec.durationSeconds = v.durationSeconds;
+    else issue('durationSeconds', 'must be a number of seconds > 0');
+  }
 }
 
 /** "bodyTemplate": true (the body, inline or from bodyFile, rendered per request), "bodyLines" (a file for {{line}}; alone, each line is the body), "bodySeed". */

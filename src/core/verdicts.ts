@@ -7,6 +7,7 @@
 // docs/verdicts.md; keep the two in step.
 
 import { actionsFor } from './verdicts/actions';
+import { LOAD_CHECKS } from './verdicts/load';
 import { backgroundLoad, cpuClocks, gpuClocks, throttling } from './verdicts/machine';
 import { coldStart, cvAboveTarget, partialRun, tooFewSamples, warmupTooShort } from './verdicts/sampling';
 import { autocorrelated, bimodal, drift, outliers } from './verdicts/stability';
@@ -30,6 +31,7 @@ const CHECKS: ReadonlyArray<(r: RunData) => Verdict[]> = [
   autocorrelated,
   outliers,
   partialRun,
+  ...LOAD_CHECKS,
 ];
 
 /**
@@ -41,7 +43,10 @@ const CHECKS: ReadonlyArray<(r: RunData) => Verdict[]> = [
  * Never throws on odd data: a verdict that cannot be worked out is left out.
  */
 export function computeVerdicts(result: RunData): Verdict[] {
-  const verdicts = CHECKS.flatMap((check) => check(result)).map((v) => {
+  const all = CHECKS.flatMap((check) => check(result));
+  // An endpoint's cold start (LOAD003) says what RUN001's info variant says, in a server's terms.
+  const serverCold = all.some((v) => v.code === 'LOAD003');
+  const verdicts = all.filter((v) => !(serverCold && v.code === 'RUN001' && v.severity === 'info')).map((v) => {
     const actions = actionsFor(v, result);
     return actions.length ? { ...v, actions } : v;
   });

@@ -10,7 +10,7 @@ import { HISTORY_DIR } from '../core/history';
 import { runInProfiler, type FailureData, type ProfilerOutcome } from '../profiler/client';
 import type { PanelComparison } from '../core/panelProtocol';
 import { HistoryStore } from '../profiler/historyStore';
-import { COMMAND_DEFAULT_COUNTS, OPENAI_DEFAULT_COUNTS, DEFAULT_CALL_TIMEOUT_SECONDS, DEFAULT_SETUP_TIMEOUT_SECONDS, type HttpSpec, type TargetSpec } from '../core/target';
+import { COMMAND_DEFAULT_COUNTS, OPENAI_DEFAULT_COUNTS, SWEEP_DEFAULT_COUNTS, DEFAULT_CALL_TIMEOUT_SECONDS, DEFAULT_SETUP_TIMEOUT_SECONDS, type HttpSpec, type TargetSpec } from '../core/target';
 import { chooseInterpreter } from './pythonInterpreter';
 import { copyableFix } from '../core/pythonDoctor';
 import { hostTargetName, hostTargetScope, namedTarget, pickPythonFunction, pickTarget, rememberModel, type FunctionLister, type HostTarget } from './targetPicker';
@@ -107,7 +107,7 @@ export class BenchmarkController implements vscode.Disposable {
     const scope = hostTargetScope(target);
     let config;
     try {
-      config = await loadBenchmarkConfig(scope, target.kind === 'onnx' ? undefined : { defaults: target.kind === 'command' ? { ...COMMAND_DEFAULT_COUNTS } : target.kind === 'openai' ? { ...OPENAI_DEFAULT_COUNTS } : {}, own: target.own ?? {} });
+      config = await loadBenchmarkConfig(scope, target.kind === 'onnx' ? undefined : { defaults: target.kind === 'command' ? { ...COMMAND_DEFAULT_COUNTS } : target.kind === 'openai' ? { ...OPENAI_DEFAULT_COUNTS } : target.kind === 'http' && target.spec.sweep ? { ...SWEEP_DEFAULT_COUNTS } : {}, own: target.own ?? {} });
     } catch (err) {
       if (err instanceof ConfigError) {
         this.reportConfigError(scope, err);

@@ -6,7 +6,7 @@ import * as path from 'path';
 import { ConfigError, mergeConfig, withBaseDir, type BenchmarkConfig, type ConfigLayer } from '../core/config';
 import { parse as parseJsonc } from 'jsonc-parser';
 import { WORKSPACE_CONFIG_PATH, parseWorkspaceConfigText } from '../core/configFile';
-import { COMMAND_DEFAULT_COUNTS, OPENAI_DEFAULT_COUNTS, type TargetSpec } from '../core/target';
+import { COMMAND_DEFAULT_COUNTS, OPENAI_DEFAULT_COUNTS, SWEEP_DEFAULT_COUNTS, type TargetSpec } from '../core/target';
 import { parseTargets } from '../core/targetsConfig';
 import { exportDocument } from '../core/exportReport';
 import { formatMs } from '../core/format';
@@ -121,6 +121,7 @@ async function bench(args: BenchArgs): Promise<number> {
   const documentToStdout = [args.jsonPath, args.markdownPath, args.csvPath].includes('-');
 
   let repeatText = '';
+  let lastDone = 0;
 
   try {
     const result = await runTarget(
@@ -132,6 +133,9 @@ async function bench(args: BenchArgs): Promise<number> {
         },
         onProgress: (p) => {
           if (!showProgress) return;
+          // A sweep runs one session per level: its running p50 starts again with each level.
+          if (p.phase === 'warmup' || p.done < lastDone) measured.length = 0;
+          lastDone = p.phase === 'measure' ? p.done : 0;
           if (p.phase === 'measure') measured.push(...p.newSamplesMs);
           const p50 = measured.length ? ` · p50 ${formatMs(median(measured))}` : '';
           process.stderr.write(`\r\x1b[K${repeatText}${p.phase === 'warmup' ? 'warm-up' : 'measuring'} ${p.done}/${p.total}${p50}`);
@@ -256,7 +260,7 @@ async function resolveBench(args: BenchArgs): Promise<{ config: BenchmarkConfig;
   } else {
     spec = { kind: 'onnx', modelPath: t.modelPath };
   }
-  const defaults: ConfigLayer = spec.kind === 'command' ? { ...COMMAND_DEFAULT_COUNTS } : spec.kind === 'openai' ? { ...OPENAI_DEFAULT_COUNTS } : {};
+  const defaults: ConfigLayer = spec.kind === 'command' ? { ...COMMAND_DEFAULT_COUNTS } : spec.kind === 'openai' ? { ...OPENAI_DEFAULT_COUNTS } : spec.kind === 'http' && spec.sweep ? { ...SWEEP_DEFAULT_COUNTS } : {};
   const fileLayers = file ? file.layers(spec.kind === 'onnx' ? path.relative(root, path.resolve(spec.modelPath)).split(path.sep).join('/') : undefined) : [];
   return { config: mergeConfig(defaults, ...fileLayers, targetLayer, args.layer), target: spec };
 }

@@ -6,6 +6,8 @@ import type { ExecutionMode, GraphOptimizationLevel, StoppingRule } from '../cor
 import { DEFAULT_TEMPLATE_SEED } from '../core/bodyTemplate';
 import { SloSyntaxError, parseSlo } from '../core/llmMetrics';
 import { COMMAND_DEFAULT_COUNTS, DEFAULT_MAX_TOKENS, DEFAULT_OPENAI_TIMEOUT_SECONDS, OPENAI_DEFAULT_COUNTS, parsePythonTarget, type OpenAiSpec } from '../core/target';
+import { ARRIVALS, type Arrival } from '../core/openLoop';
+import { DEFAULT_SWEEP_LEVELS, parseSweepLevels } from '../core/sweep';
 import { parseAbArgs, type AbArgs } from './abArgs';
 import { parseCompareArgs, type CompareArgs } from './compareArgs';
 import { parseLintArgs, type LintArgs } from './lintArgs';
@@ -17,7 +19,7 @@ export const USAGE = `Usage:
   latency bench <model.onnx> [options]
   latency bench --python path/to/file.py:function [--setup FN] [--interpreter PY] [options]
   latency bench --command "…" [--prepare "…"] [options]
-  latency bench http://host:port/path [--concurrency N] [--body-file F] [options]
+  latency bench http://host:port/path [--concurrency N | --sweep [LIST] | --rate R] [--body-file F] [options]
   latency bench --openai http://host:port/v1 --model NAME --prompts F [--slo ttft=200,tpot=50] [options]
                                              an OpenAI-compatible LLM server, streamed: TTFT,
                                              TPOT, ITL, tokens/s, goodput under the SLO
@@ -48,6 +50,14 @@ Bench options:
                             600) or response (a URL, default 30) may take
   For a URL (an HTTP endpoint; failed requests are counted apart, never in the figures):
       --concurrency N       requests in flight at once, closed loop (default 1)
+      --sweep [LIST]        closed loop at each concurrency in LIST (default ${DEFAULT_SWEEP_LEVELS.join(',')}): the
+                            throughput/latency curve and its knee; -n/-w per level are raised to
+                            20/2 per request in flight (default 200 after 20)
+      --p99-budget MS       with --sweep: the best concurrency is the most throughput with p99 ≤ MS
+      --rate R              open loop: R requests per second whatever the answers; latency runs
+                            from each request's intended send time (no coordinated omission)
+      --arrival A           with --rate: constant (default) or poisson
+      --duration S          with --rate: send for S seconds (instead of -n requests)
       --method M            GET, POST, … (default GET, or POST with a body)
       --header 'K: V'       a request header (repeatable)
       --body-file F         the request body, sent as is (JSON gets content-type application/json)
@@ -108,7 +118,7 @@ export type BenchTargetArg =
   | { kind: 'onnx'; modelPath: string }
   | { kind: 'python'; file: string; function: string; scriptForm: boolean; setup?: string; interpreter?: string; callTimeoutSeconds?: number }
   | { kind: 'command'; command: string; prepare?: string; timeoutSeconds?: number }
-  | { kind: 'http'; url: string; method?: string; headers?: Record<string, string>; bodyFile?: string; bodyTemplate?: boolean; bodyLinesFile?: string; bodySeed?: number; concurrency?: number; expectedStatus?: number[]; timeoutSeconds?: number }
+  | { kind: 'http'; url: string; method?: string; headers?: Record<string, string>; bodyFile?: string; bodyTemplate?: boolean; bodyLinesFile?: string; bodySeed?: number; concurrency?: number; expectedStatus?: number[]; timeoutSeconds?: number; sweep?: number[]; p99BudgetMs?: number; rate?: number; arrival?: Arrival; durationSeconds?: number }
   | OpenAiSpec
   | { kind: 'named'; name: string; interpreter?: string };
 
@@ -172,7 +182,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (argv[0] === 'system') return parseSystemArgs(argv.slice(1));
   if (argv[0] === 'doctor') return parseDoctorArgs(argv.slice(1));
   const parsed = parseCommandLine({
-    args: [...argv],
+    args: withSweepValue(argv),
     allowPositionals: true,
     strict: true,
     options: {
@@ -214,6 +224,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (v['cv-target'] !== undefined) layer.cvTarget = fraction('--cv-target', v['cv-target'], 10);
 
   const repeat = v.repeat === undefined ? 1 : int('--repeat', v.repeat, 1);
+  if (repeat > 1 && (v.sweep !== undefined || v.rate !== undefined)) throw new UsageError(`--repeat does not apply to ${v.sweep !== undefined ? '--sweep' : '--rate'}`);
   oneDocumentOnStdout({ '--json -': v.json === '-', '--markdown -': v.markdown === '-', '--csv -': v.csv === '-' });
 
   return {
@@ -263,6 +274,11 @@ const TARGET_OPTIONS = {
   'body-lines': { type: 'string' },
   'body-seed': { type: 'string' },
   'expect-status': { type: 'string' },
+  sweep: { type: 'string' },
+  'p99-budget': { type: 'string' },
+  rate: { type: 'string' },
+  arrival: { type: 'string' },
+  duration: { type: 'string' },
   openai: { type: 'string' },
   model: { type: 'string' },
   prompts: { type: 'string' },
@@ -271,6 +287,48 @@ const TARGET_OPTIONS = {
   'shared-prefix': { type: 'string' },
   slo: { type: 'string' },
 } as const;
+
+/** What `--sweep` with no list stands for once withSweepValue gave it one. */
+const SWEEP_DEFAULT_VALUE = 'default';
+
+/** `--sweep` takes an optional list, which parseArgs cannot express: a bare `--sweep` (not followed by a list of levels) becomes `--sweep=default`. */
+function withSweepValue(argv: readonly string[]): string[] {
+  return argv.map((a, i) => (a === '--sweep' && !/^\d[\d,\s]*$/.test(argv[i + 1] ?? '') ? `--sweep=${SWEEP_DEFAULT_VALUE}` : a));
+}
+
+/** The load-model flags of a URL: one of --concurrency, --sweep and --rate, with their own options. */
+function loadModelArgs(str: (k: string) => string | undefined): { sweep?: number[]; p99BudgetMs?: number; rate?: number; arrival?: Arrival; durationSeconds?: number } {
+  const given = (['concurrency', 'sweep', 'rate'] as const).filter((k) => str(k) !== undefined).map((k) => `--${k}`);
+  if (given.length > 1) throw new UsageError(`${given.join(' and ')} are different load models: give one (--concurrency N: a closed loop; --sweep: closed loops at several levels; --rate R: an open loop)`);
+  if (str('p99-budget') !== undefined && str('sweep') === undefined) throw new UsageError('--p99-budget applies to --sweep only');
+  for (const f of ['arrival', 'duration']) if (str(f) !== undefined && str('rate') === undefined) throw new UsageError(`--${f} applies to --rate only`);
+  const out: ReturnType<typeof loadModelArgs> = {};
+  const sweep = str('sweep');
+  if (sweep !== undefined) {
+    try {
+      out.sweep = sweep === SWEEP_DEFAULT_VALUE ? [...DEFAULT_SWEEP_LEVELS] : parseSweepLevels(sweep);
+    } catch (err) {
+      throw new UsageError(`--sweep: ${(err as Error).message}`);
+    }
+  }
+  const budget = str('p99-budget');
+  if (budget !== undefined) {
+    const ms = Number(budget.replace(/ms$/, ''));
+    if (!(ms > 0 && Number.isFinite(ms))) throw new UsageError(`--p99-budget expects milliseconds > 0, e.g. 250, got "${budget}"`);
+    out.p99BudgetMs = ms;
+  }
+  const rate = str('rate');
+  if (rate !== undefined) {
+    const r = Number(rate.replace(/\/s$/, ''));
+    if (!(r > 0 && Number.isFinite(r))) throw new UsageError(`--rate expects requests per second > 0, e.g. 50, got "${rate}"`);
+    out.rate = r;
+  }
+  const arrival = str('arrival');
+  if (arrival !== undefined) out.arrival = oneOf('--arrival', arrival, ARRIVALS) as Arrival;
+  const duration = str('duration');
+  if (duration !== undefined) out.durationSeconds = seconds('--duration', duration);
+  return out;
+}
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
@@ -292,7 +350,7 @@ function targetArg(v: Values, modelPath: string | undefined): BenchTargetArg {
   onlyFor(['interpreter'], ['python', 'named'], 'Python functions');
   onlyFor(['prepare'], ['command'], '--command');
   onlyFor(['timeout'], ['python', 'command', 'http', 'openai'], '--python, --command and URLs');
-  onlyFor(['method', 'body-file', 'body-template', 'body-lines', 'body-seed', 'expect-status'], ['http'], 'URLs (HTTP endpoints)');
+  onlyFor(['method', 'body-file', 'body-template', 'body-lines', 'body-seed', 'expect-status', 'sweep', 'p99-budget', 'rate', 'arrival', 'duration'], ['http'], 'URLs (HTTP endpoints)');
   onlyFor(['concurrency', 'header'], ['http', 'openai'], 'URLs (HTTP endpoints)');
   onlyFor(['model', 'prompts', 'api', 'max-tokens', 'shared-prefix', 'slo'], ['openai'], '--openai (an OpenAI-compatible LLM server)');
   const timeout = str('timeout') === undefined ? undefined : seconds('--timeout', str('timeout')!);
@@ -318,6 +376,7 @@ function targetArg(v: Values, modelPath: string | undefined): BenchTargetArg {
         ...(str('concurrency') !== undefined ? { concurrency: int('--concurrency', str('concurrency')!, 1) } : {}),
         ...(statuses ? { expectedStatus: statuses.map(Number) } : {}),
         ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}),
+        ...loadModelArgs(str),
       };
     }
     case 'python': {

@@ -66,17 +66,16 @@ const ownPeakRss = (): number => process.resourceUsage().maxRSS * 1024;
 export async function runHttpBenchmark(opts: HttpBenchmarkOptions, events: BenchmarkEvents): Promise<BenchmarkResult> {
   const repeat = opts.repeat ?? 1;
   if (!(Number.isInteger(repeat) && repeat >= 1)) throw new RangeError(`runHttpBenchmark: repeat must be an integer ≥ 1, got ${repeat}`);
-  const request = resolveRequest(opts.spec);
-  const system = await prepareMachine(opts.config, events.log ?? (() => undefined));
-  const ctx: SessionContext = { ...opts, request, system };
+  if (opts.spec.sweep !== undefined || opts.spec.rate !== undefined) throw new RangeError('runHttpBenchmark: a sweep or an open loop goes through runHttpTarget (httpLoad.ts)');
+  const ctx = await prepareHttpRun(opts, events);
   // combineRepeats knows nothing of request errors: those of the repeats kept are added up here.
   const kept: RequestErrors[] = [];
   const once = async (ev: BenchmarkEvents) => {
-    const r = await runSession(ctx, ev);
+    const r = await runHttpSession(ctx, ev);
     if (r.errors && !r.partial) kept.push(r.errors);
     return r;
   };
-  if (repeat === 1) return runSession(ctx, events);
+  if (repeat === 1) return runHttpSession(ctx, events);
   const result = await runRepeated(repeat, once, events);
   if (!result.errors && kept.length > 0) result.errors = mergeRequestErrors(kept);
   return result;
@@ -85,12 +84,21 @@ export async function runHttpBenchmark(opts: HttpBenchmarkOptions, events: Bench
 // ---------------------------------------------------------------------------------------------
 // One session: fresh connections, cold start, warm-up, measured requests
 
-interface SessionContext extends HttpBenchmarkOptions {
+export interface HttpSessionContext extends HttpBenchmarkOptions {
+  /** The request, its `concurrency` the number of workers (a sweep runs one session per level). */
   request: ResolvedRequest;
   system: SystemSnapshot | null;
 }
 
-async function runSession(ctx: SessionContext, events: BenchmarkEvents): Promise<BenchmarkResult> {
+/** The request settled and the machine prepared (pinning, pre-flight readings): once per run, whatever the sessions. */
+export async function prepareHttpRun(opts: HttpBenchmarkOptions, events: BenchmarkEvents): Promise<HttpSessionContext> {
+  const request = resolveRequest(opts.spec);
+  const system = await prepareMachine(opts.config, events.log ?? (() => undefined));
+  return { ...opts, request, system };
+}
+
+/** One closed-loop session at `ctx.request.concurrency` (see the file notes). */
+export async function runHttpSession(ctx: HttpSessionContext, events: BenchmarkEvents): Promise<BenchmarkResult> {
   const { config, request, system } = ctx;
   const log = events.log ?? (() => undefined);
   const startedAt = new Date().toISOString();

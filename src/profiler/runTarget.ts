@@ -4,7 +4,7 @@ import type { BenchmarkConfig } from '../core/config';
 import type { BenchmarkResult } from '../core/result';
 import type { TargetSpec } from '../core/target';
 import { runCommandBenchmark } from './commandBenchmark';
-import { runHttpBenchmark } from './httpBenchmark';
+import { runHttpTarget } from './httpLoad';
 import { runOpenAiBenchmark } from './openaiBenchmark';
 import { runOnnxBenchmark, type BenchmarkEvents } from './onnxBenchmark';
 import { runPythonBenchmark } from './pythonBenchmark';
@@ -27,7 +27,7 @@ export async function runTarget(opts: TargetRunOptions, events: BenchmarkEvents)
     case 'command':
       return runCommandBenchmark({ spec: target, ...common }, events);
     case 'http':
-      return runHttpBenchmark({ spec: target, ...common }, events);
+      return runHttpTarget({ spec: target, ...common }, events);
     case 'openai':
       return runOpenAiBenchmark({ spec: target, ...common }, events);
   }

@@ -3,6 +3,7 @@
 // run. A reading that could not be taken says so ("cannot verify"); it is never shown as fine.
 
 import { formatBytes, formatMs, formatPercent } from '../core/format';
+import { openLoopFacts } from '../core/loadText';
 import type { BenchmarkResult, InputPlan, RunConfig, StopReason, StoppingOutcome } from '../core/result';
 import type { GpuInventory, SystemSnapshot } from '../core/system';
 import { formatCpuList } from '../core/procReadings';
@@ -85,7 +86,10 @@ function targetRows(result: BenchmarkResult): Row[] {
     return [
       { label: 'URL', value: t.url },
       { label: 'Method', value: t.method },
-      { label: 'In flight', value: `${formatCount(t.concurrency)} (closed loop)`, key: 'concurrency' },
+      t.openLoop
+        ? { label: 'In flight', value: `at most ${formatCount(t.concurrency)} (open loop)`, key: 'concurrency' }
+        : { label: 'In flight', value: `${formatCount(t.concurrency)} (closed loop${result.sweep ? ', the reported level of the sweep' : ''})`, key: 'concurrency' },
+      ...(result.openLoop ? openLoopFacts(result.openLoop).map(([label, value]) => ({ label: label.charAt(0).toUpperCase() + label.slice(1), value, key: `open-loop-${label.replace(/ /g, '-')}` })) : []),
       { label: 'Timeout', value: formatMs(t.timeoutMs) },
       { label: 'Success', value: t.expectedStatus ? `status ${t.expectedStatus.join(', ')}` : 'any 2xx status' },
       ...(e

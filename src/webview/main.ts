@@ -14,6 +14,7 @@ import { byId } from './dom';
 import { renderExportButtons } from './exportButtons';
 import { renderHeader } from './header';
 import { renderSummary } from './summaryTable';
+import { SweepChart } from './sweepChart';
 import { TelemetryView } from './telemetry';
 import { observeThemeChanges, readTheme } from './theme';
 import { renderVerdicts } from './verdicts';
@@ -24,6 +25,7 @@ const vscode = acquireVsCodeApi();
 const histogramChart = new HistogramChart(byId<HTMLCanvasElement>('histogram-chart'), byId('histogram-note'));
 const timelineChart = new TimelineChart(byId<HTMLCanvasElement>('timeline-chart'), byId('timeline-note'));
 const compareChart = new CompareChart(byId<HTMLCanvasElement>('compare-chart'), byId('compare-note'));
+const sweepChart = new SweepChart(byId('sweep-card'), byId<HTMLCanvasElement>('sweep-chart'), byId('sweep-table'), byId('sweep-note'));
 const telemetryView = new TelemetryView(byId('telemetry-card'), byId('telemetry'), byId('telemetry-note'));
 const streamingView = new StreamingView({ card: byId('streaming-card'), table: byId('streaming'), ttftCanvas: byId<HTMLCanvasElement>('ttft-chart'), ttftNote: byId('ttft-note'), tpotCanvas: byId<HTMLCanvasElement>('tpot-chart'), tpotNote: byId('tpot-note') });
 let current: PanelState | undefined;
@@ -73,6 +75,7 @@ function renderCharts(state: PanelState): void {
   histogramChart.render(state.result, theme);
   timelineChart.render(state.result, theme);
   telemetryView.render(state.result, theme);
+  sweepChart.render(state.result, theme);
   streamingView.render(state.result, theme);
   if (state.comparison) compareChart.render(state.comparison.base.result, state.result, theme);
 }

@@ -125,7 +125,11 @@ test('the schema\'s named targets take exactly the keys the targets parser accep
   assert.deepEqual(Object.keys(d.pythonTarget.properties).sort(), Object.keys(python).sort());
   assert.deepEqual(Object.keys(d.commandTarget.properties).sort(), Object.keys(command).sort());
   const http = { url: 'http://127.0.0.1:8000/predict', method: 'POST', headers: { authorization: 'Bearer x' }, bodyFile: 'req.json', bodyTemplate: true, bodyLines: 'inputs.jsonl', bodySeed: 7, concurrency: 4, expectedStatus: [200], timeoutSeconds: 5, iterations: 10, warmup: 1 };
-  assert.deepEqual(Object.keys(d.httpTarget.properties).sort(), [...Object.keys(http), 'body'].sort());
+  // The load models exclude one another, so they are checked with a target of their own below.
+  const load = { sweep: [1, 4], p99BudgetMs: 100, rate: 5, arrival: 'poisson', durationSeconds: 10 };
+  assert.deepEqual(Object.keys(d.httpTarget.properties).sort(), [...Object.keys(http), 'body', ...Object.keys(load)].sort());
+  const { sweep, p99BudgetMs, ...open } = load;
+  assert.deepEqual(parseTargets({ targets: { s: { url: http.url, sweep, p99BudgetMs }, o: { url: http.url, ...open } } }, 'schema sample').issues, []);
   const parsed = parseTargets({ targets: { py: python, cmd: command, api: http } }, 'schema sample');
   assert.deepEqual(parsed.issues, []);
   assert.deepEqual(parsed.targets.map((t) => t.spec.kind), ['python', 'command', 'http']);

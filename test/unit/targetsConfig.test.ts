@@ -86,6 +86,25 @@ test('an HTTP endpoint: a JSON body is sent as its text, one of body and bodyFil
   assert.deepEqual(issues.map((i) => i.path.join('.')), ['targets.bad.url', 'targets.bad.body', 'targets.bad.concurrency', 'targets.bad.expectedStatus']);
 });
 
+test('an endpoint\'s load model: sweep (true or levels) with a p99 budget, or rate with arrival and duration; one of them', () => {
+  const url = 'http://127.0.0.1:8000/p';
+  const ok = parseTargets({ targets: { a: { url, sweep: true }, b: { url, sweep: [1, 8], p99BudgetMs: 50 }, c: { url, rate: 20, arrival: 'poisson', durationSeconds: 5 } } }, 'f');
+  assert.deepEqual(ok.issues, []);
+  assert.deepEqual(ok.targets.map((t) => t.spec), [
+    { kind: 'http', url, sweep: [1, 2, 4, 8, 16, 32, 64] },
+    { kind: 'http', url, sweep: [1, 8], p99BudgetMs: 50 },
+    { kind: 'http', url, rate: 20, arrival: 'poisson', durationSeconds: 5 },
+  ]);
+  const bad = parseTargets({ targets: { d: { url, sweep: [4, 2] }, e: { url, concurrency: 2, rate: 5 }, f: { url, p99BudgetMs: 5 }, g: { url, arrival: 'poisson' }, h: { url, rate: 5, arrival: 'burst' } } }, 'f');
+  assert.deepEqual(bad.targets, []);
+  const messages = bad.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  assert.match(messages.join('\n'), /targets\.d\.sweep: sweep levels must increase/);
+  assert.match(messages.join('\n'), /targets\.e\.rate: give one of "concurrency", "sweep" and "rate"/);
+  assert.match(messages.join('\n'), /targets\.f\.p99BudgetMs: applies to a "sweep" only/);
+  assert.match(messages.join('\n'), /targets\.g\.arrival: applies to a "rate"/);
+  assert.match(messages.join('\n'), /targets\.h\.arrival: must be one of constant, poisson/);
+});
+
 test('an HTTP endpoint with a body template: opted into, checked where it is written, lines and seed kept', () => {
   const { targets, issues } = parseTargets(
     {

@@ -1,0 +1,255 @@
+// Open-loop load on one endpoint: requests start at scheduled instants (core/openLoop.ts:
+// constant or Poisson arrivals at `rate` per second) whether or not earlier ones have answered.
+// There is no worker pool: a timer fires each request when its time comes.
+//
+// - Latency = end of the response body − the request's INTENDED send time. A request the
+//   generator sent late, or that waited for a socket, counts that delay; a server that falls
+//   behind makes every later request wait in its queue, and that wait is in the figures (no
+//   coordinated omission). The send lag (actual − intended) is recorded apart, with the rate
+//   actually sent: a generator that could not keep the rate (send lag p99 over 2 ms, under 95%
+//   of the rate sent, or the socket cap reached) gets result.openLoop.kept = false, a warning
+//   log and verdict LOAD004.
+// - The agent allows OPEN_LOOP_MAX_IN_FLIGHT (4,096) sockets, kept alive: an open loop needs as
+//   many connections as requests in flight, which only the server's speed bounds. Beyond the cap
+//   a request waits in the client for a socket (counted as a cap hit).
+// - Timing: setTimeout until about 1 ms before the next send, then setImmediate turns until it is
+//   due (a timer alone wakes 1 ms or more late); sends that are due together go out in one turn.
+// - The first request is sent alone and reported as the cold start, as in the closed loop; then
+//   the schedule runs `warmup` + `iterations` requests without a break, the first `warmup` of
+//   them warm-up samples. `durationSeconds` sets iterations = rate × duration. The measured
+//   wall time runs from the first measured request's intended send time to the last answer, so
+//   throughput is what the server answered over the time the load was offered.
+// - An adaptive stopping rule does not apply (the count is the schedule): the run sends
+//   `iterations` and says so in the log.
+// - Failures, nothing-succeeds and cancel behave as in the closed loop (httpBenchmark.ts).
+
+import { recordedRunConfig } from '../core/config';
+import { DEFAULT_ARRIVAL_SEED, OPEN_LOOP_MAX_IN_FLIGHT, arrivalSchedule, judgeOpenLoop, type Arrival, type SendRecord } from '../core/openLoop';
+import type { BenchmarkResult, HttpTarget, StopReason } from '../core/result';
+import { ResultAssembler, type RunHeader } from '../core/resultAssembler';
+import { computeVerdicts } from '../core/verdicts';
+import type { BenchmarkError } from './benchmarkError';
+import { collectEnvironment } from './environment';
+import { MAX_FAILURES_BEFORE_SUCCESS, prepareHttpRun, type HttpBenchmarkOptions } from './httpBenchmark';
+import { ErrorTally, HttpClient, describeTally, failedError, firstFailedError } from './httpClient';
+import { httpTargetOf } from './httpRequest';
+import type { BenchmarkEvents } from './onnxBenchmark';
+import { TelemetrySampler } from './telemetry';
+
+const CANCEL_POLL_MS = 100;
+const TELEMETRY_INTERVAL_MS = 500;
+/** Below this wait the scheduler turns with setImmediate instead of sleeping on a timer. */
+const SPIN_BELOW_MS = 2;
+
+const ownPeakRss = (): number => process.resourceUsage().maxRSS * 1024;
+const now = (): bigint => process.hrtime.bigint();
+
+export async function runHttpOpenLoop(opts: HttpBenchmarkOptions, events: BenchmarkEvents): Promise<BenchmarkResult> {
+  const { spec, config } = opts;
+  const rate = spec.rate;
+  if (rate === undefined || !(rate > 0 && Number.isFinite(rate))) throw new RangeError(`runHttpOpenLoop: rate must be > 0, got ${rate}`);
+  if ((opts.repeat ?? 1) !== 1) throw new RangeError('runHttpOpenLoop: an open loop is not repeated');
+  const arrival: Arrival = spec.arrival ?? 'constant';
+  const seed = DEFAULT_ARRIVAL_SEED;
+  const log = events.log ?? (() => undefined);
+  const ctx = await prepareHttpRun(opts, events);
+  const iterations = spec.durationSeconds !== undefined ? Math.max(1, Math.round(rate * spec.durationSeconds)) : config.iterations;
+  const warmup = config.warmup;
+  if (config.stopping.mode === 'adaptive') log('info', `an open loop sends its schedule: ${iterations} measured requests, the adaptive stopping rule does not apply`);
+  const runConfig = { ...config, iterations, stopping: { ...config.stopping, mode: 'fixed' as const } };
+
+  const startedAt = new Date().toISOString();
+  const environment = await collectEnvironment();
+  // The socket cap travels as the request's concurrency: HttpClient sizes its agent by it.
+  const request = { ...ctx.request, concurrency: OPEN_LOOP_MAX_IN_FLIGHT };
+  const target: HttpTarget = { ...httpTargetOf({ ...ctx.request, concurrency: 1 }), openLoop: { ratePerSec: rate, arrival, ...(arrival === 'poisson' ? { seed } : {}) } };
+  const header: RunHeader = { target, config: recordedRunConfig(runConfig, { inputs: [] }), environment, startedAt, loadMs: 0, system: ctx.system };
+  const assembler = new ResultAssembler();
+  assembler.start(header);
+  events.onStarted?.(header);
+
+  const client = new HttpClient(request);
+  const measuredErrors = new ErrorTally();
+  const beforeSuccess = new ErrorTally();
+  let succeeded = 0;
+  let warmupFailures = 0;
+  let cancelled = false;
+  let fatal: BenchmarkError | undefined;
+  const sends: SendRecord[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let capHits = 0;
+  const where = { phase: 'warmup' as 'warmup' | 'measure', run: 0 };
+  const telemetry = new TelemetrySampler({ intervalMs: TELEMETRY_INTERVAL_MS, gpuPresent: ctx.system?.gpu.status === 'present', where, mode: 'polled' });
+  /** Stops the schedule at once (set while it runs): a slow rate must not hold a cancel until its next send. */
+  let stopSchedule: (() => void) | undefined;
+  const cancelTimer = setInterval(() => {
+    if (!events.isCancelled()) return;
+    client.cancelAll();
+    stopSchedule?.();
+  }, CANCEL_POLL_MS);
+
+  const total = warmup + iterations;
+  let measuredStart: bigint | undefined;
+  let lastAnswer: bigint | undefined;
+  let measuredWallMs: number | undefined;
+  const pending = { warmup: [] as number[], measure: [] as number[] };
+  let doneWarmup = 0;
+  let doneMeasured = 0;
+  let lastFlush = now();
+  const flushEveryNs = BigInt(Math.round((opts.progressIntervalMs ?? 200) * 1e6));
+  const flush = () => {
+    telemetry.sampleIfDue();
+    const newTelemetry = telemetry.drain();
+    assembler.addTelemetry(newTelemetry);
+    if (pending.warmup.length) {
+      assembler.addWarmup(pending.warmup);
+      events.onProgress?.({ phase: 'warmup', done: doneWarmup, total: warmup, newSamplesMs: pending.warmup, peakRssBytes: ownPeakRss() });
+      pending.warmup = [];
+    }
+    const wall = measuredStart !== undefined && lastAnswer !== undefined && lastAnswer > measuredStart ? Number(lastAnswer - measuredStart) / 1e6 : undefined;
+    if (pending.measure.length || newTelemetry.length) {
+      assembler.addMeasured(pending.measure, wall);
+      events.onProgress?.({
+        phase: 'measure',
+        done: doneMeasured,
+        total: iterations,
+        newSamplesMs: pending.measure,
+        ...(wall !== undefined ? { measuredWallMs: wall } : {}),
+        peakRssBytes: ownPeakRss(),
+        ...(newTelemetry.length ? { telemetry: newTelemetry } : {}),
+      });
+      pending.measure = [];
+    }
+    lastFlush = now();
+  };
+
+  const finish = async (stopReason: StopReason, partialReason?: string): Promise<BenchmarkResult> => {
+    assembler.addTelemetry(await telemetry.stop());
+    const result = assembler.finish({
+      peakRssBytes: ownPeakRss(),
+      stopReason,
+      ...(measuredWallMs !== undefined ? { measuredWallMs } : {}),
+      ...(partialReason !== undefined ? { partialReason } : {}),
+    }) as BenchmarkResult;
+    result.errors = measuredErrors.toErrors();
+    result.openLoop = judgeOpenLoop({ arrival, ...(arrival === 'poisson' ? { seed } : {}), targetRatePerSec: rate, scheduled: total, sends, maxInFlight, inFlightCap: OPEN_LOOP_MAX_IN_FLIGHT, capHits, ...(result.summary ? { latencyP50Ms: result.summary.p50Ms } : {}) });
+    (result.target as HttpTarget).concurrency = Math.max(1, maxInFlight);
+    if (result.partial && partialReason === undefined && result.samplesMs.length + measuredErrors.count >= iterations) {
+      result.partial = false;
+      delete result.partialReason;
+    }
+    const { verdicts: _, ...analysed } = result;
+    result.verdicts = computeVerdicts(analysed);
+    if (warmupFailures > 0) log('warn', `${warmupFailures} of ${warmup} warm-up requests failed (not counted in the errors of the measured requests)`);
+    if (measuredErrors.count > 0) log('warn', `${measuredErrors.count} of ${measuredErrors.attempted} measured requests failed: ${describeTally(measuredErrors)}; they are counted apart, not in the latencies`);
+    const o = result.openLoop;
+    if (!o.kept) log('warn', `the load generator did not keep ${rate} req/s: ${(o.notKept ?? []).join('; ')}`);
+    return result;
+  };
+
+  telemetry.start();
+  try {
+    if (events.isCancelled()) return await finish('cancelled', 'cancelled');
+    const cold = await client.send();
+    if ('cancelled' in cold) return await finish('cancelled', 'cancelled');
+    if (cold.ok) {
+      succeeded++;
+      assembler.coldStart(cold.ms);
+      events.onColdStart?.(cold.ms);
+    } else {
+      beforeSuccess.add(cold);
+      if (cold.kind === 'refused' || cold.kind === 'other') throw firstFailedError(ctx.request, cold);
+      log('warn', `the first request failed (${cold.message}); going on, as long as one of the first ${MAX_FAILURES_BEFORE_SUCCESS} succeeds`);
+    }
+
+    const schedule = arrivalSchedule(total, rate, arrival, seed);
+    if (warmup === 0) telemetry.sampleIfDue(true);
+    const t0 = now();
+    const intendedAt = (i: number): bigint => t0 + BigInt(Math.round(schedule[i]! * 1e6));
+    if (warmup === 0) measuredStart = t0;
+
+    await new Promise<void>((allDone) => {
+      let next = 0;
+      let stopped = false;
+      let timer: NodeJS.Timeout | undefined;
+      const settleIfDone = () => {
+        if ((next >= total || stopped) && inFlight === 0) allDone();
+      };
+      const stop = () => {
+        stopped = true;
+        if (timer) clearTimeout(timer);
+        client.cancelAll();
+        settleIfDone();
+      };
+      stopSchedule = () => {
+        cancelled = true;
+        stop();
+      };
+      const fire = (i: number) => {
+        const intended = intendedAt(i);
+        const actual = now();
+        const lagMs = Number(actual - intended) / 1e6;
+        sends.push({ intendedMs: schedule[i]!, actualMs: schedule[i]! + lagMs });
+        if (inFlight >= OPEN_LOOP_MAX_IN_FLIGHT) capHits++;
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        const phase = i < warmup ? 'warmup' : 'measure';
+        if (i === warmup) {
+          measuredStart = intended;
+          where.phase = 'measure';
+          telemetry.sampleIfDue(true);
+        }
+        void client.send().then((outcome) => {
+          inFlight--;
+          if ('cancelled' in outcome) return settleIfDone();
+          lastAnswer = now();
+          if (phase === 'warmup') doneWarmup++;
+          else doneMeasured++;
+          where.run = doneMeasured;
+          if (outcome.ok) {
+            succeeded++;
+            // From the intended send time: the lag before the send plus the send itself.
+            pending[phase].push(Math.max(0, lagMs) + outcome.ms);
+          } else {
+            if (succeeded === 0) beforeSuccess.add(outcome);
+            if (phase === 'measure') measuredErrors.add(outcome);
+            else warmupFailures++;
+          }
+          if (phase === 'measure') measuredErrors.attempted++;
+          if (succeeded === 0 && beforeSuccess.count >= MAX_FAILURES_BEFORE_SUCCESS && !fatal) {
+            fatal = failedError(ctx.request, beforeSuccess);
+            stop();
+            return;
+          }
+          if (lastAnswer - lastFlush >= flushEveryNs) flush();
+          settleIfDone();
+        });
+      };
+      const tick = () => {
+        if (stopped) return settleIfDone();
+        if (events.isCancelled()) {
+          cancelled = true;
+          return stop();
+        }
+        while (next < total && intendedAt(next) <= now()) fire(next++);
+        if (next >= total) return settleIfDone();
+        const waitMs = Number(intendedAt(next) - now()) / 1e6;
+        if (now() - lastFlush >= flushEveryNs) flush();
+        if (waitMs > SPIN_BELOW_MS) timer = setTimeout(tick, waitMs - 1);
+        else setImmediate(tick);
+      };
+      tick();
+    });
+    if (measuredStart !== undefined && lastAnswer !== undefined && lastAnswer > measuredStart) measuredWallMs = Number(lastAnswer - measuredStart) / 1e6;
+    flush();
+    if (fatal) throw fatal;
+    if (events.isCancelled()) cancelled = true;
+    if (succeeded === 0 && !cancelled) throw failedError(ctx.request, beforeSuccess);
+    return await finish(cancelled ? 'cancelled' : 'iterations', cancelled ? 'cancelled' : undefined);
+  } finally {
+    clearInterval(cancelTimer);
+    client.close();
+    await telemetry.stop();
+  }
+}
