@@ -10,7 +10,7 @@ import { HISTORY_DIR } from '../core/history';
 import { runInProfiler, type FailureData, type ProfilerOutcome } from '../profiler/client';
 import type { PanelComparison } from '../core/panelProtocol';
 import { HistoryStore } from '../profiler/historyStore';
-import { COMMAND_DEFAULT_COUNTS, OPENAI_DEFAULT_COUNTS, SWEEP_DEFAULT_COUNTS, DEFAULT_CALL_TIMEOUT_SECONDS, DEFAULT_SETUP_TIMEOUT_SECONDS, type HttpSpec, type TargetSpec } from '../core/target';
+import { COMMAND_DEFAULT_COUNTS, OPENAI_DEFAULT_COUNTS, SWEEP_DEFAULT_COUNTS, DEFAULT_CALL_TIMEOUT_SECONDS, DEFAULT_SETUP_TIMEOUT_SECONDS, type HttpSpec, type OpenAiSpec, type TargetSpec } from '../core/target';
 import { chooseInterpreter } from './pythonInterpreter';
 import { copyableFix } from '../core/pythonDoctor';
 import { hostTargetName, hostTargetScope, namedTarget, pickPythonFunction, pickTarget, rememberModel, type FunctionLister, type HostTarget } from './targetPicker';
@@ -72,7 +72,8 @@ export class BenchmarkController implements vscode.Disposable {
 
   /**
    * Returns the outcome so callers (and the extension-host tests) can inspect it. `arg`: an ONNX
-   * or .py file (the explorer, an editor), a target (a CodeLens, tests), `{ target: NAME }` for a
+   * or .py file (the explorer, an editor), a target (a CodeLens, tests: also `{ kind: "http", url, … }`
+   * with any HttpSpec field, or `{ kind: "openai", url, model, promptsFile, … }`), `{ target: NAME }` for a
    * target named in .vscode/latency.json, or nothing (the quick pick).
    */
   async run(arg?: unknown): Promise<ProfilerOutcome | undefined> {
@@ -95,6 +96,10 @@ export class BenchmarkController implements vscode.Disposable {
       const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
       const { kind: _kind, ...rest } = arg as Record<string, unknown> & { url: string };
       return folder ? { kind: 'http', spec: { ...(rest as Omit<HttpSpec, 'kind'>), kind: 'http' }, folder } : undefined;
+    }
+    if (isObject(arg) && arg.kind === 'openai' && typeof arg.url === 'string' && typeof arg.model === 'string' && typeof arg.promptsFile === 'string') {
+      const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+      return folder ? { kind: 'openai', spec: { ...(arg as unknown as OpenAiSpec), kind: 'openai' }, folder } : undefined;
     }
     if (isObject(arg) && arg.kind === 'command' && typeof arg.command === 'string') {
       const cwd = arg.cwd instanceof vscode.Uri ? arg.cwd : vscode.workspace.workspaceFolders?.[0]?.uri;

@@ -6,8 +6,11 @@
 /// <reference types="mocha" />
 
 import * as assert from 'assert';
+import * as fs from 'fs';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
+import * as os from 'os';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ProfilerOutcome } from '../../../src/profiler/client';
 import { FIXTURE, FIXTURE_CONFIG, PYTHON_FIXTURE } from '../protocol';
@@ -87,6 +90,78 @@ describe('Latency: Run Benchmark on a Python function, a command and an endpoint
       await waitForResultsTabs(1, 10_000, `Latency: GET ${url}`);
     } finally {
       server.close();
+    }
+  });
+
+  it('sweeps an endpoint over 1, 2 and 4 in flight: one point per level, the knee judged, the reported level\'s figures as the result\'s', async () => {
+    const server = http.createServer((_req, res) => {
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"label":3}');
+      }, 5);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/predict`;
+      const outcome = await run({ kind: 'http', url, sweep: [1, 2, 4], p99BudgetMs: 1000 });
+      assert.equal(outcome.status, 'completed', outcome.status === 'failed' ? outcome.message : '');
+      if (outcome.status !== 'completed') return;
+      const sweep = outcome.result.sweep;
+      assert.ok(sweep, 'the result holds the sweep');
+      assert.deepEqual(sweep.points.map((p) => p.concurrency), [1, 2, 4]);
+      assert.ok(sweep.points.every((p) => p.throughputPerSec > 0 && p.p50Ms >= 4.5), JSON.stringify(sweep.points));
+      assert.ok(sweep.best.concurrency !== null, `a 5 ms server meets a 1 s p99 budget at some level: ${JSON.stringify(sweep.best)}`);
+      assert.equal(sweep.reported.concurrency, sweep.best.concurrency, 'the best level is the one reported');
+      await waitForResultsTabs(1, 10_000, `Latency: GET ${url}`);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('streams from an OpenAI-compatible endpoint (SSE, 4 tokens 3 ms apart): TTFT, TPOT and goodput measured, e2e as the samples', async () => {
+    const { iterations } = await fixtureConfig();
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        let sent = 0;
+        const tick = () => {
+          if (sent === 4) {
+            res.write('data: {"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":4}}\n\n');
+            res.end('data: [DONE]\n\n');
+            return;
+          }
+          sent++;
+          res.write(`data: {"choices":[{"index":0,"delta":{"content":"t${sent} "}}]}\n\n`);
+          setTimeout(tick, 3);
+        };
+        setTimeout(tick, 10);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'latency-openai-'));
+    try {
+      const promptsFile = path.join(dir, 'prompts.txt');
+      fs.writeFileSync(promptsFile, 'What is latency?\nAnd throughput?\n');
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+      const outcome = await run({ kind: 'openai', url, model: 'fixture-model', promptsFile, slo: { ttftMs: 5000, tpotMs: 5000 } });
+      assert.equal(outcome.status, 'completed', outcome.status === 'failed' ? outcome.message : '');
+      if (outcome.status !== 'completed') return;
+      const r = outcome.result;
+      assert.equal(r.target.kind, 'http');
+      if (r.target.kind !== 'http') return;
+      assert.equal(r.target.llm?.model, 'fixture-model');
+      assert.equal(r.target.llm?.prompts.count, 2);
+      const s = r.streaming;
+      assert.ok(s, 'the result holds the streaming figures');
+      assert.ok(s.ttft && s.ttft.p50Ms >= 9 && s.ttft.p50Ms < 500, `TTFT p50 ${s.ttft?.p50Ms} ms for a 10 ms first token`);
+      assert.ok(s.tpot && s.tpot.p50Ms >= 2.5 && s.tpot.p50Ms < 200, `TPOT p50 ${s.tpot?.p50Ms} ms for 3 ms a token`);
+      assert.equal(s.goodput?.fraction, 1, 'every request meets a 5 s SLO');
+      assert.equal(r.samplesMs.length, iterations);
+      await waitForResultsTabs(1, 10_000, `Latency: POST ${url}/chat/completions`);
+    } finally {
+      server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
