@@ -162,10 +162,25 @@ function isTarget(t: unknown, config: unknown): boolean {
     case 'command':
       return isStr(t.command) && (t.prepare === undefined || isStr(t.prepare)) && isStrArray(t.shell) && isNum(t.shellOverheadMs);
     case 'http':
-      return isStr(t.url) && isStr(t.method) && isNum(t.concurrency) && (t.expectedStatus === undefined || isNumArray(t.expectedStatus)) && isNum(t.timeoutMs);
+      return isStr(t.url) && isStr(t.method) && isNum(t.concurrency) && (t.expectedStatus === undefined || isNumArray(t.expectedStatus)) && isNum(t.timeoutMs) && (t.engine === undefined || isLoadEngine(t.engine));
     default:
       return false;
   }
+}
+
+function isLoadEngine(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    v.name === 'locust' &&
+    (v.version === undefined || isStr(v.version)) &&
+    isNum(v.workers) &&
+    isNum(v.users) &&
+    (v.ratePerSecond === undefined || isNum(v.ratePerSecond)) &&
+    (v.runTimeSeconds === undefined || isNum(v.runTimeSeconds)) &&
+    (v.exitCode === undefined || isNumOrNull(v.exitCode)) &&
+    (v.thresholds === undefined ||
+      isArrayOf(v.thresholds, (x) => isObject(x) && isOneOf(x.metric, ['p99', 'errorRate'] as const) && isNum(x.limit) && isNumOrNull(x.value) && isBool(x.passed)))
+  );
 }
 
 const REQUEST_ERROR_KINDS: readonly RequestErrorKind[] = ['refused', 'timeout', 'status', 'malformed', 'dropped', 'other'];

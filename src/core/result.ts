@@ -240,6 +240,40 @@ export interface HttpTarget {
   expectedStatus?: number[];
   /** Longest wait for one response (ms); a request that takes longer is an error, not a sample. */
   timeoutMs: number;
+  /**
+   * Present when another load engine sent the requests (Locust, distributed): the samples are then
+   * that engine's own timings (Locust: ms from request start to body read, on each worker's clock),
+   * not the profiler client's, and `concurrency` is its user count.
+   */
+  engine?: LoadEngine;
+}
+
+/** The load engine that ran an HTTP benchmark instead of the profiler's own client. */
+export interface LoadEngine {
+  name: 'locust';
+  /** As the installed package reports it; absent when it reports none (Debian's python3-locust). */
+  version?: string;
+  /** Worker processes that generated the load (0: one Locust process, not distributed). */
+  workers: number;
+  /** Locust users in all, across the workers. */
+  users: number;
+  /** The total rate users were paced at (constant_throughput per user: approximate, not open-loop). */
+  ratePerSecond?: number;
+  /** Run time asked of Locust (s). */
+  runTimeSeconds?: number;
+  /** The SLOs checked when Locust quit, as it judged them from the per-request records. */
+  thresholds?: EngineThreshold[];
+  /** The Locust master's exit status (1 when a threshold failed); null when it was killed. */
+  exitCode?: number | null;
+}
+
+export interface EngineThreshold {
+  metric: 'p99' | 'errorRate';
+  /** p99: ms; errorRate: a fraction of requests. */
+  limit: number;
+  /** null without a request to judge by. */
+  value: number | null;
+  passed: boolean;
 }
 
 export type BenchmarkTarget = OnnxTarget | PythonTarget | CommandTarget | HttpTarget;
