@@ -2,7 +2,8 @@
 // JSON line per request, between a start line and an end line, written by the master. Pure:
 // text in, checked records out, in completion order.
 
-import type { EngineThreshold, RequestErrorKind } from './result';
+import { formatMs } from './format';
+import type { EngineThreshold, HttpTarget, LoadEngine, RequestErrorKind } from './result';
 
 export interface LocustRecord {
   /** When the request started (s since the epoch, the worker's clock). */
@@ -138,4 +139,16 @@ export function recordsWallMs(records: readonly LocustRecord[]): number {
     last = Math.max(last, r.t * 1000 + r.ms);
   }
   return last - first;
+}
+
+/** The headline facts of an endpoint loaded by Locust: who sent the load and whose clock timed it. */
+export function engineFacts(target: HttpTarget, engine: LoadEngine): string[] {
+  const failed = (engine.thresholds ?? []).filter((t) => !t.passed);
+  return [
+    `HTTP endpoint, load by Locust${engine.version ? ` ${engine.version}` : ''} (${engine.workers > 0 ? `${engine.workers} workers` : 'one process'}, its own timings)`,
+    `${engine.users} users${engine.ratePerSecond !== undefined ? `, paced at ${engine.ratePerSecond} requests/s in all (approximate)` : ' (closed loop)'}`,
+    `timeout ${formatMs(target.timeoutMs)}`,
+    ...(target.expectedStatus ? [`success: status ${target.expectedStatus.join(', ')}`] : []),
+    ...(engine.thresholds?.length ? [failed.length ? `SLO failed: ${failed.map((t) => t.metric).join(', ')}` : 'SLOs met'] : []),
+  ];
 }

@@ -100,6 +100,12 @@ export function resultFromLocustRecords(parsed: LocustRecords, ctx: LocustImport
     finishedAt: new Date((end?.t ?? (records[records.length - 1]!.t + records[records.length - 1]!.ms / 1000)) * 1000).toISOString(),
   }) as BenchmarkResult;
   result.errors = tally.toErrors();
+  // Failed requests are iterations without a sample: a run that lost none is complete, which the
+  // assembler (counting samples) cannot tell.
+  if (partialReason === undefined) {
+    result.partial = false;
+    delete result.partialReason;
+  }
   const { verdicts: _, ...analysed } = result;
   result.verdicts = computeVerdicts(analysed);
   return result;

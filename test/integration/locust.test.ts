@@ -5,12 +5,16 @@
 // time, so runs are short and the bounds wide: this 2-vCPU VM runs master, workers and server.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { isBenchmarkResult } from '../../src/core/panelProtocol';
 import type { BenchmarkResult, HttpTarget } from '../../src/core/result';
 import { percentile } from '../../src/core/stats';
 import { INSTALL_HINT, runLocust, type LocustRunOptions } from '../../src/profiler/locustRun';
+import { distFile } from '../support/dist';
 import { failEveryServer, fixedDelayServerProcess, type TestServer } from '../support/httpServers';
 import { processesMentioning } from '../support/python';
 import { rejection } from '../support/rejection';
@@ -95,6 +99,7 @@ test('Locust: failures counted apart at the server\'s ratio; a p99 over the budg
       runTimeSeconds: 4,
     });
     assertNoLocustLeft(locustfile);
+    assert.equal(result.partial, false, 'failed requests count as done, not as missing');
     const errors = result.errors!;
     assert.ok(errors.attempted > 50, `${errors.attempted} requests`);
     const ratio = errors.count / errors.attempted;
@@ -163,4 +168,68 @@ test('Locust: an error in the locustfile fails with the Python traceback; a miss
   assert.equal(missing.data.kind, 'commandFailed');
   assert.equal(missing.data.hint, INSTALL_HINT);
   assert.match(missing.message, /not installed/);
+});
+
+function cliAsync(args: string[], cwd: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [distFile('cli.js'), ...args], { cwd });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+test('latency locust run: two workers, the result as JSON for compare and history; a failed SLO exits 1', { skip, timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'latency-locust-cli-'));
+  const server = await fixedDelayServerProcess(15);
+  try {
+    const out = join(dir, 'run.json');
+    const r = await cliAsync(['locust', 'run', server.url, '--workers', '2', '--users', '2', '--run-time', '3', '--p99-budget', '0.5', '--json', out, '-q'], dir);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stdout, /load by Locust \(2 workers, its own timings\)/);
+    assert.match(r.stdout, /SLO failed: p99 [\d.]+ ms is over the budget of 0.5 ms/);
+    const result = JSON.parse(readFileSync(out, 'utf8')) as BenchmarkResult;
+    assert.ok(isBenchmarkResult(result));
+    assert.equal(engineOf(result)?.workers, 2);
+    assert.ok(result.samplesMs.length > 20, `${result.samplesMs.length} samples`);
+  } finally {
+    await server.close();
+  }
+});
+
+test('latency locust import: records from a cluster read into the same result; export writes a file Python parses', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'latency-locust-import-'));
+  const lines = [
+    { type: 'start', t: 1700000000, locust: '2.12.1', url: 'http://10.0.0.5:8000/predict', method: 'POST', expectedStatus: null, timeoutS: 30, users: 8, ratePerUser: null },
+    ...Array.from({ length: 400 }, (_, i) =>
+      i % 10 === 9
+        ? { t: 1700000000 + i * 0.01, ms: 3, ok: false, status: 0, kind: 'refused', error: 'ConnectionRefusedError', w: `w${i % 4}` }
+        : { t: 1700000000 + i * 0.01, ms: 10 + (i % 7), ok: true, status: 200, w: `w${i % 4}` },
+    ),
+    { type: 'end', t: 1700000005, requests: 400, errors: 40, workers: 4, answered: 4, complete: true, thresholds: [{ metric: 'errorRate', limit: 0.2, value: 0.1, passed: true }] },
+  ];
+  const file = join(dir, 'records.jsonl');
+  writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n'));
+  const r = await cliAsync(['locust', 'import', file, '--json', '-'], dir);
+  assert.equal(r.status, 0, r.stderr);
+  const result = JSON.parse(r.stdout) as BenchmarkResult;
+  assert.ok(isBenchmarkResult(result));
+  assert.equal(result.samplesMs.length, 360);
+  assert.equal(result.errors?.count, 40);
+  assert.equal(result.errors?.byKind.refused, 40);
+  assert.equal(result.partial, false);
+  assert.equal(result.target.name, 'POST http://10.0.0.5:8000/predict');
+  assert.deepEqual(engineOf(result), { name: 'locust', version: '2.12.1', workers: 4, users: 8, thresholds: [{ metric: 'errorRate', limit: 0.2, value: 0.1, passed: true }] });
+  // Throughput over the records' own span: 360 successes from t0 to the last completion (~4 s).
+  assert.ok(Math.abs(result.summary!.throughputPerSec - 360 / 3.996) < 1, `${result.summary!.throughputPerSec}/s`);
+
+  const exported = await cliAsync(['locust', 'export', 'http://127.0.0.1:8000/x?q="1"', '--header', 'X-K: a"b\\c', '--users', '3', '--out', 'lf.py'], dir);
+  assert.equal(exported.status, 0, exported.stderr);
+  const parsed = spawnSync('/usr/bin/python3', ['-m', 'py_compile', join(dir, 'lf.py')], { encoding: 'utf8' });
+  assert.equal(parsed.status, 0, parsed.stderr);
+  const bad = await cliAsync(['locust', 'export', 'http://h/', '--workers', '2'], dir);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--workers applies to locust run/);
 });
