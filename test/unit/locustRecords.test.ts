@@ -38,3 +38,23 @@ test('no start line, no end line: reported as absent, not invented', () => {
   assert.equal(r.records[0]!.w, '?');
   assert.equal(recordsWallMs([]), 0);
 });
+
+test('the panel and history guard: a Locust engine is checked, not waved through', async () => {
+  const { isBenchmarkResult } = await import('../../src/core/panelProtocol');
+  const { httpResult } = await import('../support/resultFixture');
+  const { engineFacts } = await import('../../src/core/locustRecords');
+  const r = httpResult();
+  assert.equal(r.target.kind, 'http');
+  if (r.target.kind !== 'http') return;
+  r.target.engine = { name: 'locust', workers: 2, users: 4, runTimeSeconds: 5, exitCode: 1, thresholds: [{ metric: 'p99', limit: 5, value: 7, passed: false }] };
+  assert.ok(isBenchmarkResult(r));
+  assert.deepEqual(engineFacts(r.target, r.target.engine).filter((f) => /Locust|SLO|users/.test(f)), [
+    'HTTP endpoint, load by Locust (2 workers, its own timings)',
+    '4 users (closed loop)',
+    'SLO failed: p99',
+  ]);
+  for (const bad of [{ name: 'wrk', workers: 1, users: 1 }, { name: 'locust', workers: '2', users: 1 }, { name: 'locust', workers: 2, users: 1, thresholds: [{ metric: 'p50', limit: 1, value: 1, passed: true }] }]) {
+    (r.target as { engine: unknown }).engine = bad;
+    assert.equal(isBenchmarkResult(r), false, JSON.stringify(bad));
+  }
+});

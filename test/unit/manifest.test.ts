@@ -131,3 +131,9 @@ test('the schema\'s named targets take exactly the keys the targets parser accep
   assert.deepEqual(parsed.targets.map((t) => t.spec.kind), ['python', 'command', 'http']);
   assert.ok(schema.properties.targets, 'the top level offers "targets"');
 });
+
+test('Export Locust File is contributed and registered', () => {
+  const cmd = pkg.contributes.commands.find((c: { command: string }) => c.command === 'latency.exportLocust');
+  assert.deepEqual([cmd?.title, cmd?.category], ['Export Locust File…', 'Latency']);
+  assert.match(readFileSync(join(ROOT, 'src', 'extension.ts'), 'utf8'), /registerCommand\('latency\.exportLocust'/);
+});
