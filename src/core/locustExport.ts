@@ -24,7 +24,7 @@
 //   rate over the threshold sets the exit code to 1; with SLOs declared and met it is 0 (request
 //   errors alone then do not fail the run, the error-rate threshold decides).
 
-import type { HttpSpec } from './target';
+import type { HttpSpec, LocustRunSpec } from './target';
 import { DEFAULT_HTTP_TIMEOUT_SECONDS } from './target';
 
 export interface LocustSlo {
@@ -49,6 +49,8 @@ export interface LocustScenario {
 export const LOCUST_RECORDS_OPTION = '--latency-records';
 export const LOCUST_RECORDS_ENV = 'LATENCY_LOCUST_RECORDS';
 export const LOCUST_DEFAULT_RECORDS_FILE = 'latency-locust-records.jsonl';
+/** Set by the profiler to its pid: a Locust process it started exits when that process is gone (even killed). */
+export const LOCUST_WATCH_PARENT_ENV = 'LATENCY_LOCUST_WATCH_PARENT';
 
 export class LocustExportError extends Error {
   constructor(message: string) {
@@ -454,6 +456,23 @@ def add_records_option(parser):
                         help="where the master writes one JSON line per request (default $${LOCUST_RECORDS_ENV} or ${LOCUST_DEFAULT_RECORDS_FILE})")
 
 
+def watch_parent(parent):
+    """Started by Latency: exit when Latency is gone, so no Locust process outlives it, even killed."""
+    while True:
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            os._exit(3)
+        except OSError:
+            pass
+        gevent.sleep(0.5)
+
+
+# At import, not at init: a worker fires init only once it reached the master, which may never be.
+if os.environ.get(${pyLiteral(LOCUST_WATCH_PARENT_ENV)}, "").isdigit():
+    gevent.spawn(watch_parent, int(os.environ[${pyLiteral(LOCUST_WATCH_PARENT_ENV)}]))
+
+
 @events.init.add_listener
 def setup_recorder(environment, **kw):
     recorder = Recorder(environment)
@@ -469,4 +488,42 @@ def setup_recorder(environment, **kw):
         recorder.open()
         environment.events.test_stop.add_listener(lambda **kw: recorder.end())
 `;
+}
+
+/** The `locust` object of a named HTTP target, or what is wrong with it. */
+export function parseLocustRunSpec(v: unknown): LocustRunSpec | string {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'must be an object such as { "workers": 2, "runTimeSeconds": 30 }';
+  const o = v as Record<string, unknown>;
+  const known = ['workers', 'runTimeSeconds', 'users', 'ratePerSecond', 'p99BudgetMs', 'maxErrorRate'];
+  const unknown = Object.keys(o).find((k) => !known.includes(k));
+  if (unknown !== undefined) return `unknown option "${unknown}" (known: ${known.join(', ')})`;
+  const int = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x >= 1;
+  const pos = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x > 0;
+  if (!int(o.workers)) return '"workers" must be an integer ≥ 1';
+  if (!pos(o.runTimeSeconds)) return '"runTimeSeconds" must be a number of seconds > 0';
+  if (o.users !== undefined && !int(o.users)) return '"users" must be an integer ≥ 1';
+  if (o.ratePerSecond !== undefined && !pos(o.ratePerSecond)) return '"ratePerSecond" must be a number > 0';
+  if (o.p99BudgetMs !== undefined && !pos(o.p99BudgetMs)) return '"p99BudgetMs" must be a number of ms > 0';
+  if (o.maxErrorRate !== undefined && !(typeof o.maxErrorRate === 'number' && o.maxErrorRate >= 0 && o.maxErrorRate <= 1)) return '"maxErrorRate" must be a fraction in [0, 1], e.g. 0.01';
+  return {
+    workers: o.workers as number,
+    runTimeSeconds: o.runTimeSeconds as number,
+    ...(o.users !== undefined ? { users: o.users as number } : {}),
+    ...(o.ratePerSecond !== undefined ? { ratePerSecond: o.ratePerSecond as number } : {}),
+    ...(o.p99BudgetMs !== undefined ? { p99BudgetMs: o.p99BudgetMs as number } : {}),
+    ...(o.maxErrorRate !== undefined ? { maxErrorRate: o.maxErrorRate as number } : {}),
+  };
+}
+
+/** The scenario of an HTTP spec that asks for a Locust run. */
+export function scenarioOfSpec(spec: HttpSpec, generator?: string): LocustScenario {
+  const l = spec.locust;
+  const slo = { ...(l?.p99BudgetMs !== undefined ? { p99BudgetMs: l.p99BudgetMs } : {}), ...(l?.maxErrorRate !== undefined ? { maxErrorRate: l.maxErrorRate } : {}) };
+  return {
+    spec,
+    ...(l?.users !== undefined ? { users: l.users } : {}),
+    ...(l?.ratePerSecond !== undefined ? { ratePerSecond: l.ratePerSecond } : {}),
+    ...(Object.keys(slo).length ? { slo } : {}),
+    ...(generator !== undefined ? { generator } : {}),
+  };
 }

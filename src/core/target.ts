@@ -57,6 +57,20 @@ export interface HttpSpec {
   expectedStatus?: number[];
   /** Longest wait for one response (seconds, default DEFAULT_HTTP_TIMEOUT_SECONDS). */
   timeoutSeconds?: number;
+  /** Send the load with Locust in distributed mode (a master and workers on this machine) instead of the profiler's own client. */
+  locust?: LocustRunSpec;
+}
+
+/** A Locust run of an endpoint (src/profiler/locustRun.ts); `users` defaults to the concurrency. */
+export interface LocustRunSpec {
+  workers: number;
+  runTimeSeconds: number;
+  users?: number;
+  /** Requests/s in all, paced per user (approximate). */
+  ratePerSecond?: number;
+  p99BudgetMs?: number;
+  /** A fraction of requests (0.01 = 1%). */
+  maxErrorRate?: number;
 }
 
 export const DEFAULT_HTTP_TIMEOUT_SECONDS = 30;

@@ -8,6 +8,7 @@
 //   }
 
 import type { ConfigIssue } from './config';
+import { parseLocustRunSpec } from './locustExport';
 import { TargetSyntaxError, checkPythonName, parsePythonTarget, type CommandSpec, type HttpSpec, type PythonSpec } from './target';
 
 export interface NamedTarget {
@@ -29,7 +30,7 @@ const isSeconds = (v: unknown): v is number => typeof v === 'number' && v > 0 &&
 
 const PYTHON_KEYS = ['python', 'setup', 'interpreter', 'cwd', 'callTimeoutSeconds', 'setupTimeoutSeconds', 'iterations', 'warmup'];
 const COMMAND_KEYS = ['command', 'prepare', 'cwd', 'timeoutSeconds', 'iterations', 'warmup'];
-const HTTP_KEYS = ['url', 'method', 'headers', 'body', 'bodyFile', 'concurrency', 'expectedStatus', 'timeoutSeconds', 'iterations', 'warmup'];
+const HTTP_KEYS = ['url', 'method', 'headers', 'body', 'bodyFile', 'concurrency', 'expectedStatus', 'timeoutSeconds', 'iterations', 'warmup', 'locust'];
 
 /** The `targets` section of a parsed workspace file; absent is an empty list. */
 export function parseTargets(raw: unknown, source: string): { targets: NamedTarget[]; issues: ConfigIssue[] } {
@@ -131,6 +132,11 @@ function httpSpec(v: Obj, issue: (key: string, message: string) => void): NamedH
   if (v.timeoutSeconds !== undefined) {
     if (isSeconds(v.timeoutSeconds)) spec.timeoutSeconds = v.timeoutSeconds;
     else issue('timeoutSeconds', 'must be a number of seconds > 0');
+  }
+  if (v.locust !== undefined) {
+    const locust = parseLocustRunSpec(v.locust);
+    if (typeof locust === 'string') issue('locust', locust);
+    else spec.locust = locust;
   }
   return spec;
 }

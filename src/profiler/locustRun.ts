@@ -19,7 +19,8 @@ import { promises as fs } from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { LOCUST_RECORDS_OPTION, renderLocustFile, type LocustScenario } from '../core/locustExport';
+import { LOCUST_RECORDS_OPTION, LOCUST_WATCH_PARENT_ENV, renderLocustFile, scenarioOfSpec, type LocustScenario } from '../core/locustExport';
+import type { HttpSpec } from '../core/target';
 import { parseLocustRecords } from '../core/locustRecords';
 import type { BenchmarkResult } from '../core/result';
 import { BenchmarkError } from './benchmarkError';
@@ -132,6 +133,7 @@ export async function runLocust(opts: LocustRunOptions, events: BenchmarkEvents)
     }
     const parsed = parseLocustRecords(recordsText);
     if (!parsed.start) throw locustFailed(`Locust ${exitCode === null ? 'was killed' : `exited with ${exitCode}`} before it recorded anything`, master);
+    if (!parsed.records.length && !cancelled) throw locustFailed(`Locust ran but recorded no request (master ${exitCode === null ? 'killed' : `exit ${exitCode}`})`, master);
     if (parsed.badLines.length) log('warn', `${parsed.badLines.length} lines of the Locust records could not be read (line ${parsed.badLines.slice(0, 5).join(', ')})`);
     if (parsed.records.length && parsed.records.every((r) => !r.ok)) {
       const tally = new ErrorTally();
@@ -156,6 +158,12 @@ export async function runLocust(opts: LocustRunOptions, events: BenchmarkEvents)
   }
 }
 
+/** An HTTP target whose spec asks for Locust (`locust` in a named target): what runTarget dispatches to. */
+export function runLocustTarget(spec: HttpSpec, events: BenchmarkEvents): Promise<BenchmarkResult> {
+  const l = spec.locust!;
+  return runLocust({ scenario: scenarioOfSpec(spec), workers: l.workers, runTimeSeconds: l.runTimeSeconds }, events);
+}
+
 interface Proc {
   child: ChildProcess;
   exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -164,7 +172,7 @@ interface Proc {
 
 function start(command: string[], args: string[], cwd: string): Proc {
   // detached: a process group of its own, so the whole group (gevent's helpers included) can be killed.
-  const child = spawn(command[0]!, [...command.slice(1), ...args], { cwd, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1' } });
+  const child = spawn(command[0]!, [...command.slice(1), ...args], { cwd, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1', [LOCUST_WATCH_PARENT_ENV]: String(process.pid) } });
   let err = '';
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (d: string) => {

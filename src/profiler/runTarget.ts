@@ -5,6 +5,7 @@ import type { BenchmarkResult } from '../core/result';
 import type { TargetSpec } from '../core/target';
 import { runCommandBenchmark } from './commandBenchmark';
 import { runHttpBenchmark } from './httpBenchmark';
+import { runLocustTarget } from './locustRun';
 import { runOnnxBenchmark, type BenchmarkEvents } from './onnxBenchmark';
 import { runPythonBenchmark } from './pythonBenchmark';
 
@@ -26,6 +27,7 @@ export async function runTarget(opts: TargetRunOptions, events: BenchmarkEvents)
     case 'command':
       return runCommandBenchmark({ spec: target, ...common }, events);
     case 'http':
+      if (target.locust) return runLocustTarget(target, events);
       return runHttpBenchmark({ spec: target, ...common }, events);
   }
 }

@@ -6,16 +6,16 @@
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { isBenchmarkResult } from '../../src/core/panelProtocol';
 import type { BenchmarkResult, HttpTarget } from '../../src/core/result';
 import { percentile } from '../../src/core/stats';
 import { INSTALL_HINT, runLocust, type LocustRunOptions } from '../../src/profiler/locustRun';
 import { distFile } from '../support/dist';
-import { failEveryServer, fixedDelayServerProcess, type TestServer } from '../support/httpServers';
+import { failEveryServer, fixedDelayServerProcess, waitFor, type TestServer } from '../support/httpServers';
 import { processesMentioning } from '../support/python';
 import { rejection } from '../support/rejection';
 
@@ -232,4 +232,39 @@ test('latency locust import: records from a cluster read into the same result; e
   const bad = await cliAsync(['locust', 'export', 'http://h/', '--workers', '2'], dir);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--workers applies to locust run/);
+});
+
+test('a named target with "locust" runs on Locust through latency bench --target, as Run Benchmark does', { skip, timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'latency-locust-named-'));
+  const server = await fixedDelayServerProcess(10);
+  try {
+    mkdirSync(join(dir, '.vscode'));
+    const api = { url: server.url, concurrency: 2, locust: { workers: 2, runTimeSeconds: 3, maxErrorRate: 0.01 } };
+    writeFileSync(join(dir, '.vscode', 'latency.json'), JSON.stringify({ targets: { api } }));
+    const r = await cliAsync(['bench', '--target', 'api', '--json', '-', '-q'], dir);
+    assert.equal(r.status, 0, r.stderr);
+    const result = JSON.parse(r.stdout) as BenchmarkResult;
+    assert.ok(isBenchmarkResult(result));
+    assert.deepEqual({ ...engineOf(result), version: undefined }, { name: 'locust', version: undefined, workers: 2, users: 2, runTimeSeconds: 3, exitCode: 0, thresholds: [{ metric: 'errorRate', limit: 0.01, value: 0, passed: true }] });
+    assert.ok(result.samplesMs.length > 20);
+  } finally {
+    await server.close();
+  }
+});
+
+test('Locust processes do not outlive a profiler that is killed (SIGKILL, no clean-up of its own)', { skip, timeout: 120_000 }, async () => {
+  const server = await fixedDelayServerProcess(10);
+  const child = spawn(process.execPath, [distFile('cli.js'), 'locust', 'run', server.url, '--workers', '2', '--run-time', '120', '-q'], { stdio: 'ignore' });
+  const needle = `locustfile_${child.pid}_`;
+  try {
+    assert.ok(await waitFor(() => processesMentioning(needle).length >= 3, 30_000), 'a master and two workers started');
+    const cmdline = readFileSync(`/proc/${processesMentioning(needle)[0]}/cmdline`, 'utf8').split('\0');
+    const locustDir = dirname(cmdline[cmdline.indexOf('-f') + 1]!);
+    child.kill('SIGKILL');
+    assert.ok(await waitFor(() => processesMentioning(needle).length === 0, 15_000), `Locust outlived its parent: ${processesMentioning(needle).join(', ')}`);
+    if (locustDir.includes('latency-locust-')) rmSync(locustDir, { recursive: true, force: true });
+  } finally {
+    child.kill('SIGKILL');
+    await server.close();
+  }
 });
