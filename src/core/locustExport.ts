@@ -371,6 +371,7 @@ class Recorder:
                 self.errors += 1
                 lines.append(json.dumps({"t": t, "ms": ms, "ok": False, "status": status, "kind": kind, "error": message, "w": worker}))
         self.file.write("\\n".join(lines) + "\\n")
+        self.file.flush()  # read as it grows: progress while the run goes on
 
     def on_records(self, environment, msg, **kw):
         self.write(msg.data["records"], msg.node_id)

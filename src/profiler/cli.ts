@@ -83,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (args.command === 'locust') {
     const interrupt = args.action === 'run' ? onInterrupt('stopping Locust and keeping the requests recorded so far') : { cancelled: false };
-    return runLocustCli(args, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), writeFile: writeAtomically, isCancelled: () => interrupt.cancelled });
+    return runLocustCli(args, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), writeFile: writeAtomically, isCancelled: () => interrupt.cancelled, progress: process.stderr.isTTY });
   }
   if (args.command === 'system') return system(args);
   if (args.command === 'doctor') return doctor(args);

@@ -5,7 +5,9 @@ import { promises as fs } from 'fs';
 import { exportDocument } from '../core/exportReport';
 import { LocustExportError, renderLocustFile, type LocustScenario } from '../core/locustExport';
 import { parseLocustRecords } from '../core/locustRecords';
+import { formatMs } from '../core/format';
 import { renderTextReport } from '../core/report';
+import { median } from '../core/stats';
 import type { BenchmarkResult } from '../core/result';
 import type { HttpSpec } from '../core/target';
 import { BenchmarkError } from './benchmarkError';
@@ -20,6 +22,8 @@ export interface LocustCliIo {
   err(text: string): void;
   writeFile(file: string, text: string): Promise<void>;
   isCancelled(): boolean;
+  /** Whether a progress line may be drawn (stderr is a terminal). */
+  progress?: boolean;
 }
 
 const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
@@ -50,6 +54,7 @@ export async function runLocustCli(args: LocustArgs, io: LocustCliIo): Promise<n
     }
     const scenario = await scenarioOf(args.request);
     const locustfileText = args.locustfile !== undefined ? await readText(args.locustfile, '--locustfile') : undefined;
+    const samples: number[] = [];
     const result = await runLocust(
       {
         scenario,
@@ -58,8 +63,17 @@ export async function runLocustCli(args: LocustArgs, io: LocustCliIo): Promise<n
         ...(args.spawnRate !== undefined ? { spawnRate: args.spawnRate } : {}),
         ...(locustfileText !== undefined ? { locustfileText } : {}),
       },
-      { isCancelled: io.isCancelled, log: (level, m) => (!args.quiet || level !== 'info' ? io.err(`${level === 'info' ? '' : `${level}: `}${m}\n`) : undefined) },
+      {
+        isCancelled: io.isCancelled,
+        log: (level, m) => (!args.quiet || level !== 'info' ? io.err(`${level === 'info' ? '' : `${level}: `}${m}\n`) : undefined),
+        onProgress: (p) => {
+          if (args.quiet || !io.progress) return;
+          samples.push(...p.newSamplesMs);
+          io.err(`\r\x1b[K${p.done} requests recorded${samples.length ? ` · p50 ${formatMs(median(samples))}` : ''}`);
+        },
+      },
     );
+    if (io.progress && !args.quiet) io.err('\r\x1b[K');
     return await report(result, args, io);
   } catch (err) {
     if (err instanceof LocustExportError) {

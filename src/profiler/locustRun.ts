@@ -20,9 +20,11 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { LOCUST_RECORDS_OPTION, LOCUST_WATCH_PARENT_ENV, renderLocustFile, scenarioOfSpec, type LocustScenario } from '../core/locustExport';
-import type { HttpSpec } from '../core/target';
+import { DEFAULT_HTTP_TIMEOUT_SECONDS, type HttpSpec } from '../core/target';
+import { mergeConfig, recordedRunConfig } from '../core/config';
+import type { RunHeader } from '../core/resultAssembler';
 import { parseLocustRecords } from '../core/locustRecords';
-import type { BenchmarkResult } from '../core/result';
+import type { BenchmarkResult, Environment } from '../core/result';
 import { BenchmarkError } from './benchmarkError';
 import { collectEnvironment } from './environment';
 import { failedError } from './httpClient';
@@ -56,6 +58,8 @@ const CANCEL_GRACE_MS = 20_000;
 /** After the master exits, the workers have this long to follow before they are killed. */
 const WORKER_EXIT_GRACE_MS = 5_000;
 const STDERR_KEEP = 16_000;
+/** How often the records so far are read and reported as progress (the panel's running figures, and what a host keeps if the profiler dies). */
+const PROGRESS_MS = 1_000;
 
 /** Every Locust group alive in this process, killed if the profiler exits mid-run. */
 const liveGroups = new Set<number>();
@@ -92,6 +96,14 @@ export async function runLocust(opts: LocustRunOptions, events: BenchmarkEvents)
       procs.push(start(command, ['-f', locustfile, '--worker', '--master-host', '127.0.0.1', '--master-port', String(port)], dir));
     }
     opts.onSpawned?.(procs.map((p) => p.child.pid!), locustfile);
+    events.onStarted?.(startHeader(opts, users, environment));
+    const tail = new RecordsTail(recordsFile);
+    let lastProgress = 0;
+    const progress = async () => {
+      const fresh = await tail.read();
+      if (!fresh.length && tail.count > 0) return;
+      events.onProgress?.({ phase: 'measure', done: tail.count, total: tail.count, newSamplesMs: fresh, measuredWallMs: tail.wallMs(), peakRssBytes: process.resourceUsage().maxRSS * 1024 });
+    };
     log('info', `Locust: a master on 127.0.0.1:${port} and ${opts.workers} workers, ${users} users for ${opts.runTimeSeconds} s (${locustfile})`);
 
     // The master ends the run; a worker that dies first (a locustfile error) ends it too.
@@ -101,6 +113,10 @@ export async function runLocust(opts: LocustRunOptions, events: BenchmarkEvents)
     let workerFailed: Proc | undefined;
     while (master.exit === undefined) {
       await sleep(CANCEL_POLL_MS);
+      if (Date.now() - lastProgress >= PROGRESS_MS) {
+        lastProgress = Date.now();
+        await progress();
+      }
       workerFailed = procs.slice(1).find((p) => p.exit !== undefined && p.exit.code !== 0);
       if (workerFailed && !sentTerm) break;
       if (!cancelled && events.isCancelled()) {
@@ -162,6 +178,73 @@ export async function runLocust(opts: LocustRunOptions, events: BenchmarkEvents)
 export function runLocustTarget(spec: HttpSpec, events: BenchmarkEvents): Promise<BenchmarkResult> {
   const l = spec.locust!;
   return runLocust({ scenario: scenarioOfSpec(spec), workers: l.workers, runTimeSeconds: l.runTimeSeconds }, events);
+}
+
+/** What the run is, before Locust answered: so a host holds the samples reported as progress even if the profiler dies. */
+function startHeader(opts: LocustRunOptions, users: number, environment: Environment): RunHeader {
+  const spec = opts.scenario.spec;
+  const method = (spec.method ?? (spec.body !== undefined ? 'POST' : 'GET')).toUpperCase();
+  return {
+    target: {
+      kind: 'http',
+      path: spec.url,
+      name: `${method} ${spec.url}`,
+      url: spec.url,
+      method,
+      concurrency: users,
+      ...(spec.expectedStatus ? { expectedStatus: spec.expectedStatus } : {}),
+      timeoutMs: (spec.timeoutSeconds ?? DEFAULT_HTTP_TIMEOUT_SECONDS) * 1000,
+      engine: { name: 'locust', workers: opts.workers, users, runTimeSeconds: opts.runTimeSeconds },
+    },
+    config: recordedRunConfig(mergeConfig({ warmup: 0, stopping: { mode: 'fixed' } }), { inputs: [] }),
+    environment,
+    startedAt: new Date().toISOString(),
+    loadMs: 0,
+    system: null,
+  };
+}
+
+/** Reads the records file as the master appends to it: the successful times since the last read. */
+class RecordsTail {
+  count = 0;
+  private offset = 0;
+  private rest = '';
+  private first = Infinity;
+  private last = -Infinity;
+
+  constructor(private readonly file: string) {}
+
+  async read(): Promise<number[]> {
+    let handle;
+    try {
+      handle = await fs.open(this.file, 'r');
+    } catch {
+      return [];
+    }
+    try {
+      const { size } = await handle.stat();
+      if (size <= this.offset) return [];
+      const buf = Buffer.alloc(size - this.offset);
+      const { bytesRead } = await handle.read(buf, 0, buf.length, this.offset);
+      this.offset += bytesRead;
+      const text = this.rest + buf.subarray(0, bytesRead).toString('utf8');
+      const cut = text.lastIndexOf('\n');
+      this.rest = text.slice(cut + 1);
+      const parsed = parseLocustRecords(text.slice(0, cut + 1));
+      this.count += parsed.records.length;
+      for (const r of parsed.records) {
+        this.first = Math.min(this.first, r.t * 1000);
+        this.last = Math.max(this.last, r.t * 1000 + r.ms);
+      }
+      return parsed.records.filter((r) => r.ok).map((r) => r.ms);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  wallMs(): number {
+    return this.count ? this.last - this.first : 0;
+  }
 }
 
 interface Proc {

@@ -26,12 +26,17 @@ interface Ran {
   result: BenchmarkResult;
   locustfile: string;
   pids: number[];
+  /** Successful times reported as progress while the run went on, and whether the run header came first. */
+  progressSamples: number;
+  started: boolean;
 }
 
 async function runTwoWorkers(opts: Omit<LocustRunOptions, 'workers' | 'onSpawned'>, isCancelled: () => boolean = () => false): Promise<Ran> {
   let locustfile = '';
   let pids: number[] = [];
   const logs: string[] = [];
+  let progressSamples = 0;
+  let started = false;
   const result = await runLocust(
     {
       ...opts,
@@ -41,9 +46,17 @@ async function runTwoWorkers(opts: Omit<LocustRunOptions, 'workers' | 'onSpawned
         locustfile = f;
       },
     },
-    { isCancelled, log: (_l, m) => logs.push(m) },
+    {
+      isCancelled,
+      log: (_l, m) => logs.push(m),
+      onStarted: () => (started = true),
+      onProgress: (p) => {
+        assert.ok(started, 'the header comes before any progress');
+        progressSamples += p.newSamplesMs.length;
+      },
+    },
   );
-  return { result, locustfile, pids };
+  return { result, locustfile, pids, progressSamples, started };
 }
 
 function assertNoLocustLeft(locustfile: string): void {
@@ -59,7 +72,9 @@ test('Locust, a master and two workers: every request recorded, the p50 near the
   try {
     const users = 4;
     const runTimeSeconds = 5;
-    const { result, locustfile, pids } = await runTwoWorkers({ scenario: { spec: { kind: 'http', url: server.url, concurrency: users } }, runTimeSeconds });
+    const { result, locustfile, pids, progressSamples } = await runTwoWorkers({ scenario: { spec: { kind: 'http', url: server.url, concurrency: users } }, runTimeSeconds });
+    // Read as the master appends: most samples are seen while the run goes on, none invented.
+    assert.ok(progressSamples > 0 && progressSamples <= result.samplesMs.length, `${progressSamples} samples as progress of ${result.samplesMs.length}`);
     assert.equal(pids.length, 3, 'one master and two workers started');
     assertNoLocustLeft(locustfile);
     assert.ok(isBenchmarkResult(result), 'the result passes the panel and history guard');
