@@ -211,6 +211,7 @@ test('latency locust run: two workers, the result as JSON for compare and histor
     assert.ok(result.samplesMs.length > 20, `${result.samplesMs.length} samples`);
   } finally {
     await server.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
@@ -247,6 +248,7 @@ test('latency locust import: records from a cluster read into the same result; e
   const bad = await cliAsync(['locust', 'export', 'http://h/', '--workers', '2'], dir);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--workers applies to locust run/);
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test('a named target with "locust" runs on Locust through latency bench --target, as Run Benchmark does', { skip, timeout: 120_000 }, async () => {
@@ -264,6 +266,7 @@ test('a named target with "locust" runs on Locust through latency bench --target
     assert.ok(result.samplesMs.length > 20);
   } finally {
     await server.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
