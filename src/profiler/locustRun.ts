@@ -9,7 +9,11 @@
 // - Every Locust process is started in a process group of its own (detached) and every group is
 //   killed (SIGKILL) on every way out: the end, an error, a timeout, a cancel, the profiler's own
 //   exit. A cancel first sends the master SIGTERM, so it still collects and writes the records
-//   it has (a partial result), and kills what is left after CANCEL_GRACE_MS.
+//   it has (a partial result), and kills what is left after CANCEL_GRACE_MS. A profiler killed
+//   outright cleans nothing up, so each Locust process is also told the profiler's pid and exits
+//   on its own within half a second of it being gone (the locustfile's watch_parent).
+// - The records are read as the master appends them (RecordsTail) and reported as progress, so
+//   the panel shows running figures and a host that loses the profiler keeps the samples.
 // - Locust's request errors do not change its exit code here (--exit-code-on-error 0): a
 //   non-zero exit means a failed SLO (the end line says which) or Locust's own failure (its
 //   stderr becomes the error's details: a locustfile traceback, a port in use, …).
@@ -27,11 +31,10 @@ import { parseLocustRecords } from '../core/locustRecords';
 import type { BenchmarkResult, Environment } from '../core/result';
 import { BenchmarkError } from './benchmarkError';
 import { collectEnvironment } from './environment';
-import { failedError } from './httpClient';
+import { ErrorTally, failedError } from './httpClient';
 import { resolveRequest } from './httpRequest';
 import { failedThresholds, resultFromLocustRecords } from './locustImport';
 import type { BenchmarkEvents } from './onnxBenchmark';
-import { ErrorTally } from './httpClient';
 
 export interface LocustRunOptions {
   scenario: LocustScenario;
