@@ -11,6 +11,7 @@ import { formatBytes, formatInterval, formatMs, formatPercent, formatRate, forma
 import type { ExportFormat, PanelComparison } from './panelProtocol';
 import type { BenchmarkResult, Interval, PercentileKey } from './result';
 import { iterationNoun, requestErrorsText, runtimeText } from './targetText';
+import { streamingMarkdown } from './streamingText';
 
 const PERCENTILES: ReadonlyArray<{ key: PercentileKey; label: string; field: 'p50Ms' | 'p95Ms' | 'p99Ms' | 'p999Ms' }> = [
   { key: 'p50', label: 'p50', field: 'p50Ms' },
@@ -39,6 +40,7 @@ export function runToMarkdown(result: BenchmarkResult): string {
       `| peak RSS | ${formatBytes(result.memory.peakRssBytes)} | |`,
     );
   }
+  if (result.streaming) lines.push('', ...streamingMarkdown(result.streaming));
   lines.push('', `${s?.n ?? 0} measured runs after ${result.config.warmup} warm-up · ${md(result.environment.cpu)} · ${md(runtimeText(result.environment))}`);
   if (result.errors && result.errors.count > 0) lines.push('', `**Failed requests:** ${md(requestErrorsText(result.errors))}`);
   if (result.verdicts.length > 0) {

@@ -141,6 +141,8 @@ export function settleScenario(s: LocustScenario): SettledScenario {
   }
   const timeoutSeconds = positive('the timeout (s)', spec.timeoutSeconds) ?? DEFAULT_HTTP_TIMEOUT_SECONDS;
   if (spec.expectedStatus !== undefined && spec.expectedStatus.length === 0) throw new LocustExportError('the expected statuses must name at least one status');
+  // The template renderer is TypeScript (core/bodyTemplate.ts); a locustfile would send its raw text.
+  if (spec.bodyTemplate) throw new LocustExportError('a templated body ({{…}}) cannot be exported to Locust yet: give a fixed body, or edit the exported file to build one per request');
   const body = spec.body ?? null;
   const method = (spec.method ?? (body !== null ? 'POST' : 'GET')).toUpperCase();
   if (!/^[A-Z]+$/.test(method)) throw new LocustExportError(`not an HTTP method: ${method}`);

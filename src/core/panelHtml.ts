@@ -77,6 +77,20 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
     <div id="summary"></div>
     <p id="estimator" class="note"></p>
   </section>
+  <section id="streaming-card" class="card" aria-labelledby="streaming-heading" hidden>
+    <h2 id="streaming-heading">LLM streaming</h2>
+    <div id="streaming"></div>
+    <div class="charts">
+      <div>
+        <div class="chart-box"><canvas id="ttft-chart" role="img" aria-label="Cumulative distribution of the time to first token, with the SLO"></canvas></div>
+        <p id="ttft-note" class="note"></p>
+      </div>
+      <div>
+        <div class="chart-box"><canvas id="tpot-chart" role="img" aria-label="Cumulative distribution of the time per output token, with the SLO"></canvas></div>
+        <p id="tpot-note" class="note"></p>
+      </div>
+    </div>
+  </section>
   <div class="charts">
     <section class="card" aria-labelledby="histogram-heading">
       <h2 id="histogram-heading">Latency distribution</h2>

@@ -162,10 +162,14 @@ function isTarget(t: unknown, config: unknown): boolean {
     case 'command':
       return isStr(t.command) && (t.prepare === undefined || isStr(t.prepare)) && isStrArray(t.shell) && isNum(t.shellOverheadMs);
     case 'http':
-      return isStr(t.url) && isStr(t.method) && isNum(t.concurrency) && (t.expectedStatus === undefined || isNumArray(t.expectedStatus)) && isNum(t.timeoutMs) && (t.engine === undefined || isLoadEngine(t.engine));
+      return isStr(t.url) && isStr(t.method) && isNum(t.concurrency) && (t.expectedStatus === undefined || isNumArray(t.expectedStatus)) && isNum(t.timeoutMs) && (t.bodyTemplate === undefined || isBodyTemplate(t.bodyTemplate)) && (t.llm === undefined || isLlmRequestInfo(t.llm)) && (t.engine === undefined || isLoadEngine(t.engine));
     default:
       return false;
   }
+}
+
+function isBodyTemplate(v: unknown): boolean {
+  return isObject(v) && isStrArray(v.variables) && isNum(v.seed) && (v.linesFile === undefined || isStr(v.linesFile)) && (v.lines === undefined || isNum(v.lines));
 }
 
 function isLoadEngine(v: unknown): boolean {
@@ -195,6 +199,39 @@ function isRequestErrors(v: unknown): boolean {
     isObject(v.statuses) &&
     Object.values(v.statuses).every(isNum) &&
     isStrArray(v.examples)
+  );
+}
+
+function isLlmRequestInfo(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    isOneOf(v.api, ['chat', 'completions'] as const) &&
+    isStr(v.model) &&
+    isObject(v.prompts) &&
+    isStr(v.prompts.file) &&
+    isNum(v.prompts.count) &&
+    isStr(v.prompts.sha256) &&
+    isNum(v.maxTokens) &&
+    isNum(v.sharedPrefixWords)
+  );
+}
+
+const isLatencyStatsOrNull = (v: unknown): boolean => v === null || (isObject(v) && ['n', 'meanMs', 'p50Ms', 'p90Ms', 'p95Ms', 'p99Ms', 'minMs', 'maxMs'].every((k) => isNum(v[k])));
+const isSlo = (v: unknown): boolean => isObject(v) && Object.entries(v).every(([k, x]) => isOneOf(k, ['ttftMs', 'tpotMs', 'itlMs', 'e2eMs'] as const) && isNum(x));
+
+/** result.streaming (llmMetrics.ts StreamingReport). */
+function isStreamingReport(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    ['requests', 'attempted', 'wallMs', 'outputTokens', 'outputTokensPerSec', 'requestsPerSec'].every((k) => isNum(v[k])) &&
+    ['ttft', 'tpot', 'itl', 'e2e'].every((k) => isLatencyStatsOrNull(v[k])) &&
+    isOneOf(v.tokenCount, ['usage', 'chunks', 'mixed'] as const) &&
+    (v.promptTokens === undefined || isNum(v.promptTokens)) &&
+    (v.cachedPromptTokens === undefined || isNum(v.cachedPromptTokens)) &&
+    (v.slo === undefined || isSlo(v.slo)) &&
+    (v.goodput === undefined || (isObject(v.goodput) && isNum(v.goodput.requests) && isNum(v.goodput.fraction) && isNum(v.goodput.perSec))) &&
+    isNumArray(v.ttftMs) &&
+    isNumArray(v.tpotMs)
   );
 }
 
@@ -424,6 +461,7 @@ export function isBenchmarkResult(v: unknown): v is BenchmarkResult {
     (v.partialReason === undefined || isStr(v.partialReason)) &&
     (v.repeats === undefined || isRepeats(v.repeats)) &&
     (v.errors === undefined || isRequestErrors(v.errors)) &&
+    (v.streaming === undefined || isStreamingReport(v.streaming)) &&
     isStr(v.startedAt) &&
     isStr(v.finishedAt)
   );

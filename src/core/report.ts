@@ -4,6 +4,7 @@
 import { formatBytes, formatInterval, formatMs, formatPercent, formatRate } from './format';
 import { coldStartText, requestErrorsText, runtimeText, targetFacts, targetPlace, targetPlaceLabel } from './targetText';
 import { placeInClass } from './sizeClassRanges';
+import { streamingTextLines } from './streamingText';
 import { minSamplesToBound } from './quantileCI';
 import { beyondRunNoise, repeatP50Intervals } from './repeats';
 import type { BenchmarkResult, Environment, InputPlan, Interval, Repeats, SessionConfig, Summary } from './result';
@@ -55,6 +56,7 @@ export function renderTextReport(result: BenchmarkResult): string {
   }
 
   if (result.repeats) lines.push('', ...repeatLines(result.samplesMs, result.repeats));
+  if (result.streaming) lines.push('', ...streamingTextLines(result.streaming, INDENT, LABEL_WIDTH));
 
   // The estimator only matters where there are percentiles to compare.
   if (summary) {

@@ -1,6 +1,7 @@
 import type { SystemSnapshot, TelemetrySample } from './system';
 import type { SizeClassRanges } from './sizeClassRanges';
 import type { Verdict } from './verdict';
+import type { StreamingReport } from './llmMetrics';
 
 // The benchmark result: the one shape shared by the profiler, the CLI's JSON, the panel and
 // run history. Bump RESULT_SCHEMA_VERSION on any incompatible change.
@@ -240,12 +241,34 @@ export interface HttpTarget {
   expectedStatus?: number[];
   /** Longest wait for one response (ms); a request that takes longer is an error, not a sample. */
   timeoutMs: number;
+  /** Present when the body was a template rendered per request (core/bodyTemplate.ts). */
+  bodyTemplate?: {
+    /** The variables it used, e.g. ["i", "random_int"]. */
+    variables: string[];
+    /** The seed of its random values. */
+    seed: number;
+    /** The lines file {{line}} cycled through, and how many lines it had. */
+    linesFile?: string;
+    lines?: number;
+  };
+  /** Present for an OpenAI-compatible streaming endpoint (`latency bench --openai`): what each request asked for. */
+  llm?: LlmRequestInfo;
   /**
    * Present when another load engine sent the requests (Locust, distributed): the samples are then
    * that engine's own timings (Locust: ms from request start to body read, on each worker's clock),
    * not the profiler client's, and `concurrency` is its user count.
    */
   engine?: LoadEngine;
+}
+
+export interface LlmRequestInfo {
+  api: 'chat' | 'completions';
+  model: string;
+  /** The prompts file, how many prompts it held (sent in turn), and the sha256 of its bytes. */
+  prompts: { file: string; count: number; sha256: string };
+  maxTokens: number;
+  /** Words of generated text put before every prompt (0: none). */
+  sharedPrefixWords: number;
 }
 
 /** The load engine that ran an HTTP benchmark instead of the profiler's own client. */
@@ -356,6 +379,8 @@ export interface BenchmarkResult {
   repeats?: Repeats;
   /** Requests that failed (HTTP targets): counted apart, never mixed into the latency figures. */
   errors?: RequestErrors;
+  /** An LLM streaming endpoint's figures (TTFT, TPOT, ITL, tokens/s, goodput); samplesMs are then the end-to-end latencies. */
+  streaming?: StreamingReport;
   startedAt: string;
   finishedAt: string;
 }

@@ -51,6 +51,15 @@ export interface HttpSpec {
   headers?: Record<string, string>;
   /** The request body, sent as is (a JSON body gets content-type application/json unless a header says otherwise). */
   body?: string;
+  /**
+   * `body` is a template rendered per request ({{i}}, {{line}}, {{random_int LO HI}}, …: see
+   * core/bodyTemplate.ts). An explicit opt-in, so a body that merely contains `{{` is sent as is.
+   */
+  bodyTemplate?: boolean;
+  /** The file whose lines {{line}} cycles through (absolute, or relative to the profiler's cwd). */
+  bodyLinesFile?: string;
+  /** Seed of the template's {{random…}} and {{uuid}} (default DEFAULT_TEMPLATE_SEED). */
+  bodySeed?: number;
   /** Requests in flight at once (default 1). */
   concurrency?: number;
   /** Statuses that count as success (default: any 2xx). */
@@ -75,7 +84,36 @@ export interface LocustRunSpec {
 
 export const DEFAULT_HTTP_TIMEOUT_SECONDS = 30;
 
-export type TargetSpec = OnnxSpec | PythonSpec | CommandSpec | HttpSpec;
+/** An OpenAI-compatible streaming endpoint (chat/completions or completions, `stream: true`): see profiler/openaiBenchmark.ts. */
+export interface OpenAiSpec {
+  kind: 'openai';
+  /** The base (`http://host:port/v1`, the API's path is added) or the full endpoint URL. */
+  url: string;
+  /** Default 'chat'. */
+  api?: 'chat' | 'completions';
+  model: string;
+  /** The prompts file (.txt, .jsonl or .json; see core/prompts.ts), absolute or relative to the profiler's cwd. */
+  promptsFile: string;
+  /** max_tokens of every request (default DEFAULT_MAX_TOKENS). */
+  maxTokens?: number;
+  /** Words of generated text put before every prompt, to expose prompt caching (default 0). */
+  sharedPrefix?: number;
+  /** Objectives for goodput, in ms. */
+  slo?: { ttftMs?: number; tpotMs?: number; itlMs?: number; e2eMs?: number };
+  headers?: Record<string, string>;
+  /** Requests in flight at once (default 1). */
+  concurrency?: number;
+  /** Longest wait for one whole streamed answer (seconds, default DEFAULT_OPENAI_TIMEOUT_SECONDS). */
+  timeoutSeconds?: number;
+}
+
+export const DEFAULT_MAX_TOKENS = 128;
+/** An LLM answer takes seconds: 100 requests bound a p95 with a 95% interval; 2 warm-up ones get the server past its first-batch costs. */
+export const OPENAI_DEFAULT_COUNTS = { iterations: 100, warmup: 2 } as const;
+/** A streamed answer of many tokens from a loaded server takes far longer than one inference request. */
+export const DEFAULT_OPENAI_TIMEOUT_SECONDS = 120;
+
+export type TargetSpec = OnnxSpec | PythonSpec | CommandSpec | HttpSpec | OpenAiSpec;
 
 /**
  * Counts for a command when the user set none: the inference defaults (1000 after 50) would keep a

@@ -33,7 +33,9 @@ export function targetFacts(target: BenchmarkTarget): string[] {
   if (target.kind === 'python') return ['Python function', ...(target.cudaSynchronized ? ['each call synchronized with CUDA'] : [])];
   if (target.kind === 'http' && target.engine) return engineFacts(target, target.engine);
   if (target.kind === 'http') {
-    return [`HTTP endpoint`, `${target.concurrency} in flight (closed loop)`, `timeout ${formatMs(target.timeoutMs)}`, ...(target.expectedStatus ? [`success: status ${target.expectedStatus.join(', ')}`] : [])];
+    if (target.llm) return [`LLM streaming, ${target.llm.api} API, model ${target.llm.model}`, `${target.concurrency} in flight (closed loop)`, `${target.llm.prompts.count} prompts, max_tokens ${target.llm.maxTokens}${target.llm.sharedPrefixWords ? `, shared prefix of ${target.llm.sharedPrefixWords} words` : ''}`, `timeout ${formatMs(target.timeoutMs)}`];
+    return [`HTTP endpoint`, `${target.concurrency} in flight (closed loop)`, `timeout ${formatMs(target.timeoutMs)}`, ...(target.expectedStatus ? [`success: status ${target.expectedStatus.join(', ')}`] : []),
+      ...(target.bodyTemplate ? [`body template: ${target.bodyTemplate.variables.map((v) => `{{${v}}}`).join(' ') || 'no variables'}${target.bodyTemplate.lines !== undefined ? `, ${target.bodyTemplate.lines} lines` : ''}, seed ${target.bodyTemplate.seed}`] : [])];
   }
   return [
     `shell command (${target.shell.join(' ')})`,

@@ -7,20 +7,25 @@
 //     "cli":     { "command": "python3 infer.py --batch 8", "prepare": "sync", "iterations": 20 }
 //   }
 
+import { TemplateSyntaxError, compileTemplate } from './bodyTemplate';
 import type { ConfigIssue } from './config';
 import { parseLocustRunSpec } from './locustExport';
-import { TargetSyntaxError, checkPythonName, parsePythonTarget, type CommandSpec, type HttpSpec, type PythonSpec } from './target';
+import { SloSyntaxError, parseSlo } from './llmMetrics';
+import { TargetSyntaxError, checkPythonName, parsePythonTarget, type CommandSpec, type HttpSpec, type OpenAiSpec, type PythonSpec } from './target';
 
 export interface NamedTarget {
   name: string;
   /** What to run; `file`/`cwd` relative to the workspace folder until resolveNamedTarget. */
-  spec: (Omit<PythonSpec, 'interpreter'> & { interpreter?: string }) | CommandSpec | NamedHttpSpec;
+  spec: (Omit<PythonSpec, 'interpreter'> & { interpreter?: string }) | CommandSpec | NamedHttpSpec | OpenAiSpec;
   /** Counts for this target alone (processes often want far fewer runs than an inference). */
   iterations?: number;
   warmup?: number;
 }
 
-/** An endpoint as the file names it: the body inline or from a file relative to the workspace folder. */
+/**
+ * An endpoint as the file names it: the body inline or from a file relative to the workspace
+ * folder; `bodyLinesFile` (the file's "bodyLines") is relative to the folder too.
+ */
 export type NamedHttpSpec = HttpSpec & { bodyFile?: string };
 
 type Obj = Record<string, unknown>;
@@ -30,7 +35,9 @@ const isSeconds = (v: unknown): v is number => typeof v === 'number' && v > 0 &&
 
 const PYTHON_KEYS = ['python', 'setup', 'interpreter', 'cwd', 'callTimeoutSeconds', 'setupTimeoutSeconds', 'iterations', 'warmup'];
 const COMMAND_KEYS = ['command', 'prepare', 'cwd', 'timeoutSeconds', 'iterations', 'warmup'];
-const HTTP_KEYS = ['url', 'method', 'headers', 'body', 'bodyFile', 'concurrency', 'expectedStatus', 'timeoutSeconds', 'iterations', 'warmup', 'locust'];
+const HTTP_KEYS = ['url', 'method', 'headers', 'body', 'bodyFile', 'bodyTemplate', 'bodyLines', 'bodySeed', 'concurrency', 'expectedStatus', 'timeoutSeconds', 'iterations', 'warmup', 'locust'];
+/** An OpenAI-compatible streaming endpoint: "openai" is its base URL; `promptsFile` is relative to the workspace folder until resolved. */
+const OPENAI_KEYS = ['openai', 'model', 'prompts', 'api', 'maxTokens', 'sharedPrefix', 'slo', 'headers', 'concurrency', 'timeoutSeconds', 'iterations', 'warmup'];
 
 /** The `targets` section of a parsed workspace file; absent is an empty list. */
 export function parseTargets(raw: unknown, source: string): { targets: NamedTarget[]; issues: ConfigIssue[] } {
@@ -47,16 +54,16 @@ export function parseTargets(raw: unknown, source: string): { targets: NamedTarg
       issue(undefined, 'expected an object with "python" (file.py:function) or "command"');
       continue;
     }
-    const given = (['python', 'command', 'url'] as const).filter((k) => value[k] !== undefined);
+    const given = (['python', 'command', 'url', 'openai'] as const).filter((k) => value[k] !== undefined);
     const kind = given.length === 1 && typeof value[given[0]!] === 'string' ? (given[0] === 'url' ? 'http' : given[0]!) : undefined;
     if (!kind) {
-      issue(undefined, 'needs exactly one of "python" (e.g. "serve/model.py:predict"), "command" (a shell command) and "url" (an HTTP endpoint)');
+      issue(undefined, 'needs exactly one of "python" (e.g. "serve/model.py:predict"), "command" (a shell command), "openai" (an OpenAI-compatible LLM server, e.g. "http://127.0.0.1:8000/v1") and "url" (an HTTP endpoint)');
       continue;
     }
     const before = issues.length;
-    const known = kind === 'python' ? PYTHON_KEYS : kind === 'http' ? HTTP_KEYS : COMMAND_KEYS;
+    const known = kind === 'python' ? PYTHON_KEYS : kind === 'http' ? HTTP_KEYS : kind === 'openai' ? OPENAI_KEYS : COMMAND_KEYS;
     for (const key of Object.keys(value)) if (!known.includes(key)) issue(key, `unknown option "${key}" for a ${kind} target (known: ${known.join(', ')})`);
-    const named: NamedTarget = { name, spec: kind === 'python' ? pythonSpec(value, issue) : kind === 'http' ? httpSpec(value, issue) : commandSpec(value, issue) };
+    const named: NamedTarget = { name, spec: kind === 'python' ? pythonSpec(value, issue) : kind === 'http' ? httpSpec(value, issue) : kind === 'openai' ? openAiSpec(value, issue) : commandSpec(value, issue) };
     if (value.iterations !== undefined) {
       if (isInt(value.iterations, 1)) named.iterations = value.iterations;
       else issue('iterations', 'must be an integer ≥ 1');
@@ -121,6 +128,7 @@ function httpSpec(v: Obj, issue: (key: string, message: string) => void): NamedH
     if (typeof v.bodyFile === 'string' && v.bodyFile) spec.bodyFile = v.bodyFile;
     else issue('bodyFile', 'must be a file, relative to the workspace folder');
   }
+  bodyTemplateOptions(v, spec, issue);
   if (v.concurrency !== undefined) {
     if (isInt(v.concurrency, 1)) spec.concurrency = v.concurrency;
     else issue('concurrency', 'must be an integer ≥ 1');
@@ -137,6 +145,80 @@ function httpSpec(v: Obj, issue: (key: string, message: string) => void): NamedH
     const locust = parseLocustRunSpec(v.locust);
     if (typeof locust === 'string') issue('locust', locust);
     else spec.locust = locust;
+  }
+  return spec;
+}
+
+/** "bodyTemplate": true (the body, inline or from bodyFile, rendered per request), "bodyLines" (a file for {{line}}; alone, each line is the body), "bodySeed". */
+function bodyTemplateOptions(v: Obj, spec: NamedHttpSpec, issue: (key: string, message: string) => void): void {
+  if (v.bodyTemplate !== undefined) {
+    if (typeof v.bodyTemplate !== 'boolean') issue('bodyTemplate', 'must be true (the body is a template rendered per request) or false');
+    else if (v.bodyTemplate) {
+      if (spec.body === undefined && spec.bodyFile === undefined && v.bodyLines === undefined) issue('bodyTemplate', 'needs a "body" or "bodyFile" to render');
+      spec.bodyTemplate = true;
+      // An inline template is checked now, where the file can be fixed; a bodyFile when it is read.
+      if (spec.body !== undefined) {
+        try {
+          compileTemplate(spec.body);
+        } catch (err) {
+          if (!(err instanceof TemplateSyntaxError)) throw err;
+          issue('body', err.message);
+        }
+      }
+    }
+  }
+  if (v.bodyLines !== undefined) {
+    if (typeof v.bodyLines === 'string' && v.bodyLines) spec.bodyLinesFile = v.bodyLines;
+    else issue('bodyLines', 'must be a file of inputs, one a line, relative to the workspace folder');
+    if ((spec.body !== undefined || spec.bodyFile !== undefined) && v.bodyTemplate !== true) issue('bodyLines', 'with a "body" or "bodyFile", set "bodyTemplate": true and use {{line}} in it');
+  }
+  if (v.bodySeed !== undefined) {
+    if (!isInt(v.bodySeed, 0)) issue('bodySeed', 'must be an integer ≥ 0');
+    else if (!spec.bodyTemplate && spec.bodyLinesFile === undefined) issue('bodySeed', 'applies to a body template only ("bodyTemplate": true)');
+    else spec.bodySeed = v.bodySeed;
+  }
+}
+
+function openAiSpec(v: Obj, issue: (key: string, message: string) => void): OpenAiSpec {
+  const spec: OpenAiSpec = { kind: 'openai', url: v.openai as string, model: '', promptsFile: '' };
+  if (!/^https?:\/\/\S+$/i.test(spec.url)) issue('openai', 'must be an http:// or https:// URL, e.g. "http://127.0.0.1:8000/v1"');
+  if (typeof v.model === 'string' && v.model.trim()) spec.model = v.model;
+  else issue('model', 'must name the model, as the server lists it at GET /v1/models');
+  if (typeof v.prompts === 'string' && v.prompts) spec.promptsFile = v.prompts;
+  else issue('prompts', 'must be a prompts file (.txt, .jsonl or .json), relative to the workspace folder');
+  if (v.api !== undefined) {
+    if (v.api === 'chat' || v.api === 'completions') spec.api = v.api;
+    else issue('api', 'must be "chat" or "completions"');
+  }
+  if (v.maxTokens !== undefined) {
+    if (isInt(v.maxTokens, 1)) spec.maxTokens = v.maxTokens;
+    else issue('maxTokens', 'must be an integer ≥ 1');
+  }
+  if (v.sharedPrefix !== undefined) {
+    if (isInt(v.sharedPrefix, 0)) spec.sharedPrefix = v.sharedPrefix;
+    else issue('sharedPrefix', 'must be a number of words ≥ 0');
+  }
+  if (v.slo !== undefined) {
+    // "ttft=200,tpot=50" or { "ttft": 200, "tpot": 50 }, in milliseconds.
+    const text = typeof v.slo === 'string' ? v.slo : isObj(v.slo) ? Object.entries(v.slo).map(([k, x]) => `${k}=${typeof x === 'number' ? x : String(x)}`).join(',') : undefined;
+    try {
+      if (text === undefined) throw new SloSyntaxError('must be "ttft=200,tpot=50" or {"ttft": 200, "tpot": 50} (milliseconds)');
+      spec.slo = parseSlo(text);
+    } catch (err) {
+      issue('slo', err instanceof SloSyntaxError ? err.message : String(err));
+    }
+  }
+  if (v.headers !== undefined) {
+    if (isObj(v.headers) && Object.values(v.headers).every((h) => typeof h === 'string')) spec.headers = v.headers as Record<string, string>;
+    else issue('headers', 'must be an object of header names to string values');
+  }
+  if (v.concurrency !== undefined) {
+    if (isInt(v.concurrency, 1)) spec.concurrency = v.concurrency;
+    else issue('concurrency', 'must be an integer ≥ 1');
+  }
+  if (v.timeoutSeconds !== undefined) {
+    if (isSeconds(v.timeoutSeconds)) spec.timeoutSeconds = v.timeoutSeconds;
+    else issue('timeoutSeconds', 'must be a number of seconds > 0');
   }
   return spec;
 }

@@ -10,7 +10,7 @@ import { HISTORY_DIR } from '../core/history';
 import { runInProfiler, type FailureData, type ProfilerOutcome } from '../profiler/client';
 import type { PanelComparison } from '../core/panelProtocol';
 import { HistoryStore } from '../profiler/historyStore';
-import { COMMAND_DEFAULT_COUNTS, DEFAULT_CALL_TIMEOUT_SECONDS, DEFAULT_SETUP_TIMEOUT_SECONDS, type HttpSpec, type TargetSpec } from '../core/target';
+import { COMMAND_DEFAULT_COUNTS, OPENAI_DEFAULT_COUNTS, DEFAULT_CALL_TIMEOUT_SECONDS, DEFAULT_SETUP_TIMEOUT_SECONDS, type HttpSpec, type TargetSpec } from '../core/target';
 import { chooseInterpreter } from './pythonInterpreter';
 import { copyableFix } from '../core/pythonDoctor';
 import { hostTargetName, hostTargetScope, namedTarget, pickPythonFunction, pickTarget, rememberModel, type FunctionLister, type HostTarget } from './targetPicker';
@@ -107,7 +107,7 @@ export class BenchmarkController implements vscode.Disposable {
     const scope = hostTargetScope(target);
     let config;
     try {
-      config = await loadBenchmarkConfig(scope, target.kind === 'onnx' ? undefined : { defaults: target.kind === 'command' ? { ...COMMAND_DEFAULT_COUNTS } : {}, own: target.own ?? {} });
+      config = await loadBenchmarkConfig(scope, target.kind === 'onnx' ? undefined : { defaults: target.kind === 'command' ? { ...COMMAND_DEFAULT_COUNTS } : target.kind === 'openai' ? { ...OPENAI_DEFAULT_COUNTS } : {}, own: target.own ?? {} });
     } catch (err) {
       if (err instanceof ConfigError) {
         this.reportConfigError(scope, err);
@@ -139,13 +139,13 @@ export class BenchmarkController implements vscode.Disposable {
         target: spec,
         config,
         repeat,
-        cwd: spec.kind === 'onnx' ? path.dirname(spec.modelPath) : spec.kind === 'http' ? undefined : spec.cwd,
+        cwd: spec.kind === 'onnx' ? path.dirname(spec.modelPath) : spec.kind === 'http' || spec.kind === 'openai' ? undefined : spec.cwd,
         cancellation,
         log: (level, message) => this.log[level](message),
         onProgress: (p) => {
           const adaptive = config.stopping.mode === 'adaptive';
           const percent = Math.round(progressFraction(p, config.warmup, adaptive ? config.stopping.maxIterations : config.iterations) * 100);
-          progress.report({ message: progressMessage(p, adaptive, spec.kind), increment: Math.max(0, percent - reported) });
+          progress.report({ message: progressMessage(p, adaptive, spec.kind === 'openai' ? 'http' : spec.kind), increment: Math.max(0, percent - reported) });
           reported = Math.max(reported, percent);
         },
       });
@@ -161,6 +161,7 @@ export class BenchmarkController implements vscode.Disposable {
   private async specOf(target: HostTarget, scope: vscode.Uri): Promise<TargetSpec> {
     const folder = vscode.workspace.getWorkspaceFolder(scope);
     if (target.kind === 'onnx') return { kind: 'onnx', modelPath: target.uri.fsPath };
+    if (target.kind === 'openai') return target.spec;
     if (target.kind === 'http') {
       const body = target.bodyFile ? new TextDecoder().decode(await vscode.workspace.fs.readFile(target.bodyFile)) : undefined;
       return { ...target.spec, ...(body !== undefined ? { body } : {}) };

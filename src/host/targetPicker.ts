@@ -6,7 +6,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { PyFunctionDef } from '../advisors/pyFunctions';
 import type { ConfigLayer } from '../core/config';
-import { pythonTargetName, type HttpSpec } from '../core/target';
+import { pythonTargetName, type HttpSpec, type OpenAiSpec } from '../core/target';
 import type { NamedTarget } from '../core/targetsConfig';
 import { readNamedTargets } from './workspaceConfig';
 
@@ -33,19 +33,22 @@ export type HostTarget =
     }
   | { kind: 'command'; command: string; prepare?: string; cwd: vscode.Uri; timeoutSeconds?: number; own?: ConfigLayer }
   /** `folder`: whose settings and history the run belongs to; `bodyFile` is read when the run starts. */
-  | { kind: 'http'; spec: HttpSpec; folder: vscode.Uri; bodyFile?: vscode.Uri; own?: ConfigLayer };
+  | { kind: 'http'; spec: HttpSpec; folder: vscode.Uri; bodyFile?: vscode.Uri; own?: ConfigLayer }
+  /** An OpenAI-compatible streaming server (a named target), its prompts file made absolute. */
+  | { kind: 'openai'; spec: OpenAiSpec; folder: vscode.Uri; own?: ConfigLayer };
 
 /** How a target reads in titles and logs. */
 export function hostTargetName(t: HostTarget): string {
   if (t.kind === 'onnx') return path.basename(t.uri.fsPath);
   if (t.kind === 'python') return pythonTargetName(t.file.fsPath, t.function);
-  if (t.kind === 'http') return `${t.spec.method ?? (t.spec.body !== undefined || t.bodyFile ? 'POST' : 'GET')} ${t.spec.url}`;
+  if (t.kind === 'http') return `${t.spec.method ?? (t.spec.body !== undefined || t.bodyFile || t.spec.bodyLinesFile !== undefined ? 'POST' : 'GET')} ${t.spec.url}`;
+  if (t.kind === 'openai') return `${t.spec.model} at ${t.spec.url}`;
   return t.command;
 }
 
 /** The file or folder a target belongs to: what settings, history and the workspace folder are looked up by. */
 export function hostTargetScope(t: HostTarget): vscode.Uri {
-  return t.kind === 'onnx' ? t.uri : t.kind === 'python' ? t.file : t.kind === 'http' ? t.folder : t.cwd;
+  return t.kind === 'onnx' ? t.uri : t.kind === 'python' ? t.file : t.kind === 'http' || t.kind === 'openai' ? t.folder : t.cwd;
 }
 
 export type FunctionLister = (text: string) => Promise<PyFunctionDef[]>;
@@ -100,6 +103,7 @@ function describeNamed(target: NamedTarget): string {
   const s = target.spec;
   if (s.kind === 'python') return `$(symbol-method) ${s.file}:${s.function}`;
   if (s.kind === 'http') return `$(globe) ${s.url}${s.concurrency && s.concurrency > 1 ? ` ×${s.concurrency}` : ''}`;
+  if (s.kind === 'openai') return `$(comment-discussion) ${s.model} at ${s.url}${s.concurrency && s.concurrency > 1 ? ` ×${s.concurrency}` : ''}`;
   return `$(terminal) ${s.command}`;
 }
 
@@ -123,8 +127,10 @@ function fromNamed(folder: vscode.WorkspaceFolder, named: NamedTarget): HostTarg
   }
   if (s.kind === 'http') {
     const { bodyFile, ...spec } = s;
+    if (spec.bodyLinesFile !== undefined) spec.bodyLinesFile = at(spec.bodyLinesFile).fsPath;
     return { kind: 'http', spec, folder: folder.uri, ...(bodyFile !== undefined ? { bodyFile: at(bodyFile) } : {}), own };
   }
+  if (s.kind === 'openai') return { kind: 'openai', spec: { ...s, promptsFile: at(s.promptsFile).fsPath }, folder: folder.uri, own };
   return { kind: 'command', command: s.command, ...(s.prepare !== undefined ? { prepare: s.prepare } : {}), cwd: at(s.cwd), ...(s.timeoutSeconds !== undefined ? { timeoutSeconds: s.timeoutSeconds } : {}), own };
 }
 

@@ -6,7 +6,7 @@ import * as path from 'path';
 import { ConfigError, mergeConfig, withBaseDir, type BenchmarkConfig, type ConfigLayer } from '../core/config';
 import { parse as parseJsonc } from 'jsonc-parser';
 import { WORKSPACE_CONFIG_PATH, parseWorkspaceConfigText } from '../core/configFile';
-import { COMMAND_DEFAULT_COUNTS, type TargetSpec } from '../core/target';
+import { COMMAND_DEFAULT_COUNTS, OPENAI_DEFAULT_COUNTS, type TargetSpec } from '../core/target';
 import { parseTargets } from '../core/targetsConfig';
 import { exportDocument } from '../core/exportReport';
 import { formatMs } from '../core/format';
@@ -241,7 +241,9 @@ async function resolveBench(args: BenchArgs): Promise<{ config: BenchmarkConfig;
     else if (s.kind === 'http') {
       const { bodyFile, ...rest } = s;
       spec = { ...rest, ...(bodyFile !== undefined ? { body: await readBody(path.resolve(root, bodyFile), `targets.${t.name}.bodyFile`) } : {}) };
-    } else spec = { ...s, cwd: path.resolve(root, s.cwd ?? '.') };
+      if (spec.bodyLinesFile !== undefined) spec.bodyLinesFile = path.resolve(root, spec.bodyLinesFile);
+    } else if (s.kind === 'openai') spec = { ...s, promptsFile: path.resolve(root, s.promptsFile) };
+    else spec = { ...s, cwd: path.resolve(root, s.cwd ?? '.') };
   } else if (t.kind === 'python') {
     spec = {
       kind: 'python',
@@ -255,13 +257,16 @@ async function resolveBench(args: BenchArgs): Promise<{ config: BenchmarkConfig;
     };
   } else if (t.kind === 'command') {
     spec = { ...t, cwd: process.cwd() };
+  } else if (t.kind === 'openai') {
+    spec = { ...t, promptsFile: path.resolve(t.promptsFile) };
   } else if (t.kind === 'http') {
     const { bodyFile, ...rest } = t;
-    spec = { ...rest, ...(bodyFile !== undefined ? { body: await readBody(bodyFile, '--body-file') } : {}) };
+    spec = { ...rest, ...(bodyFile !== undefined ? { body: await readBody(bodyFile, rest.bodyTemplate ? '--body-template' : '--body-file') } : {}) };
+    if (spec.bodyLinesFile !== undefined) spec.bodyLinesFile = path.resolve(spec.bodyLinesFile);
   } else {
     spec = { kind: 'onnx', modelPath: t.modelPath };
   }
-  const defaults: ConfigLayer = spec.kind === 'command' ? { ...COMMAND_DEFAULT_COUNTS } : {};
+  const defaults: ConfigLayer = spec.kind === 'command' ? { ...COMMAND_DEFAULT_COUNTS } : spec.kind === 'openai' ? { ...OPENAI_DEFAULT_COUNTS } : {};
   const fileLayers = file ? file.layers(spec.kind === 'onnx' ? path.relative(root, path.resolve(spec.modelPath)).split(path.sep).join('/') : undefined) : [];
   return { config: mergeConfig(defaults, ...fileLayers, targetLayer, args.layer), target: spec };
 }

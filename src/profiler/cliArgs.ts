@@ -3,7 +3,9 @@
 
 import { EXECUTION_MODES, OPTIMIZATION_LEVELS, TARGET_PERCENTILES, parseAffinity, type ConfigLayer, type InputOverride } from '../core/config';
 import type { ExecutionMode, GraphOptimizationLevel, StoppingRule } from '../core/result';
-import { COMMAND_DEFAULT_COUNTS, parsePythonTarget } from '../core/target';
+import { DEFAULT_TEMPLATE_SEED } from '../core/bodyTemplate';
+import { SloSyntaxError, parseSlo } from '../core/llmMetrics';
+import { COMMAND_DEFAULT_COUNTS, DEFAULT_MAX_TOKENS, DEFAULT_OPENAI_TIMEOUT_SECONDS, OPENAI_DEFAULT_COUNTS, parsePythonTarget, type OpenAiSpec } from '../core/target';
 import { parseAbArgs, type AbArgs } from './abArgs';
 import { parseCompareArgs, type CompareArgs } from './compareArgs';
 import { parseLintArgs, type LintArgs } from './lintArgs';
@@ -17,6 +19,9 @@ export const USAGE = `Usage:
   latency bench --python path/to/file.py:function [--setup FN] [--interpreter PY] [options]
   latency bench --command "…" [--prepare "…"] [options]
   latency bench http://host:port/path [--concurrency N] [--body-file F] [options]
+  latency bench --openai http://host:port/v1 --model NAME --prompts F [--slo ttft=200,tpot=50] [options]
+                                             an OpenAI-compatible LLM server, streamed: TTFT,
+                                             TPOT, ITL, tokens/s, goodput under the SLO
   latency bench --target NAME [options]      a target named in .vscode/latency.json "targets"
   latency doctor [--python PY] [--cuda]      check a Python interpreter: version, packages, CUDA
   latency lint <path>... [--json] [--fix] [--fail-on LEVEL]   (latency lint --help for more)
@@ -34,8 +39,8 @@ export const USAGE = `Usage:
                                             latency-tune.sh and latency-restore.sh to review
 
 Bench options:
-  -n, --iterations N        measured runs (default 1000; ${COMMAND_DEFAULT_COUNTS.iterations} for --command)
-  -w, --warmup N            warm-up runs (default 50; ${COMMAND_DEFAULT_COUNTS.warmup} for --command)
+  -n, --iterations N        measured runs (default 1000; ${COMMAND_DEFAULT_COUNTS.iterations} for --command, ${OPENAI_DEFAULT_COUNTS.iterations} for --openai)
+  -w, --warmup N            warm-up runs (default 50; ${COMMAND_DEFAULT_COUNTS.warmup} for --command, ${OPENAI_DEFAULT_COUNTS.warmup} for --openai)
       --python FILE[:FN]    time a Python function in-process with the shipped harness; FILE alone
                             times predict() after setup() when the file defines them
       --setup FN            run FN() once before timing and pass what it returns to the function
@@ -50,7 +55,24 @@ Bench options:
       --method M            GET, POST, … (default GET, or POST with a body)
       --header 'K: V'       a request header (repeatable)
       --body-file F         the request body, sent as is (JSON gets content-type application/json)
+      --body-template F     a body rendered per request: {{i}} (request index from 0), {{line}}
+                            (next line of --body-lines), {{random_int LO HI}}, {{random LO HI}},
+                            {{uuid}} (seeded), {{timestamp_ms}}, {{json NAME}} (as a JSON string)
+      --body-lines F        a file of inputs, one a line, that {{line}} cycles through; alone,
+                            each line is a whole body (replaying JSON Lines)
+      --body-seed N         seed of the template's random values (default ${DEFAULT_TEMPLATE_SEED})
       --expect-status LIST  statuses that count as success, e.g. 200,201 (default any 2xx)
+  For --openai URL (chat/completions or completions with stream: true; --concurrency, --header
+  and --timeout (default ${DEFAULT_OPENAI_TIMEOUT_SECONDS}, for one whole answer) apply as for a URL):
+      --model NAME          the model name sent in every request (required)
+      --prompts FILE        .txt (one prompt per line), .jsonl ({"prompt": …} or {"messages": […]}
+                            per line) or .json (an array of them); sent in turn (required)
+      --api chat|completions  which endpoint a base URL gets (default chat); a URL ending in
+                            /chat/completions or /completions is taken as it is
+      --max-tokens N        max_tokens of every request (default ${DEFAULT_MAX_TOKENS})
+      --shared-prefix N     put the same N generated words before every prompt, to show what
+                            the server's prompt (prefix) caching does to TTFT (default 0)
+      --slo LIST            objectives in ms for goodput, e.g. ttft=200,tpot=50 (also itl, e2e)
       --shape NAME=DIMS     input shape, e.g. --shape input=1x3x224x224 (repeatable)
       --value NAME=V        fill an input with a constant (repeatable)
       --range NAME=LO:HI    generated values in [LO, HI), e.g. --range input_ids=0:30522
@@ -90,7 +112,8 @@ export type BenchTargetArg =
   | { kind: 'onnx'; modelPath: string }
   | { kind: 'python'; file: string; function: string; scriptForm: boolean; setup?: string; interpreter?: string; callTimeoutSeconds?: number }
   | { kind: 'command'; command: string; prepare?: string; timeoutSeconds?: number }
-  | { kind: 'http'; url: string; method?: string; headers?: Record<string, string>; bodyFile?: string; concurrency?: number; expectedStatus?: number[]; timeoutSeconds?: number }
+  | { kind: 'http'; url: string; method?: string; headers?: Record<string, string>; bodyFile?: string; bodyTemplate?: boolean; bodyLinesFile?: string; bodySeed?: number; concurrency?: number; expectedStatus?: number[]; timeoutSeconds?: number }
+  | OpenAiSpec
   | { kind: 'named'; name: string; interpreter?: string };
 
 export interface DoctorArgs {
@@ -213,6 +236,23 @@ export function parseCli(argv: readonly string[]): CliCommand {
   };
 }
 
+/** --body-template F (read as --body-file, rendered per request), --body-lines F, --body-seed N. */
+function bodyTemplateArgs(str: (k: string) => string | undefined): { bodyFile?: string; bodyTemplate?: true; bodyLinesFile?: string; bodySeed?: number } {
+  const file = str('body-template');
+  const lines = str('body-lines');
+  const seed = str('body-seed');
+  if (file !== undefined && str('body-file') !== undefined) throw new UsageError('give --body-file (sent as is) or --body-template (rendered per request), not both');
+  if (lines !== undefined && str('body-file') !== undefined) throw new UsageError('--body-lines needs --body-template (whose {{line}} takes each line) instead of --body-file');
+  if (seed !== undefined && file === undefined && lines === undefined) throw new UsageError('--body-seed applies to --body-template only');
+  if (file === undefined && lines === undefined) return {};
+  return {
+    ...(file !== undefined ? { bodyFile: file } : {}),
+    bodyTemplate: true,
+    ...(lines !== undefined ? { bodyLinesFile: lines } : {}),
+    ...(seed !== undefined ? { bodySeed: int('--body-seed', seed, 0) } : {}),
+  };
+}
+
 /** The flags that pick a target other than an ONNX file. */
 const TARGET_OPTIONS = {
   python: { type: 'string' },
@@ -226,7 +266,17 @@ const TARGET_OPTIONS = {
   method: { type: 'string' },
   header: { type: 'string', multiple: true },
   'body-file': { type: 'string' },
+  'body-template': { type: 'string' },
+  'body-lines': { type: 'string' },
+  'body-seed': { type: 'string' },
   'expect-status': { type: 'string' },
+  openai: { type: 'string' },
+  model: { type: 'string' },
+  prompts: { type: 'string' },
+  api: { type: 'string' },
+  'max-tokens': { type: 'string' },
+  'shared-prefix': { type: 'string' },
+  slo: { type: 'string' },
 } as const;
 
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -234,11 +284,11 @@ type Values = Record<string, string | boolean | string[] | undefined>;
 /** Exactly one target: a model path, --python, --command or --target; flags that belong to another kind are refused, not ignored. */
 function targetArg(v: Values, modelPath: string | undefined): BenchTargetArg {
   const str = (k: string): string | undefined => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
-  const chosen = [modelPath !== undefined ? 'a model path' : '', str('python') !== undefined ? '--python' : '', str('command') !== undefined ? '--command' : '', str('target') !== undefined ? '--target' : ''].filter(Boolean);
-  if (chosen.length === 0) throw new UsageError('missing target: latency bench <model.onnx> | --python file.py:function | --command "…" | --target NAME');
+  const chosen = [modelPath !== undefined ? 'a model path' : '', str('python') !== undefined ? '--python' : '', str('command') !== undefined ? '--command' : '', str('target') !== undefined ? '--target' : '', str('openai') !== undefined ? '--openai' : ''].filter(Boolean);
+  if (chosen.length === 0) throw new UsageError('missing target: latency bench <model.onnx> | --python file.py:function | --command "…" | --openai URL | --target NAME');
   if (chosen.length > 1) throw new UsageError(`one target at a time: ${chosen.join(' and ')} were both given`);
   const isUrl = modelPath !== undefined && /^https?:\/\//i.test(modelPath);
-  const kind = isUrl ? 'http' : modelPath !== undefined ? 'onnx' : str('python') !== undefined ? 'python' : str('command') !== undefined ? 'command' : 'named';
+  const kind = isUrl ? 'http' : modelPath !== undefined ? 'onnx' : str('python') !== undefined ? 'python' : str('command') !== undefined ? 'command' : str('openai') !== undefined ? 'openai' : 'named';
   const onlyFor = (flags: string[], kinds: string[], what: string) => {
     if (kinds.includes(kind)) return;
     const given = flags.filter((f) => v[f] !== undefined && !(Array.isArray(v[f]) && (v[f] as string[]).length === 0));
@@ -248,19 +298,18 @@ function targetArg(v: Values, modelPath: string | undefined): BenchTargetArg {
   onlyFor(['setup'], ['python'], '--python');
   onlyFor(['interpreter'], ['python', 'named'], 'Python functions');
   onlyFor(['prepare'], ['command'], '--command');
-  onlyFor(['timeout'], ['python', 'command', 'http'], '--python, --command and URLs');
-  onlyFor(['concurrency', 'method', 'header', 'body-file', 'expect-status'], ['http'], 'URLs (HTTP endpoints)');
+  onlyFor(['timeout'], ['python', 'command', 'http', 'openai'], '--python, --command and URLs');
+  onlyFor(['method', 'body-file', 'body-template', 'body-lines', 'body-seed', 'expect-status'], ['http'], 'URLs (HTTP endpoints)');
+  onlyFor(['concurrency', 'header'], ['http', 'openai'], 'URLs (HTTP endpoints)');
+  onlyFor(['model', 'prompts', 'api', 'max-tokens', 'shared-prefix', 'slo'], ['openai'], '--openai (an OpenAI-compatible LLM server)');
   const timeout = str('timeout') === undefined ? undefined : seconds('--timeout', str('timeout')!);
   switch (kind) {
     case 'onnx':
       return { kind, modelPath: modelPath! };
+    case 'openai':
+      return openAiArg(v, str, timeout);
     case 'http': {
-      const headers: Record<string, string> = {};
-      for (const h of (v.header as string[] | undefined) ?? []) {
-        const colon = h.indexOf(':');
-        if (colon <= 0) throw new UsageError(`--header expects 'Name: value', got "${h}"`);
-        headers[h.slice(0, colon).trim()] = h.slice(colon + 1).trim();
-      }
+      const headers = headersOption(v.header as string[] | undefined);
       const method = str('method');
       if (method !== undefined && !/^[A-Za-z]+$/.test(method)) throw new UsageError(`--method expects a method such as GET or POST, got "${method}"`);
       const expect = str('expect-status');
@@ -272,6 +321,7 @@ function targetArg(v: Values, modelPath: string | undefined): BenchTargetArg {
         ...(method ? { method: method.toUpperCase() } : {}),
         ...(Object.keys(headers).length ? { headers } : {}),
         ...(str('body-file') !== undefined ? { bodyFile: str('body-file')! } : {}),
+        ...bodyTemplateArgs(str),
         ...(str('concurrency') !== undefined ? { concurrency: int('--concurrency', str('concurrency')!, 1) } : {}),
         ...(statuses ? { expectedStatus: statuses.map(Number) } : {}),
         ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}),
@@ -302,6 +352,51 @@ function targetArg(v: Values, modelPath: string | undefined): BenchTargetArg {
       return { kind: 'named', name: str('target')!, ...(interpreter ? { interpreter } : {}) };
     }
   }
+}
+
+function headersOption(raw: string[] | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const h of raw ?? []) {
+    const colon = h.indexOf(':');
+    if (colon <= 0) throw new UsageError(`--header expects 'Name: value', got "${h}"`);
+    headers[h.slice(0, colon).trim()] = h.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+/** --openai URL --model NAME --prompts F and the rest; the prompts file is read when the run starts. */
+function openAiArg(v: Values, str: (k: string) => string | undefined, timeout: number | undefined): OpenAiSpec {
+  const url = str('openai')!;
+  if (!/^https?:\/\/\S+$/i.test(url)) throw new UsageError(`--openai expects the server's URL, e.g. http://127.0.0.1:8000/v1, got "${url}"`);
+  const model = str('model');
+  if (model === undefined || !model.trim()) throw new UsageError('--openai needs --model NAME (the model name the server lists at GET /v1/models)');
+  const prompts = str('prompts');
+  if (prompts === undefined || !prompts.trim()) throw new UsageError('--openai needs --prompts FILE (.txt: one prompt per line; .jsonl: {"prompt": …} per line)');
+  const api = str('api');
+  if (api !== undefined) oneOf('--api', api, ['chat', 'completions']);
+  let slo: OpenAiSpec['slo'];
+  if (str('slo') !== undefined) {
+    try {
+      slo = parseSlo(str('slo')!);
+    } catch (err) {
+      if (err instanceof SloSyntaxError) throw new UsageError(`--slo: ${err.message}`);
+      throw err;
+    }
+  }
+  const headers = headersOption(v.header as string[] | undefined);
+  return {
+    kind: 'openai',
+    url,
+    model,
+    promptsFile: prompts,
+    ...(api !== undefined ? { api: api as 'chat' | 'completions' } : {}),
+    ...(str('max-tokens') !== undefined ? { maxTokens: int('--max-tokens', str('max-tokens')!, 1) } : {}),
+    ...(str('shared-prefix') !== undefined ? { sharedPrefix: int('--shared-prefix', str('shared-prefix')!, 0) } : {}),
+    ...(slo ? { slo } : {}),
+    ...(Object.keys(headers).length ? { headers } : {}),
+    ...(str('concurrency') !== undefined ? { concurrency: int('--concurrency', str('concurrency')!, 1) } : {}),
+    ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}),
+  };
 }
 
 function seconds(flag: string, raw: string): number {

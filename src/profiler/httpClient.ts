@@ -61,8 +61,9 @@ export class HttpClient {
       }, r.timeoutMs);
       this.inFlight.add(cancel);
 
+      const { body, headers } = r.next(); // before the clock: rendering a templated body is the client's work
       const start = process.hrtime.bigint();
-      req = this.transport.request(r.url, { method: r.method, headers: r.headers, agent: this.agent }, (res) => {
+      req = this.transport.request(r.url, { method: r.method, headers, agent: this.agent }, (res) => {
         const status = res.statusCode ?? 0;
         const expected = r.expectedStatus ? r.expectedStatus.includes(status) : status >= 200 && status < 300;
         const contentType = res.headers['content-type'] ?? '';
@@ -93,7 +94,7 @@ export class HttpClient {
         });
       });
       req.on('error', (err) => settle(failureOf(err)));
-      req.end(r.body);
+      req.end(body);
     });
   }
 

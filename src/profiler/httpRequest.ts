@@ -1,5 +1,9 @@
 // An HTTP target's request, settled once from its spec: URL, method, headers, body, limits.
+// A templated body (spec.bodyTemplate) is compiled here once; every sender takes each request's
+// body and headers from next(), never from `body`.
 
+import { readFileSync } from 'fs';
+import { BodyRenderer, DEFAULT_TEMPLATE_SEED, TemplateSyntaxError, compileTemplate, dataLines } from '../core/bodyTemplate';
 import type { HttpTarget } from '../core/result';
 import { DEFAULT_HTTP_TIMEOUT_SECONDS, type HttpSpec } from '../core/target';
 import { BenchmarkError } from './benchmarkError';
@@ -13,7 +17,15 @@ export interface ResolvedRequest {
   href: string;
   method: string;
   headers: Record<string, string | number>;
+  /** The fixed body; undefined for a templated one (see next()). */
   body: Buffer | undefined;
+  /** The templated body's description, for the result. */
+  bodyTemplate?: HttpTarget['bodyTemplate'];
+  /**
+   * The body and headers of the next request, in the order requests are sent (a template's {{i}}
+   * counts these calls). A fixed body returns `body` and `headers` themselves, allocating nothing.
+   */
+  next(): { body: Buffer | undefined; headers: Record<string, string | number> };
   concurrency: number;
   expectedStatus: number[] | undefined;
   timeoutMs: number;
@@ -38,25 +50,73 @@ export function resolveRequest(spec: HttpSpec): ResolvedRequest {
   const timeoutSeconds = spec.timeoutSeconds ?? DEFAULT_HTTP_TIMEOUT_SECONDS;
   if (!(timeoutSeconds > 0)) throw new RangeError(`runHttpBenchmark: timeoutSeconds must be > 0, got ${timeoutSeconds}`);
   if (spec.expectedStatus !== undefined && spec.expectedStatus.length === 0) throw new RangeError('runHttpBenchmark: expectedStatus must name at least one status');
-  const body = spec.body !== undefined ? Buffer.from(spec.body, 'utf8') : undefined;
-  const method = (spec.method ?? (body !== undefined ? 'POST' : 'GET')).toUpperCase();
+  // A lines file alone is a template too: each line is a whole body.
+  const renderer = spec.bodyTemplate || spec.bodyLinesFile !== undefined ? templateRenderer(spec) : undefined;
+  const body = spec.body !== undefined && !renderer ? Buffer.from(spec.body, 'utf8') : undefined;
+  const method = (spec.method ?? (spec.body !== undefined || renderer ? 'POST' : 'GET')).toUpperCase();
   const headers: Record<string, string | number> = { ...(spec.headers ?? {}) };
   const has = (name: string) => Object.keys(headers).some((k) => k.toLowerCase() === name);
-  if (body !== undefined) {
+  // A fixed length, not chunked: what clients of an inference endpoint usually send.
+  const setLength = !has('content-length') && !has('transfer-encoding');
+  if (renderer) {
+    // The content type is judged on a first body rendered apart (same seed and lines, so it is the
+    // body request 0 will send), leaving the renderer itself untouched.
+    if (!has('content-type') && isJson(new BodyRenderer(renderer.template, renderer.context).next().toString('utf8'))) headers['content-type'] = 'application/json';
+  } else if (body !== undefined) {
     if (!has('content-type') && isJson(spec.body!)) headers['content-type'] = 'application/json';
-    // A fixed length, not chunked: what clients of an inference endpoint usually send.
-    if (!has('content-length') && !has('transfer-encoding')) headers['content-length'] = body.length;
+    if (setLength) headers['content-length'] = body.length;
   }
+  const fixed = { body, headers };
+  const next = renderer
+    ? () => {
+        const b = renderer.renderer.next();
+        return { body: b, headers: setLength ? { ...headers, 'content-length': b.length } : headers };
+      }
+    : () => fixed;
   return {
     url,
     href: spec.url,
     method,
     headers,
     body,
+    ...(renderer ? { bodyTemplate: renderer.description } : {}),
+    next,
     concurrency,
     expectedStatus: spec.expectedStatus ? [...spec.expectedStatus] : undefined,
     timeoutMs: Math.min(timeoutSeconds * 1000, MAX_TIMER_MS),
   };
+}
+
+/** The spec's template compiled and its lines file read; bad syntax or an unreadable file is an 'httpFailed' BenchmarkError naming where. */
+function templateRenderer(spec: HttpSpec) {
+  const hint = 'The body template language: {{i}}, {{line}}, {{random_int LO HI}}, {{random LO HI}}, {{uuid}}, {{timestamp_ms}}, {{json NAME}}; \\{{ for a literal {{.';
+  const source = spec.body ?? (spec.bodyLinesFile !== undefined ? '{{line}}' : undefined);
+  if (source === undefined) {
+    throw new BenchmarkError('A body template was asked for but no body was given', { kind: 'httpFailed', hint: 'Give the template with --body-template F (or "body"/"bodyFile" with "bodyTemplate": true).' });
+  }
+  let lines: string[] | undefined;
+  if (spec.bodyLinesFile !== undefined) {
+    try {
+      lines = dataLines(readFileSync(spec.bodyLinesFile, 'utf8'));
+    } catch (err) {
+      throw new BenchmarkError(`Cannot read the body lines file ${spec.bodyLinesFile}: ${(err as Error).message}`, { kind: 'httpFailed', hint: 'Give a text file with one input per line (--body-lines F, or "bodyLines").' });
+    }
+  }
+  const seed = spec.bodySeed ?? DEFAULT_TEMPLATE_SEED;
+  const context = { ...(lines !== undefined ? { lines } : {}), seed };
+  try {
+    const template = compileTemplate(source);
+    const renderer = new BodyRenderer(template, context);
+    const description: NonNullable<HttpTarget['bodyTemplate']> = {
+      variables: [...template.variables],
+      seed,
+      ...(spec.bodyLinesFile !== undefined ? { linesFile: spec.bodyLinesFile, lines: lines!.length } : {}),
+    };
+    return { template, context, renderer, description };
+  } catch (err) {
+    if (err instanceof TemplateSyntaxError) throw new BenchmarkError(err.message, { kind: 'httpFailed', hint });
+    throw err;
+  }
 }
 
 function isJson(text: string): boolean {
@@ -78,5 +138,6 @@ export function httpTargetOf(r: ResolvedRequest): HttpTarget {
     concurrency: r.concurrency,
     ...(r.expectedStatus ? { expectedStatus: r.expectedStatus } : {}),
     timeoutMs: r.timeoutMs,
+    ...(r.bodyTemplate ? { bodyTemplate: r.bodyTemplate } : {}),
   };
 }

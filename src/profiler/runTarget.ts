@@ -6,6 +6,7 @@ import type { TargetSpec } from '../core/target';
 import { runCommandBenchmark } from './commandBenchmark';
 import { runHttpBenchmark } from './httpBenchmark';
 import { runLocustTarget } from './locustRun';
+import { runOpenAiBenchmark } from './openaiBenchmark';
 import { runOnnxBenchmark, type BenchmarkEvents } from './onnxBenchmark';
 import { runPythonBenchmark } from './pythonBenchmark';
 
@@ -29,5 +30,7 @@ export async function runTarget(opts: TargetRunOptions, events: BenchmarkEvents)
     case 'http':
       if (target.locust) return runLocustTarget(target, events);
       return runHttpBenchmark({ spec: target, ...common }, events);
+    case 'openai':
+      return runOpenAiBenchmark({ spec: target, ...common }, events);
   }
 }

@@ -17,6 +17,7 @@ import { renderSummary } from './summaryTable';
 import { TelemetryView } from './telemetry';
 import { observeThemeChanges, readTheme } from './theme';
 import { renderVerdicts } from './verdicts';
+import { StreamingView } from './streaming';
 
 const vscode = acquireVsCodeApi();
 
@@ -24,6 +25,7 @@ const histogramChart = new HistogramChart(byId<HTMLCanvasElement>('histogram-cha
 const timelineChart = new TimelineChart(byId<HTMLCanvasElement>('timeline-chart'), byId('timeline-note'));
 const compareChart = new CompareChart(byId<HTMLCanvasElement>('compare-chart'), byId('compare-note'));
 const telemetryView = new TelemetryView(byId('telemetry-card'), byId('telemetry'), byId('telemetry-note'));
+const streamingView = new StreamingView({ card: byId('streaming-card'), table: byId('streaming'), ttftCanvas: byId<HTMLCanvasElement>('ttft-chart'), ttftNote: byId('ttft-note'), tpotCanvas: byId<HTMLCanvasElement>('tpot-chart'), tpotNote: byId('tpot-note') });
 let current: PanelState | undefined;
 
 renderExportButtons(byId('export-actions'), (format) => vscode.postMessage({ type: 'export', format }));
@@ -71,6 +73,7 @@ function renderCharts(state: PanelState): void {
   histogramChart.render(state.result, theme);
   timelineChart.render(state.result, theme);
   telemetryView.render(state.result, theme);
+  streamingView.render(state.result, theme);
   if (state.comparison) compareChart.render(state.comparison.base.result, state.result, theme);
 }
 

@@ -120,6 +120,7 @@ test('bad scenarios are refused with a clear error', () => {
   bad({ spec: { kind: 'http', url: 'http://h/' }, slo: { maxErrorRate: 2 } }, /error-rate/);
   bad({ spec: { kind: 'http', url: 'http://h/' }, slo: { p99BudgetMs: Number.NaN } }, /p99 budget/);
   bad({ spec: { kind: 'http', url: 'http://h/', body: 'lone \ud800 surrogate' } }, /surrogate/);
+  bad({ spec: { kind: 'http', url: 'http://h/', body: '{"i": {{i}}}', bodyTemplate: true } }, /templated body/);
 });
 
 test('pyLiteral: Python literals, nothing raw', () => {

@@ -85,3 +85,34 @@ test('an HTTP endpoint: a JSON body is sent as its text, one of body and bodyFil
   ]);
   assert.deepEqual(issues.map((i) => i.path.join('.')), ['targets.bad.url', 'targets.bad.body', 'targets.bad.concurrency', 'targets.bad.expectedStatus']);
 });
+
+test('an HTTP endpoint with a body template: opted into, checked where it is written, lines and seed kept', () => {
+  const { targets, issues } = parseTargets(
+    {
+      targets: {
+        tpl: { url: 'http://127.0.0.1:8000/predict', body: { id: '{{i}}' }, bodyTemplate: true, bodySeed: 7 },
+        replay: { url: 'http://127.0.0.1:8000/predict', bodyLines: 'inputs.jsonl' },
+        fromFile: { url: 'http://127.0.0.1:8000/predict', bodyFile: 'req.json', bodyTemplate: true, bodyLines: 'texts.txt' },
+        asIs: { url: 'http://127.0.0.1:8000/predict', body: '{{not a template}}' },
+        badSyntax: { url: 'http://h/p', body: '{"a": {{nope}}}', bodyTemplate: true },
+        noBody: { url: 'http://h/p', bodyTemplate: true },
+        linesNoOptIn: { url: 'http://h/p', body: 'x', bodyLines: 'l.txt' },
+        seedAlone: { url: 'http://h/p', body: 'x', bodySeed: 1 },
+        badTypes: { url: 'http://h/p', body: 'x', bodyTemplate: 'yes', bodyLines: 3 },
+      },
+    },
+    'latency.json',
+  );
+  assert.deepEqual(targets, [
+    { name: 'tpl', spec: { kind: 'http', url: 'http://127.0.0.1:8000/predict', body: '{"id":"{{i}}"}', bodyTemplate: true, bodySeed: 7 } },
+    { name: 'replay', spec: { kind: 'http', url: 'http://127.0.0.1:8000/predict', bodyLinesFile: 'inputs.jsonl' } },
+    { name: 'fromFile', spec: { kind: 'http', url: 'http://127.0.0.1:8000/predict', bodyFile: 'req.json', bodyTemplate: true, bodyLinesFile: 'texts.txt' } },
+    { name: 'asIs', spec: { kind: 'http', url: 'http://127.0.0.1:8000/predict', body: '{{not a template}}' } },
+  ]);
+  const at = (name: string) => issues.filter((i) => i.path[1] === name).map((i) => `${i.path.slice(2).join('.')}: ${i.message}`);
+  assert.deepEqual(at('badSyntax'), ['body: body template, line 1, column 7: unknown variable "nope" (known: i, line, random_int LO HI, random LO HI, uuid, timestamp_ms, and json before any of them)']);
+  assert.match(at('noBody')[0]!, /^bodyTemplate: needs a "body" or "bodyFile"/);
+  assert.match(at('linesNoOptIn')[0]!, /^bodyLines: .*"bodyTemplate": true/);
+  assert.match(at('seedAlone')[0]!, /^bodySeed: applies to a body template only/);
+  assert.deepEqual(at('badTypes').map((m) => m.split(':')[0]), ['bodyTemplate', 'bodyLines', 'bodyLines']);
+});
