@@ -266,7 +266,8 @@ function start(command: string[], args: string[], cwd: string): Proc {
   });
   const p: Proc = { child, exit: undefined, stderr: () => err };
   if (child.pid !== undefined) liveGroups.add(child.pid);
-  child.on('exit', (code, sig) => {
+  // 'close', not 'exit': by then stderr has been read to its end (a traceback arrives whole).
+  child.on('close', (code, sig) => {
     p.exit = { code, signal: sig };
   });
   child.on('error', (e) => {
