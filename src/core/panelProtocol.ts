@@ -164,7 +164,8 @@ function isTarget(t: unknown, config: unknown): boolean {
     case 'http':
       return (
         isStr(t.url) && isStr(t.method) && isNum(t.concurrency) && (t.expectedStatus === undefined || isNumArray(t.expectedStatus)) && isNum(t.timeoutMs) && (t.bodyTemplate === undefined || isBodyTemplate(t.bodyTemplate)) && (t.llm === undefined || isLlmRequestInfo(t.llm)) &&
-        (t.openLoop === undefined || (isObject(t.openLoop) && isNum(t.openLoop.ratePerSec) && isOneOf(t.openLoop.arrival, ['constant', 'poisson'] as const) && (t.openLoop.seed === undefined || isNum(t.openLoop.seed))))
+        (t.openLoop === undefined || (isObject(t.openLoop) && isNum(t.openLoop.ratePerSec) && isOneOf(t.openLoop.arrival, ['constant', 'poisson'] as const) && (t.openLoop.seed === undefined || isNum(t.openLoop.seed)))) &&
+        (t.engine === undefined || isLoadEngine(t.engine))
       );
     default:
       return false;
@@ -173,6 +174,21 @@ function isTarget(t: unknown, config: unknown): boolean {
 
 function isBodyTemplate(v: unknown): boolean {
   return isObject(v) && isStrArray(v.variables) && isNum(v.seed) && (v.linesFile === undefined || isStr(v.linesFile)) && (v.lines === undefined || isNum(v.lines));
+}
+
+function isLoadEngine(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    v.name === 'locust' &&
+    (v.version === undefined || isStr(v.version)) &&
+    isNum(v.workers) &&
+    isNum(v.users) &&
+    (v.ratePerSecond === undefined || isNum(v.ratePerSecond)) &&
+    (v.runTimeSeconds === undefined || isNum(v.runTimeSeconds)) &&
+    (v.exitCode === undefined || isNumOrNull(v.exitCode)) &&
+    (v.thresholds === undefined ||
+      isArrayOf(v.thresholds, (x) => isObject(x) && isOneOf(x.metric, ['p99', 'errorRate'] as const) && isNum(x.limit) && isNumOrNull(x.value) && isBool(x.passed)))
+  );
 }
 
 const REQUEST_ERROR_KINDS: readonly RequestErrorKind[] = ['refused', 'timeout', 'status', 'malformed', 'dropped', 'other'];

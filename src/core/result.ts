@@ -257,6 +257,12 @@ export interface HttpTarget {
   openLoop?: { ratePerSec: number; arrival: Arrival; seed?: number };
   /** Present for an OpenAI-compatible streaming endpoint (`latency bench --openai`): what each request asked for. */
   llm?: LlmRequestInfo;
+  /**
+   * Present when another load engine sent the requests (Locust, distributed): the samples are then
+   * that engine's own timings (Locust: ms from request start to body read, on each worker's clock),
+   * not the profiler client's, and `concurrency` is its user count.
+   */
+  engine?: LoadEngine;
 }
 
 export interface LlmRequestInfo {
@@ -267,6 +273,34 @@ export interface LlmRequestInfo {
   maxTokens: number;
   /** Words of generated text put before every prompt (0: none). */
   sharedPrefixWords: number;
+}
+
+/** The load engine that ran an HTTP benchmark instead of the profiler's own client. */
+export interface LoadEngine {
+  name: 'locust';
+  /** As the installed package reports it; absent when it reports none (Debian's python3-locust). */
+  version?: string;
+  /** Worker processes that generated the load (0: one Locust process, not distributed). */
+  workers: number;
+  /** Locust users in all, across the workers. */
+  users: number;
+  /** The total rate users were paced at (constant_throughput per user: approximate, not open-loop). */
+  ratePerSecond?: number;
+  /** Run time asked of Locust (s). */
+  runTimeSeconds?: number;
+  /** The SLOs checked when Locust quit, as it judged them from the per-request records. */
+  thresholds?: EngineThreshold[];
+  /** The Locust master's exit status (1 when a threshold failed); null when it was killed. */
+  exitCode?: number | null;
+}
+
+export interface EngineThreshold {
+  metric: 'p99' | 'errorRate';
+  /** p99: ms; errorRate: a fraction of requests. */
+  limit: number;
+  /** null without a request to judge by. */
+  value: number | null;
+  passed: boolean;
 }
 
 export type BenchmarkTarget = OnnxTarget | PythonTarget | CommandTarget | HttpTarget;

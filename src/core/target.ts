@@ -76,6 +76,20 @@ export interface HttpSpec {
   arrival?: 'constant' | 'poisson';
   /** Open loop: run this long (seconds) instead of a count of requests (iterations = rate × duration). */
   durationSeconds?: number;
+  /** Send the load with Locust in distributed mode (a master and workers on this machine) instead of the profiler's own client. */
+  locust?: LocustRunSpec;
+}
+
+/** A Locust run of an endpoint (src/profiler/locustRun.ts); `users` defaults to the concurrency. */
+export interface LocustRunSpec {
+  workers: number;
+  runTimeSeconds: number;
+  users?: number;
+  /** Requests/s in all, paced per user (approximate). */
+  ratePerSecond?: number;
+  p99BudgetMs?: number;
+  /** A fraction of requests (0.01 = 1%). */
+  maxErrorRate?: number;
 }
 
 export const DEFAULT_HTTP_TIMEOUT_SECONDS = 30;

@@ -4,6 +4,7 @@
 
 import { formatBytes, formatMs, formatParameters, formatRate, formatRatio } from './format';
 import { sizeClass } from './onnxParameters';
+import { engineFacts } from './locustRecords';
 import type { BenchmarkResult, BenchmarkTarget, Environment, RequestErrors } from './result';
 
 /** What one timed iteration is called. */
@@ -30,6 +31,7 @@ export function targetFacts(target: BenchmarkTarget): string[] {
     return [formatBytes(target.sizeBytes), ...(target.parameters !== undefined ? [`${formatParameters(target.parameters)} parameters, ${sizeClass(target.parameters).label}`] : [])];
   }
   if (target.kind === 'python') return ['Python function', ...(target.cudaSynchronized ? ['each call synchronized with CUDA'] : [])];
+  if (target.kind === 'http' && target.engine) return engineFacts(target, target.engine);
   if (target.kind === 'http') {
     if (target.llm) return [`LLM streaming, ${target.llm.api} API, model ${target.llm.model}`, `${target.concurrency} in flight (closed loop)`, `${target.llm.prompts.count} prompts, max_tokens ${target.llm.maxTokens}${target.llm.sharedPrefixWords ? `, shared prefix of ${target.llm.sharedPrefixWords} words` : ''}`, `timeout ${formatMs(target.timeoutMs)}`];
     return [`HTTP endpoint`, target.openLoop ? `open loop at ${formatRate(target.openLoop.ratePerSec)} (${target.openLoop.arrival}), at most ${target.concurrency} in flight` : `${target.concurrency} in flight (closed loop)`, `timeout ${formatMs(target.timeoutMs)}`, ...(target.expectedStatus ? [`success: status ${target.expectedStatus.join(', ')}`] : []),

@@ -11,6 +11,7 @@ import { TemplateSyntaxError, compileTemplate } from './bodyTemplate';
 import type { ConfigIssue } from './config';
 import { ARRIVALS, type Arrival } from './openLoop';
 import { DEFAULT_SWEEP_LEVELS, checkSweepLevels } from './sweep';
+import { parseLocustRunSpec } from './locustExport';
 import { SloSyntaxError, parseSlo } from './llmMetrics';
 import { TargetSyntaxError, checkPythonName, parsePythonTarget, type CommandSpec, type HttpSpec, type OpenAiSpec, type PythonSpec } from './target';
 
@@ -36,7 +37,7 @@ const isSeconds = (v: unknown): v is number => typeof v === 'number' && v > 0 &&
 
 const PYTHON_KEYS = ['python', 'setup', 'interpreter', 'cwd', 'callTimeoutSeconds', 'setupTimeoutSeconds', 'iterations', 'warmup'];
 const COMMAND_KEYS = ['command', 'prepare', 'cwd', 'timeoutSeconds', 'iterations', 'warmup'];
-const HTTP_KEYS = ['url', 'method', 'headers', 'body', 'bodyFile', 'bodyTemplate', 'bodyLines', 'bodySeed', 'concurrency', 'expectedStatus', 'timeoutSeconds', 'iterations', 'warmup', 'sweep', 'p99BudgetMs', 'rate', 'arrival', 'durationSeconds'];
+const HTTP_KEYS = ['url', 'method', 'headers', 'body', 'bodyFile', 'bodyTemplate', 'bodyLines', 'bodySeed', 'concurrency', 'expectedStatus', 'timeoutSeconds', 'iterations', 'warmup', 'sweep', 'p99BudgetMs', 'rate', 'arrival', 'durationSeconds', 'locust'];
 /** An OpenAI-compatible streaming endpoint: "openai" is its base URL; `promptsFile` is relative to the workspace folder until resolved. */
 const OPENAI_KEYS = ['openai', 'model', 'prompts', 'api', 'maxTokens', 'sharedPrefix', 'slo', 'headers', 'concurrency', 'timeoutSeconds', 'iterations', 'warmup'];
 
@@ -143,6 +144,12 @@ function httpSpec(v: Obj, issue: (key: string, message: string) => void): NamedH
     else issue('timeoutSeconds', 'must be a number of seconds > 0');
   }
   loadModel(v, spec, issue);
+  if (v.locust !== undefined) {
+    const locust = parseLocustRunSpec(v.locust);
+    if (typeof locust === 'string') issue('locust', locust);
+    else if (spec.sweep !== undefined || spec.rate !== undefined) issue('locust', 'Locust sends its own load (users, ratePerSecond): leave out "sweep" and "rate", or "locust"');
+    else spec.locust = locust;
+  }
   return spec;
 }
 

@@ -26,6 +26,8 @@ import { runCompare } from './compare';
 import { COMPARE_USAGE } from './compareArgs';
 import { runAb } from './ab';
 import { AB_USAGE, type AbArgs } from './abArgs';
+import { LOCUST_USAGE } from './locustArgs';
+import { runLocustCli } from './locustCli';
 import pkg from '../../package.json';
 
 const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
@@ -36,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
     args = parseCli(argv);
   } catch (err) {
     if (err instanceof UsageError) {
-      const usage = argv[0] === 'lint' ? LINT_USAGE : argv[0] === 'compare' ? COMPARE_USAGE : argv[0] === 'ab' ? AB_USAGE : USAGE;
+      const usage = argv[0] === 'lint' ? LINT_USAGE : argv[0] === 'compare' ? COMPARE_USAGE : argv[0] === 'ab' ? AB_USAGE : argv[0] === 'locust' ? LOCUST_USAGE : USAGE;
       process.stderr.write(`latency: ${err.message}\n\n${usage}\n`);
       return EXIT.usage;
     }
@@ -75,6 +77,14 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   if (args.command === 'ab') return ab(args);
+  if (args.command === 'locust-help') {
+    process.stdout.write(`${LOCUST_USAGE}\n`);
+    return EXIT.ok;
+  }
+  if (args.command === 'locust') {
+    const interrupt = args.action === 'run' ? onInterrupt('stopping Locust and keeping the requests recorded so far') : { cancelled: false };
+    return runLocustCli(args, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), writeFile: writeAtomically, isCancelled: () => interrupt.cancelled, progress: process.stderr.isTTY });
+  }
   if (args.command === 'system') return system(args);
   if (args.command === 'doctor') return doctor(args);
   return bench(args);

@@ -11,6 +11,7 @@ import { DEFAULT_SWEEP_LEVELS, parseSweepLevels } from '../core/sweep';
 import { parseAbArgs, type AbArgs } from './abArgs';
 import { parseCompareArgs, type CompareArgs } from './compareArgs';
 import { parseLintArgs, type LintArgs } from './lintArgs';
+import { parseLocustArgs, type LocustArgs } from './locustArgs';
 import { UsageError, oneDocumentOnStdout, parseCommandLine } from './usageError';
 
 export { UsageError };
@@ -33,6 +34,9 @@ export const USAGE = `Usage:
              [bench's -n, -w, input, session and --cpus options] [--json FILE]
              both models interleaved in one process, with output agreement; exit 0 pass,
              1 regression or accuracy failure, 3 inconclusive (latency ab --help for more)
+  latency locust export|run|import …         the endpoint as a Locust file; run on Locust
+                                             distributed (master + workers); read its
+                                             records back (latency locust --help for more)
   latency system [--json] [--scripts DIR]   the pre-flight readings; --scripts writes
                                             latency-tune.sh and latency-restore.sh to review
 
@@ -155,12 +159,14 @@ export type CliCommand =
   | LintArgs
   | CompareArgs
   | AbArgs
+  | LocustArgs
   | SystemArgs
   | DoctorArgs
   | { command: 'help' }
   | { command: 'lint-help' }
   | { command: 'compare-help' }
   | { command: 'ab-help' }
+  | { command: 'locust-help' }
   | { command: 'version' };
 
 export function parseCli(argv: readonly string[]): CliCommand {
@@ -179,6 +185,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
     if (rest.includes('-h') || rest.includes('--help')) return { command: 'ab-help' };
     return parseAbArgs(rest);
   }
+  if (argv[0] === 'locust') return parseLocustArgs(argv.slice(1));
   if (argv[0] === 'system') return parseSystemArgs(argv.slice(1));
   if (argv[0] === 'doctor') return parseDoctorArgs(argv.slice(1));
   const parsed = parseCommandLine({

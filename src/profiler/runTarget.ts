@@ -5,6 +5,7 @@ import type { BenchmarkResult } from '../core/result';
 import type { TargetSpec } from '../core/target';
 import { runCommandBenchmark } from './commandBenchmark';
 import { runHttpTarget } from './httpLoad';
+import { runLocustTarget } from './locustRun';
 import { runOpenAiBenchmark } from './openaiBenchmark';
 import { runOnnxBenchmark, type BenchmarkEvents } from './onnxBenchmark';
 import { runPythonBenchmark } from './pythonBenchmark';
@@ -27,6 +28,7 @@ export async function runTarget(opts: TargetRunOptions, events: BenchmarkEvents)
     case 'command':
       return runCommandBenchmark({ spec: target, ...common }, events);
     case 'http':
+      if (target.locust) return runLocustTarget(target, events);
       return runHttpTarget({ spec: target, ...common }, events);
     case 'openai':
       return runOpenAiBenchmark({ spec: target, ...common }, events);
