@@ -7,6 +7,7 @@ import type { AccuracyReport } from './accuracy';
 import type { CheckId, Checklist } from './checklist';
 import type { ChangeVerdict, CompareMetric, Comparison } from './compare';
 import { OLDEST_READABLE_SCHEMA_VERSION, RESULT_SCHEMA_VERSION, isReadableSchemaVersion, type BenchmarkResult, type RequestErrorKind } from './result';
+import { isHistogramData } from './histogram';
 import { parseSizeClassRanges } from './sizeClassRanges';
 import { SETTING_ID, type VerdictAction } from './verdict';
 
@@ -180,6 +181,19 @@ function isRequestErrors(v: unknown): boolean {
     isObject(v.statuses) &&
     Object.values(v.statuses).every(isNum) &&
     isStrArray(v.examples)
+  );
+}
+
+function isSampledStorage(v: unknown, stored: number): boolean {
+  return (
+    isObject(v) &&
+    v.method === 'reservoir' &&
+    v.stored === stored &&
+    isNum(v.total) &&
+    v.total >= stored &&
+    isNum(v.relativeError) &&
+    isHistogramData(v.histogram) &&
+    v.histogram.count === v.total
   );
 }
 
@@ -409,6 +423,7 @@ export function isBenchmarkResult(v: unknown): v is BenchmarkResult {
     (v.partialReason === undefined || isStr(v.partialReason)) &&
     (v.repeats === undefined || isRepeats(v.repeats)) &&
     (v.errors === undefined || isRequestErrors(v.errors)) &&
+    (v.sampling === undefined || isSampledStorage(v.sampling, v.samplesMs.length)) &&
     isStr(v.startedAt) &&
     isStr(v.finishedAt)
   );

@@ -1,6 +1,7 @@
 import type { SystemSnapshot, TelemetrySample } from './system';
 import type { SizeClassRanges } from './sizeClassRanges';
 import type { Verdict } from './verdict';
+import type { HistogramData } from './histogram';
 
 // The benchmark result: the one shape shared by the profiler, the CLI's JSON, the panel and
 // run history. Bump RESULT_SCHEMA_VERSION on any incompatible change.
@@ -322,6 +323,24 @@ export interface BenchmarkResult {
   repeats?: Repeats;
   /** Requests that failed (HTTP targets): counted apart, never mixed into the latency figures. */
   errors?: RequestErrors;
+  /** Present when the measured samples outnumbered what a result stores (long runs): see SampledStorage. */
+  sampling?: SampledStorage;
   startedAt: string;
   finishedAt: string;
+}
+
+/**
+ * How a long run's samples were kept. Every measured sample is in `histogram`, and the summary
+ * (percentiles, their CIs, mean, stdev, min, max, n, throughput) is computed from it: mean,
+ * stdev, min, max and n exactly, order statistics within `relativeError` of the exact ones.
+ * `samplesMs` holds `stored` of the `total` samples, a uniform random subset (reservoir) in
+ * measurement order, for the charts; the outliers, instability, steady-state and stopping
+ * precision figures are computed on that subset.
+ */
+export interface SampledStorage {
+  method: 'reservoir';
+  stored: number;
+  total: number;
+  relativeError: number;
+  histogram: HistogramData;
 }
