@@ -27,6 +27,7 @@ import {
   type BenchmarkResult,
   type Environment,
   type RunConfig,
+  type SampledStorage,
   type StopReason,
 } from './result';
 
@@ -60,8 +61,11 @@ export const DEFAULT_SAMPLE_CAP = 200_000;
 /** Past the cap: every sample bucketed, and a uniform reservoir of `cap` of them with their indexes. */
 interface Overflow {
   histogram: LatencyHistogram;
-  reservoir: Float64Array;
-  reservoirAt: Float64Array;
+  /** Up to `sampleCap` values, and the measurement index of each. */
+  reservoir: number[];
+  reservoirAt: number[];
+  /** Samples the reservoir has been offered, counting a sampled repeat's stored ones by their weight. */
+  seen: number;
   random: () => number;
 }
 
@@ -124,14 +128,42 @@ export class ResultAssembler {
     }
     // Checked here as summarize checks its samples: a NaN must not slip into the buckets.
     if (!Number.isFinite(x)) throw new RangeError(`ResultAssembler: sample ${o.histogram.count} is not a finite number (${x})`);
-    const i = o.histogram.count;
     o.histogram.record(x);
-    // Algorithm R: sample i (0-based) replaces a random slot with probability cap / (i + 1).
-    const j = Math.floor(o.random() * (i + 1));
+    this.offer(o, x, 1);
+  }
+
+  /** Algorithm R: the i-th sample (0-based) takes a random slot with probability cap / (i + 1). */
+  private offer(o: Overflow, x: number, weight: number): void {
+    const i = o.seen;
+    o.seen += weight;
+    if (o.reservoir.length < this.sampleCap) {
+      o.reservoir.push(x);
+      o.reservoirAt.push(i);
+      return;
+    }
+    const j = Math.floor(o.random() * o.seen);
     if (j < this.sampleCap) {
       o.reservoir[j] = x;
       o.reservoirAt[j] = i;
     }
+  }
+
+  /**
+   * A finished run's measured samples, as combineRepeats adds each repeat. Unsampled, exactly
+   * addMeasured(samplesMs). Sampled: its histogram is merged (the summary stays exact as far as
+   * the histogram goes) and its stored samples are offered to the reservoir, each standing for
+   * total / stored of its samples, so the combined reservoir is about uniform over all repeats.
+   */
+  addMeasuredFrom(result: { samplesMs: readonly number[]; sampling?: SampledStorage }): void {
+    const sampling = result.sampling;
+    if (!sampling) {
+      this.addMeasured(result.samplesMs);
+      return;
+    }
+    const o = (this.overflow ??= startOverflow(this.samplesMs));
+    o.histogram.merge(LatencyHistogram.fromJSON(sampling.histogram));
+    const weight = sampling.total / Math.max(1, result.samplesMs.length);
+    for (const x of result.samplesMs) this.offer(o, x, weight);
   }
 
   addTelemetry(samples: readonly TelemetrySample[]): void {
@@ -204,8 +236,9 @@ function startOverflow(first: readonly number[]): Overflow {
   histogram.recordAll(first);
   return {
     histogram,
-    reservoir: Float64Array.from(first),
-    reservoirAt: Float64Array.from(first, (_, i) => i),
+    reservoir: first.slice(),
+    reservoirAt: first.map((_, i) => i),
+    seen: first.length,
     random: mulberry32(0x1a7e9c),
   };
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { mergeConfig } from '../../src/core/config';
 import { progressFraction, progressMessage, statusText } from '../../src/core/messages';
-import { ResultAssembler, type RunHeader } from '../../src/core/resultAssembler';
+import { DEFAULT_SAMPLE_CAP, ResultAssembler, type RunHeader } from '../../src/core/resultAssembler';
 import { RESULT_SCHEMA_VERSION } from '../../src/core/result';
 import { RELATIVE_ERROR } from '../../src/core/histogram';
 import { isBenchmarkResult } from '../../src/core/panelProtocol';
@@ -175,4 +175,26 @@ test('a partial capped run counts every measured sample in its reason', () => {
   assert.equal(r.partial, true);
   assert.equal(r.partialReason, 'cancelled after 25 of 1,000 measured runs');
   assert.equal(r.samplesMs.length, 10);
+});
+
+test('repeats of sampled runs combine: histograms merged (n and summary over every sample), reservoir bounded', async () => {
+  const { combineRepeats } = await import('../../src/core/repeats');
+  const CAP = 2_000;
+  const r = rng(5);
+  const runs = [0, 1, 2].map((k) => Array.from({ length: 10_000 }, () => (1 + k * 0.1) * (1 + r())));
+  const results = runs.map((xs) => {
+    const a = new ResultAssembler(CAP);
+    a.start(header(xs.length));
+    a.addMeasured(xs, xs.length * 0.01);
+    return a.finish()!;
+  });
+  assert.ok(results.every((x) => x.sampling?.total === 10_000 && x.samplesMs.length === CAP));
+  const combined = combineRepeats(results, { planned: 3 });
+  const exact = summarize(runs.flat())!;
+  assert.equal(combined.summary?.n, 30_000);
+  assert.equal(combined.sampling?.total, 30_000);
+  assert.ok(combined.samplesMs.length <= DEFAULT_SAMPLE_CAP);
+  for (const k of ['p50Ms', 'p99Ms'] as const) assert.ok(Math.abs(combined.summary![k] - exact[k]) <= RELATIVE_ERROR * exact[k], k);
+  assert.ok(Math.abs(combined.summary!.meanMs - exact.meanMs) < 1e-9 * exact.meanMs);
+  assert.ok(isBenchmarkResult(JSON.parse(JSON.stringify(combined))));
 });
