@@ -9,7 +9,9 @@
 // server (C, epoll: the least client cost there is). truth = server p50 + wrk's round trip.
 // wrk's own p50 on the delay server is printed beside it as a second reference: it is the same
 // server, measured by an independent tool (HdrHistogram, µs resolution). Goal: |Latency − truth|
-// ≤ 0.5 ms. Latency's own p50 against the instant server is printed too: the client's floor.
+// ≤ 0.5 ms. Latency's own p50 against the instant server is printed too: the client's floor; and
+// a bare node:http loop's p50 on the delay server (httpGenerator.ts `bare`): what node:http
+// itself adds, which Latency, built on it, cannot go below.
 // Rounds alternate wrk and Latency; medians with the rounds' spread.
 
 import { startBenchServer, type ServerStats } from './httpBenchServer';
@@ -37,11 +39,12 @@ export async function benchHttpAccuracy(pin: Pinning, log: Log): Promise<void> {
   log(`loopback round trip (wrk p50, c=1, instant server): ${fmtMs(roundTrip)} (${spread(rtt)}); Latency's own p50 there: ${fmtMs(median(ourFloor))} (${spread(ourFloor)})`);
 
   const server = await startBenchServer('delay', { ms: SERVICE_MS, cpu: pin.server });
-  const rows: string[][] = [['concurrency', 'server p50', 'server p99', 'late >50µs', 'truth p50', 'wrk p50', 'Latency p50', '|Δ truth|', '|Δ wrk|', `goal ≤ ${GOAL_MS} ms`]];
+  const rows: string[][] = [['concurrency', 'server p50', 'server p99', 'late >50µs', 'truth p50', 'wrk p50', 'bare node:http p50', 'Latency p50', '|Δ truth|', '|Δ wrk|', `goal ≤ ${GOAL_MS} ms`]];
   try {
     for (const c of [1, 32]) {
       const wrk: number[] = [];
       const ours: number[] = [];
+      const bare: number[] = [];
       const service: NonNullable<ServerStats['service']>[] = [];
       // Latency's run is sized to last about as long as wrk's.
       const iterations = Math.round((SECONDS * 1000 * c) / SERVICE_MS);
@@ -50,6 +53,7 @@ export async function benchHttpAccuracy(pin: Pinning, log: Log): Promise<void> {
         const steps = [
           async () => wrk.push((await runWrk(server.url, c, SECONDS, pin.client)).p50Ms),
           async () => ours.push((await runGenerator({ url: server.url, concurrency: c, iterations, warmup: 2 * c }, pin.client)).p50Ms),
+          async () => bare.push((await runGenerator({ url: server.url, concurrency: c, iterations, warmup: 2 * c, bare: true }, pin.client)).p50Ms),
         ];
         for (const step of round % 2 === 0 ? steps : steps.reverse()) await step();
         service.push((await server.stats()).service!);
@@ -64,6 +68,7 @@ export async function benchHttpAccuracy(pin: Pinning, log: Log): Promise<void> {
         String(service.reduce((n, s) => n + s.lateOver50us, 0)),
         fmtMs(truth),
         `${fmtMs(median(wrk))} ${spread(wrk)}`,
+        `${fmtMs(median(bare))} ${spread(bare)}`,
         `${fmtMs(median(ours))} ${spread(ours)}`,
         fmtMs(dTruth),
         fmtMs(Math.abs(median(ours) - median(wrk))),

@@ -49,8 +49,9 @@ export async function benchHttpCapacity(pin: Pinning, log: Log): Promise<{ ratio
             requests = w.requests;
             return { rate: w.requestsPerSec, cpuUs: w.cpuUsPerRequest };
           });
-        // Sized like wrk's run (the first round's when Latency goes first).
-        const size = () => Math.max(1000, requests || Math.round(SECONDS * 10_000));
+        // Sized to last as long as wrk's run: at Latency's rate of the round before (wrk's count at
+        // concurrency 1 would take Latency many times longer), else wrk's count, else a guess.
+        const size = () => Math.max(1000, Math.round(Math.min(requests || Infinity, (median(t.ours.rate.length ? t.ours.rate : [2000 * Math.min(c, 4)])) * SECONDS)));
         const ours = () =>
           timed(t.ours, async () => {
             const r = await runGenerator({ url: server.url, concurrency: c, iterations: size(), warmup: Math.max(200, 4 * c) }, pin.client);

@@ -12,16 +12,18 @@ import { fmtRate, runGenerator, table, type Log, type Pinning } from './httpBenc
 
 const REQUESTS = Number(process.env.BENCH_HTTP_MEMORY_REQUESTS ?? 3_000_000);
 const WITH_RAW = process.env.BENCH_HTTP_MEMORY_RAW !== '0';
+/** The "before" run may be shorter (BENCH_HTTP_MEMORY_RAW_REQUESTS): its growth per request is what it shows. */
+const RAW_REQUESTS = Number(process.env.BENCH_HTTP_MEMORY_RAW_REQUESTS ?? REQUESTS);
 const MB = 1024 * 1024;
 
-function at(points: readonly MemoryPoint[], fraction: number): MemoryPoint {
-  const want = fraction * REQUESTS;
+function at(points: readonly MemoryPoint[], fraction: number, total: number): MemoryPoint {
+  const want = fraction * total;
   return points.reduce((best, p) => (Math.abs(p.done - want) < Math.abs(best.done - want) ? p : best), points[0]!);
 }
 
 /** Least-squares slope of `y` over requests done, in MB per million requests, from 10% of the run on. */
-function slope(points: readonly MemoryPoint[], y: (p: MemoryPoint) => number): number {
-  const ps = points.filter((p) => p.done >= 0.1 * REQUESTS);
+function slope(points: readonly MemoryPoint[], total: number, y: (p: MemoryPoint) => number): number {
+  const ps = points.filter((p) => p.done >= 0.1 * total);
   const n = ps.length;
   if (n < 2) return NaN;
   const mx = ps.reduce((s, p) => s + p.done, 0) / n;
@@ -37,26 +39,28 @@ function slope(points: readonly MemoryPoint[], y: (p: MemoryPoint) => number): n
 
 export async function benchHttpMemory(pin: Pinning, log: Log): Promise<void> {
   const server = await startBenchServer('raw', { cpu: pin.server });
-  const rows: string[][] = [['storage', 'requests/s', 'RSS 10%', 'RSS 50%', 'RSS 100%', 'RSS slope', 'heap 10%', 'heap 50%', 'heap 100%', 'heap slope', 'samples stored']];
+  const rows: string[][] = [['storage', 'requests', 'requests/s', 'RSS 10%', 'RSS 50%', 'RSS 100%', 'RSS slope', 'heap 10%', 'heap 50%', 'heap 100%', 'heap slope', 'samples stored']];
   try {
     for (const raw of WITH_RAW ? [false, true] : [false]) {
-      const r = await runGenerator({ url: server.url, concurrency: 32, iterations: REQUESTS, warmup: 1000, track: true, raw }, pin.client);
+      const total = raw ? RAW_REQUESTS : REQUESTS;
+      const r = await runGenerator({ url: server.url, concurrency: 32, iterations: total, warmup: 1000, track: true, raw }, pin.client);
       const mb = (b: number) => `${(b / MB).toFixed(1)} MB`;
       const per = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(2)} MB/M`;
-      const p = [0.1, 0.5, 1].map((f) => at(r.memory, f));
+      const p = [0.1, 0.5, 1].map((f) => at(r.memory, f, total));
       rows.push([
         raw ? 'every sample kept (before)' : 'histogram + reservoir (now)',
+        total.toLocaleString('en-US'),
         fmtRate(r.throughputPerSec),
         ...p.map((x) => mb(x.rssBytes)),
-        per(slope(r.memory, (x) => x.rssBytes)),
+        per(slope(r.memory, total, (x) => x.rssBytes)),
         ...p.map((x) => mb(x.heapUsedBytes)),
-        per(slope(r.memory, (x) => x.heapUsedBytes)),
+        per(slope(r.memory, total, (x) => x.heapUsedBytes)),
         r.stored.toLocaleString('en-US'),
       ]);
     }
   } finally {
     await server.close();
   }
-  log(`${REQUESTS.toLocaleString('en-US')} requests at concurrency 32 per run (RSS and heap at 10/50/100% of the run; slope per million requests from 10% on):`);
+  log(`Concurrency 32 against the instant server (RSS and heap at 10/50/100% of the run; slope per million requests from 10% on):`);
   table(rows, log);
 }

@@ -23,6 +23,13 @@ export const MAX_ERROR_EXAMPLES = 5;
 // send order: a FIFO queue whose head is the next to expire), and performance.now() (a double)
 // rather than hrtime.bigint() (a heap allocation per reading). Behaviour is that of the plain
 // version: the same outcomes, messages, cancellation and timeouts.
+//
+// Sends are dispatched together from one setImmediate, after the event loop has handled every
+// socket that was ready: at concurrency 32 against a server with a fixed service time, responses
+// arrive in bursts, and sending each next request straight from the previous response's 'end'
+// put the CPU time of creating and writing it (~50 µs) ahead of the next response's clock: the
+// 32nd response of a burst was stopped ~31 × 50 µs late. The clock of a request starts at its
+// dispatch, just before request(), so the deferral is never counted in a sample.
 
 export type RequestOutcome =
   | { ok: true; ms: number }
@@ -48,10 +55,11 @@ class Exchange {
   status = 0;
   contentType = '';
   res: http.IncomingMessage | undefined = undefined;
+  /** Set at dispatch, just before request(). */
+  start = 0;
+  deadline = 0;
   constructor(
     readonly client: HttpClient,
-    readonly start: number,
-    readonly deadline: number,
     private readonly resolve: (outcome: RequestOutcome) => void,
   ) {}
 
@@ -141,6 +149,9 @@ export class HttpClient {
   private head = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Sends waiting for the next dispatch (see the notes above). */
+  private waiting: Exchange[] = [];
+  private dispatchSet = false;
 
   constructor(private readonly r: ResolvedRequest) {
     const secure = r.url.protocol === 'https:';
@@ -157,8 +168,24 @@ export class HttpClient {
   send(): Promise<RequestOutcome> {
     if (this.closed) return Promise.resolve(CANCELLED);
     return new Promise<RequestOutcome>((resolve) => {
+      this.waiting.push(new Exchange(this, resolve));
+      if (!this.dispatchSet) {
+        this.dispatchSet = true;
+        setImmediate(this.dispatch);
+      }
+    });
+  }
+
+  private readonly dispatch = (): void => {
+    this.dispatchSet = false;
+    const batch = this.waiting;
+    this.waiting = [];
+    for (const ex of batch) {
+      // Cancelled while waiting: settled already, nothing to send.
+      if (ex.settled) continue;
       const start = performance.now();
-      const ex = new Exchange(this, start, start + this.timeoutMs, resolve);
+      ex.start = start;
+      ex.deadline = start + this.timeoutMs;
       this.queue.push(ex);
       if (this.timer === undefined) this.arm(start);
       const req = this.transport.request(this.options);
@@ -167,8 +194,8 @@ export class HttpClient {
       req.once('response', onResponse);
       req.on('error', onError);
       req.end(this.body);
-    });
-  }
+    }
+  };
 
   /** Called by an Exchange as it settles: drops settled requests from the queue's head. */
   settled(_ex: Exchange): void {
@@ -206,6 +233,9 @@ export class HttpClient {
 
   /** Ends every request in flight as cancelled (their sockets destroyed). */
   cancelAll(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const ex of waiting) ex.cancel();
     for (const ex of this.queue.slice(this.head)) if (!ex.settled) ex.cancel();
   }
 
