@@ -1,11 +1,13 @@
 // Part 2 of `npm run bench:http`: how many requests/s Latency's generator can drive, beside wrk
 // on the same instant-answer server (the 'raw' server of httpBenchServer.ts, pinned to its own
 // CPU), both generators pinned to the other CPU, one thread (wrk -t1; Node is one thread too), the
-// same concurrency, and the same number of requests: Latency's run is sized to what wrk did in
-// its round. A bare node:http loop (no Latency code, nothing timed) shows how much of the gap is
-// node:http itself. Rounds alternate the order (wrk, Latency, bare / bare, Latency, wrk); the
-// medians are printed with the rounds' spread. Also printed: each generator's CPU per request and
-// the server's CPU share over the round (well under 100% means the server did not limit).
+// same concurrency and about the same duration: Latency's run is sized to last as long as wrk's
+// (wrk's request count at concurrency 1 would take Latency several times longer). A bare
+// node:http loop (no Latency code) shows how much of the gap is node:http itself. Rounds
+// alternate the order (wrk, Latency, bare / bare, Latency, wrk); the medians are printed with the
+// rounds' spread. Also printed: each generator's CPU per request (Latency's from its run header
+// on, so its cold start, warm-up and result analysis are in it) and the server's CPU share over
+// the round: near 100% means the server, not the generator, set the rate.
 
 import { startBenchServer } from './httpBenchServer';
 import { fmtRate, median, runGenerator, runWrk, spread, table, type Log, type Pinning } from './httpBenchTools';
