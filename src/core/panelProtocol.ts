@@ -7,6 +7,7 @@ import type { AccuracyReport } from './accuracy';
 import type { CheckId, Checklist } from './checklist';
 import type { ChangeVerdict, CompareMetric, Comparison } from './compare';
 import { OLDEST_READABLE_SCHEMA_VERSION, RESULT_SCHEMA_VERSION, isReadableSchemaVersion, type BenchmarkResult, type RequestErrorKind } from './result';
+import { isHistogramData } from './histogram';
 import { parseSizeClassRanges } from './sizeClassRanges';
 import { SETTING_ID, type VerdictAction } from './verdict';
 
@@ -286,6 +287,19 @@ function isStreamingReport(v: unknown): boolean {
   );
 }
 
+function isSampledStorage(v: unknown, stored: number): boolean {
+  return (
+    isObject(v) &&
+    v.method === 'reservoir' &&
+    v.stored === stored &&
+    isNum(v.total) &&
+    v.total >= stored &&
+    isNum(v.relativeError) &&
+    isHistogramData(v.histogram) &&
+    v.histogram.count === v.total
+  );
+}
+
 function isPythonEnvironment(v: unknown): boolean {
   return (
     isObject(v) &&
@@ -515,6 +529,7 @@ export function isBenchmarkResult(v: unknown): v is BenchmarkResult {
     (v.sweep === undefined || isSweep(v.sweep)) &&
     (v.openLoop === undefined || isOpenLoop(v.openLoop)) &&
     (v.streaming === undefined || isStreamingReport(v.streaming)) &&
+    (v.sampling === undefined || isSampledStorage(v.sampling, v.samplesMs.length)) &&
     isStr(v.startedAt) &&
     isStr(v.finishedAt)
   );

@@ -112,7 +112,7 @@ export function combineRepeats(results: readonly BenchmarkResult[], opts: Combin
   });
   if (first.coldStart.firstMs !== null) assembler.coldStart(first.coldStart.firstMs);
   assembler.addWarmup(first.warmupSamplesMs);
-  for (const r of results) assembler.addMeasured(r.samplesMs);
+  for (const r of results) assembler.addMeasuredFrom(r);
   assembler.addTelemetry(oneTimeline(results));
 
   // Each repeat's measured wall time is n ÷ throughput; their sum keeps throughput a rate over
@@ -164,7 +164,7 @@ function oneTimeline(results: readonly BenchmarkResult[]): TelemetrySample[] {
       const moved = i > 0 && s.phase === 'warmup' ? { phase: 'measure' as const, run: measuredBefore } : { run: s.phase === 'measure' ? s.run + measuredBefore : s.run };
       out.push({ ...s, ...moved, tMs: Math.round((s.tMs + shift) * 100) / 100 });
     }
-    measuredBefore += r.samplesMs.length;
+    measuredBefore += r.sampling?.total ?? r.samplesMs.length;
   });
   return out;
 }

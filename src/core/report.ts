@@ -43,6 +43,10 @@ export function renderTextReport(result: BenchmarkResult): string {
   lines.push(row('cold start', coldStartText(result)));
   if (result.errors) lines.push(row('errors', clean(requestErrorsText(result.errors))));
   if (result.openLoop) for (const [label, value] of openLoopFacts(result.openLoop)) lines.push(row(label, clean(value)));
+  if (result.sampling) {
+    const sm = result.sampling;
+    lines.push(row('storage', `${count(sm.total)} samples in a histogram (percentiles within ±${(sm.relativeError * 100).toPrecision(2)}%); ${count(sm.stored)} kept for the charts`));
+  }
   const placement = target.kind === 'onnx' ? placeInClass(target.parameters, summary?.p50Ms, config.sizeClassRanges) : undefined;
   if (placement?.range) lines.push(row('size class', clean(placement.text)));
   lines.push(row('machine', machineText(result.environment)));
@@ -72,7 +76,7 @@ export function renderTextReport(result: BenchmarkResult): string {
 /** ", 197K parameters, small (< 1B parameters)": where the model sits in the guides' size classes. */
 function runText(result: BenchmarkResult): string {
   const { config, stopping } = result;
-  const measured = `${count(result.samplesMs.length)} measured after ${config.warmup} warm-up`;
+  const measured = `${count(result.sampling?.total ?? result.samplesMs.length)} measured after ${config.warmup} warm-up`;
   if (result.repeats) {
     const each = config.stopping.mode === 'fixed' ? `${config.iterations} measured iterations after ${config.warmup} warm-up` : `adaptive stopping, ${config.warmup} warm-up`;
     return `${result.repeats.runs.length} repeats of ${each}, each on a fresh session`;

@@ -4,6 +4,7 @@ import type { Verdict } from './verdict';
 import type { Arrival, OpenLoopReport } from './openLoop';
 import type { SweepReport } from './sweep';
 import type { StreamingReport } from './llmMetrics';
+import type { HistogramData } from './histogram';
 
 // The benchmark result: the one shape shared by the profiler, the CLI's JSON, the panel and
 // run history. Bump RESULT_SCHEMA_VERSION on any incompatible change.
@@ -393,6 +394,24 @@ export interface BenchmarkResult {
   openLoop?: OpenLoopReport;
   /** An LLM streaming endpoint's figures (TTFT, TPOT, ITL, tokens/s, goodput); samplesMs are then the end-to-end latencies. */
   streaming?: StreamingReport;
+  /** Present when the measured samples outnumbered what a result stores (long runs): see SampledStorage. */
+  sampling?: SampledStorage;
   startedAt: string;
   finishedAt: string;
+}
+
+/**
+ * How a long run's samples were kept. Every measured sample is in `histogram`, and the summary
+ * (percentiles, their CIs, mean, stdev, min, max, n, throughput) is computed from it: mean,
+ * stdev, min, max and n exactly, order statistics within `relativeError` of the exact ones.
+ * `samplesMs` holds `stored` of the `total` samples, a uniform random subset (reservoir) in
+ * measurement order, for the charts; the outliers, instability, steady-state and stopping
+ * precision figures are computed on that subset.
+ */
+export interface SampledStorage {
+  method: 'reservoir';
+  stored: number;
+  total: number;
+  relativeError: number;
+  histogram: HistogramData;
 }

@@ -11,7 +11,7 @@ import { parseTargets } from '../core/targetsConfig';
 import { exportDocument } from '../core/exportReport';
 import { formatMs } from '../core/format';
 import { renderTextReport } from '../core/report';
-import { median } from '../core/stats';
+import { LatencyHistogram } from '../core/histogram';
 import { BenchmarkError } from './benchmarkError';
 import { USAGE, UsageError, parseCli, type BenchArgs, type DoctorArgs, type SystemArgs } from './cliArgs';
 import { takePreflight } from './preflight';
@@ -126,7 +126,8 @@ async function bench(args: BenchArgs): Promise<number> {
   const interrupt = onInterrupt('finishing with the runs done so far');
   const showProgress = !args.quiet && process.stderr.isTTY;
   // The running p50 is the CLI's own concern: the runner only streams the samples.
-  const measured: number[] = [];
+  // Bucketed, not kept: a long run streams millions of samples (histogram.ts bounds the error).
+  let measured = new LatencyHistogram();
   // Whatever goes to stdout as a document moves the text report to stderr.
   const documentToStdout = [args.jsonPath, args.markdownPath, args.csvPath].includes('-');
 
@@ -144,10 +145,10 @@ async function bench(args: BenchArgs): Promise<number> {
         onProgress: (p) => {
           if (!showProgress) return;
           // A sweep runs one session per level: its running p50 starts again with each level.
-          if (p.phase === 'warmup' || p.done < lastDone) measured.length = 0;
+          if (p.phase === 'warmup' || p.done < lastDone) measured = new LatencyHistogram();
           lastDone = p.phase === 'measure' ? p.done : 0;
-          if (p.phase === 'measure') measured.push(...p.newSamplesMs);
-          const p50 = measured.length ? ` · p50 ${formatMs(median(measured))}` : '';
+          if (p.phase === 'measure') measured.recordAll(p.newSamplesMs);
+          const p50 = measured.count ? ` · p50 ${formatMs(measured.quantile(0.5))}` : '';
           process.stderr.write(`\r\x1b[K${repeatText}${p.phase === 'warmup' ? 'warm-up' : 'measuring'} ${p.done}/${p.total}${p50}`);
         },
       },

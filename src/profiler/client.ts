@@ -27,7 +27,6 @@ import {
 } from '../core/profilerProtocol';
 import { ResultAssembler, type RunHeader } from '../core/resultAssembler';
 import type { BenchmarkResult } from '../core/result';
-import { median } from '../core/stats';
 import type { SystemSnapshot } from '../core/system';
 import type { TargetSpec } from '../core/target';
 import type { DoctorReport } from '../core/doctorReport';
@@ -142,7 +141,7 @@ export function runInProfiler(opts: ProfilerRunOptions): Promise<ProfilerOutcome
         phase: p.phase,
         done: p.done,
         total: p.total,
-        ...(p.phase === 'measure' && assembler.samplesMs.length ? { runningP50Ms: median(assembler.samplesMs) } : {}),
+        ...(p.phase === 'measure' && assembler.measuredCount ? { runningP50Ms: assembler.runningP50Ms() } : {}),
         ...(repeat ? { repeat } : {}),
       });
     });

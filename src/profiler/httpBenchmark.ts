@@ -133,7 +133,7 @@ export async function runHttpSession(ctx: HttpSessionContext, events: BenchmarkE
     result.errors = measuredErrors.toErrors();
     // Failed requests count towards `iterations` but leave no sample: such a run did all it was
     // asked and is complete, which the assembler (counting samples) cannot tell.
-    if (result.partial && partialReason === undefined && stopReason === 'iterations' && result.samplesMs.length + measuredErrors.count >= config.iterations) {
+    if (result.partial && partialReason === undefined && stopReason === 'iterations' && (result.sampling?.total ?? result.samplesMs.length) + measuredErrors.count >= config.iterations) {
       result.partial = false;
       delete result.partialReason;
       const { verdicts: _, ...analysed } = result;

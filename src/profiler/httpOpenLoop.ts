@@ -209,8 +209,10 @@ export async function runHttpOpenLoop(opts: HttpBenchmarkOptions, events: Benchm
           where.run = doneMeasured;
           if (outcome.ok) {
             succeeded++;
-            // From the intended send time: the lag before the send plus the send itself.
-            pending[phase].push(Math.max(0, lagMs) + outcome.ms);
+            // From the intended send time to the end of the answer, read here rather than summed
+            // from the send lag and outcome.ms: the client batches its sends (httpClient.ts), and
+            // the wait for that dispatch belongs in the latency too.
+            pending[phase].push(Number(lastAnswer - intended) / 1e6);
           } else {
             if (succeeded === 0) beforeSuccess.add(outcome);
             if (phase === 'measure') measuredErrors.add(outcome);
