@@ -27,6 +27,15 @@ export function renderDetails(container: HTMLElement, result: BenchmarkResult): 
         { label: 'Iterations', value: formatCount(config.iterations) },
         { label: 'Warm-up', value: formatCount(config.warmup) },
         ...stoppingRows(config, result.stopping, result.summary !== null),
+        ...(result.sampling
+          ? [
+              {
+                label: 'Stored samples',
+                value: `${formatCount(result.sampling.total)} measured; percentiles from a histogram (±${(result.sampling.relativeError * 100).toPrecision(2)}%); the charts show a random ${formatCount(result.sampling.stored)}`,
+                key: 'sampling',
+              },
+            ]
+          : []),
         { label: 'Pinned to', value: config.cpuAffinity ? `CPUs ${cpuList(config.cpuAffinity)}` : 'not pinned', key: 'pinned' },
         { label: 'Started', value: formatTimestamp(result.startedAt) },
         { label: 'Wall time', value: elapsed },

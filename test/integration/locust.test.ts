@@ -1,7 +1,8 @@
 // The Locust round trip: an endpoint scenario exported as a locustfile, run by a real Locust
 // master and two workers on loopback against real servers, its per-request records imported back
-// into a BenchmarkResult. Needs Debian's python3-locust (CI installs it); skipped, saying so, only
-// where `locust` cannot be started. Each run takes Locust's start-up (a few seconds) plus its run
+// into a BenchmarkResult. Needs Debian's python3-locust (CI installs it); where `locust` cannot be
+// started each test fails and says so, as the Python tests do: a missing dependency is never
+// mistaken for a pass. Each run takes Locust's start-up (a few seconds) plus its run
 // time, so runs are short and the bounds wide: this 2-vCPU VM runs master, workers and server.
 
 import assert from 'node:assert/strict';
@@ -20,7 +21,10 @@ import { processesMentioning } from '../support/python';
 import { rejection } from '../support/rejection';
 
 const probe = spawnSync('locust', ['--version'], { encoding: 'utf8', timeout: 60_000 });
-const skip = probe.status === 0 ? false : `Locust cannot be started here (locust --version: ${probe.error?.message ?? probe.stderr.trim()}); install python3-locust`;
+const missing = probe.status === 0 ? undefined : `Locust cannot be started here (locust --version: ${probe.error?.message ?? probe.stderr.trim()}): install python3-locust (bash .ci/run does)`;
+function requireLocust(): void {
+  if (missing) assert.fail(missing);
+}
 
 interface Ran {
   result: BenchmarkResult;
@@ -66,7 +70,8 @@ function assertNoLocustLeft(locustfile: string): void {
 
 const engineOf = (r: BenchmarkResult) => (r.target as HttpTarget).engine;
 
-test('Locust, a master and two workers: every request recorded, the p50 near the service time, no process left', { skip, timeout: 120_000 }, async () => {
+test('Locust, a master and two workers: every request recorded, the p50 near the service time, no process left', { timeout: 120_000 }, async () => {
+  requireLocust();
   const serviceMs = 20;
   const server = await fixedDelayServerProcess(serviceMs);
   try {
@@ -106,7 +111,8 @@ test('Locust, a master and two workers: every request recorded, the p50 near the
   }
 });
 
-test('Locust: failures counted apart at the server\'s ratio; a p99 over the budget is a failed threshold and exit code 1', { skip, timeout: 120_000 }, async () => {
+test('Locust: failures counted apart at the server\'s ratio; a p99 over the budget is a failed threshold and exit code 1', { timeout: 120_000 }, async () => {
+  requireLocust();
   const server: TestServer = await failEveryServer(5, 500, 5);
   try {
     const { result, locustfile } = await runTwoWorkers({
@@ -137,7 +143,8 @@ test('Locust: failures counted apart at the server\'s ratio; a p99 over the budg
   }
 });
 
-test('Locust: a cancel stops master and workers, keeps the records so far as a partial result', { skip, timeout: 120_000 }, async () => {
+test('Locust: a cancel stops master and workers, keeps the records so far as a partial result', { timeout: 120_000 }, async () => {
+  requireLocust();
   const server = await fixedDelayServerProcess(10);
   try {
     const begun = Date.now();
@@ -160,7 +167,8 @@ test('Locust: a cancel stops master and workers, keeps the records so far as a p
   }
 });
 
-test('Locust: an error in the locustfile fails with the Python traceback; a missing locust with the install hint', { skip, timeout: 60_000 }, async () => {
+test('Locust: an error in the locustfile fails with the Python traceback; a missing locust with the install hint', { timeout: 60_000 }, async () => {
+  requireLocust();
   let locustfile = '';
   const err = await rejection(
     runLocust(
@@ -196,7 +204,8 @@ function cliAsync(args: string[], cwd: string): Promise<{ status: number | null;
   });
 }
 
-test('latency locust run: two workers, the result as JSON for compare and history; a failed SLO exits 1', { skip, timeout: 120_000 }, async () => {
+test('latency locust run: two workers, the result as JSON for compare and history; a failed SLO exits 1', { timeout: 120_000 }, async () => {
+  requireLocust();
   const dir = mkdtempSync(join(tmpdir(), 'latency-locust-cli-'));
   const server = await fixedDelayServerProcess(15);
   try {
@@ -251,7 +260,8 @@ test('latency locust import: records from a cluster read into the same result; e
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('a named target with "locust" runs on Locust through latency bench --target, as Run Benchmark does', { skip, timeout: 120_000 }, async () => {
+test('a named target with "locust" runs on Locust through latency bench --target, as Run Benchmark does', { timeout: 120_000 }, async () => {
+  requireLocust();
   const dir = mkdtempSync(join(tmpdir(), 'latency-locust-named-'));
   const server = await fixedDelayServerProcess(10);
   try {
@@ -270,7 +280,8 @@ test('a named target with "locust" runs on Locust through latency bench --target
   }
 });
 
-test('Locust processes do not outlive a profiler that is killed (SIGKILL, no clean-up of its own)', { skip, timeout: 120_000 }, async () => {
+test('Locust processes do not outlive a profiler that is killed (SIGKILL, no clean-up of its own)', { timeout: 120_000 }, async () => {
+  requireLocust();
   const server = await fixedDelayServerProcess(10);
   const child = spawn(process.execPath, [distFile('cli.js'), 'locust', 'run', server.url, '--workers', '2', '--run-time', '120', '-q'], { stdio: 'ignore' });
   const needle = `locustfile_${child.pid}_`;

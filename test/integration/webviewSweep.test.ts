@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { LatencyHistogram, RELATIVE_ERROR } from '../../src/core/histogram';
 import { judgeOpenLoop } from '../../src/core/openLoop';
 import type { BenchmarkResult } from '../../src/core/result';
 import { analyzeSweep, type SweepPoint } from '../../src/core/sweep';
@@ -125,6 +126,26 @@ describe('sweep and open loop in the results panel', () => {
       assert.match((await page.locator('[data-stat="open-loop-rate-kept"]').textContent()) ?? '', /^no — sent 83\.3 req\/s/);
       assert.match((await page.locator('#verdicts').textContent()) ?? '', /LOAD004/);
       assert.equal(await page.locator('#sweep-card').isHidden(), true);
+      await assertClean(probe);
+    } finally {
+      await probe.context.close();
+    }
+  });
+  test('a long run stored as a histogram: the details say how many were measured and that the charts show a subset', async () => {
+    const probe = await harness.openPanel();
+    const { page } = probe;
+    try {
+      const r = httpResult();
+      // As the assembler leaves a run past its cap: every sample in the histogram, a subset kept.
+      const histogram = new LatencyHistogram();
+      for (let i = 0; i < 250_000; i++) histogram.record(r.samplesMs[i % r.samplesMs.length]!);
+      r.sampling = { method: 'reservoir', stored: r.samplesMs.length, total: 250_000, relativeError: RELATIVE_ERROR, histogram: histogram.toJSON() };
+      await sendSnapshot(page, r);
+      await until(page, () => document.querySelector('[data-stat="sampling"]') !== null, 'the stored-samples row');
+      assert.equal(
+        await page.locator('[data-stat="sampling"]').textContent(),
+        `250,000 measured; percentiles from a histogram (±0.049%); the charts show a random ${r.samplesMs.length.toLocaleString('en-US')}`,
+      );
       await assertClean(probe);
     } finally {
       await probe.context.close();
