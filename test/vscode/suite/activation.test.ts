@@ -26,6 +26,7 @@ describe('Latency extension', () => {
         'latency.cancelBenchmark',
         'latency.checkPython',
         'latency.compareModels',
+        'latency.exportLocust',
         'latency.exportResults',
         'latency.openConfig',
         'latency.runBenchmark',
