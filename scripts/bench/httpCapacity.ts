@@ -2,10 +2,11 @@
 // on the same instant-answer server (the 'raw' server of httpBenchServer.ts, pinned to its own
 // CPU), both generators pinned to the other CPU, one thread (wrk -t1; Node is one thread too), the
 // same concurrency and about the same duration: Latency's run is sized to last as long as wrk's
-// (wrk's request count at concurrency 1 would take Latency several times longer). A bare
-// node:http loop (no Latency code) shows how much of the gap is node:http itself. Rounds
-// alternate the order (wrk, Latency, bare / bare, Latency, wrk); the medians are printed with the
-// rounds' spread. Also printed: each generator's CPU per request (Latency's from its run header
+// (wrk's request count at concurrency 1 would take Latency several times longer). Two bare loops
+// (no Latency code) show what the transports themselves reach here: node:http, and undici's
+// Pool.dispatch, which Latency's client is built on (its floor). Rounds alternate the order
+// (wrk, Latency, bare loops / bare loops, Latency, wrk); the medians are printed with the rounds'
+// spread. Also printed: each generator's CPU per request (Latency's from its run header
 // on, so its cold start, warm-up and result analysis are in it) and the server's CPU share over
 // the round: near 100% means the server, not the generator, set the rate.
 
@@ -30,7 +31,7 @@ export async function benchHttpCapacity(pin: Pinning, log: Log): Promise<{ ratio
   const out: { ratio: number }[] = [];
   try {
     for (const c of CONCURRENCIES) {
-      const t = { wrk: blank(), ours: blank(), bare: blank() };
+      const t = { wrk: blank(), ours: blank(), bare: blank(), undici: blank() };
       for (let round = 0; round < ROUNDS; round++) {
         let requests = 0;
         const timed = async (tally: Tally, go: () => Promise<{ rate: number; cpuUs: number }>) => {
@@ -60,12 +61,13 @@ export async function benchHttpCapacity(pin: Pinning, log: Log): Promise<{ ratio
             if (r.errors) throw new Error(`Latency saw ${r.errors} errors`);
             return { rate: r.throughputPerSec, cpuUs: r.cpuUsPerRequest };
           });
-        const bare = () =>
-          timed(t.bare, async () => {
-            const r = await runGenerator({ url: server.url, concurrency: c, iterations: size(), warmup: Math.max(200, 4 * c), bare: true }, pin.client);
+        const bare = (undici: boolean) => () =>
+          timed(undici ? t.undici : t.bare, async () => {
+            const r = await runGenerator({ url: server.url, concurrency: c, iterations: size(), warmup: Math.max(200, 4 * c), bare: true, undici }, pin.client);
             return { rate: r.throughputPerSec, cpuUs: r.cpuUsPerRequest };
           });
-        for (const step of round % 2 === 0 ? [wrk, ours, bare] : [bare, ours, wrk]) await step();
+        const steps = [wrk, ours, bare(false), bare(true)];
+        for (const step of round % 2 === 0 ? steps : steps.reverse()) await step();
       }
       const ratio = median(t.ours.rate) / median(t.wrk.rate);
       const perRound = t.ours.rate.map((r, i) => r / t.wrk.rate[i]!);
@@ -78,6 +80,7 @@ export async function benchHttpCapacity(pin: Pinning, log: Log): Promise<{ ratio
               ['wrk -t1 (C, epoll)', t.wrk],
               ['Latency (runHttpBenchmark)', t.ours],
               ['bare node:http loop', t.bare],
+              ['bare undici.dispatch loop', t.undici],
             ] as const
           ).map(([name, x]) => [name, fmtRate(median(x.rate)), spread(x.rate), `${median(x.cpuUs).toFixed(1)} µs`, `${(median(x.serverShare) * 100).toFixed(0)}%`]),
         ],
@@ -85,7 +88,8 @@ export async function benchHttpCapacity(pin: Pinning, log: Log): Promise<{ ratio
       );
       log(
         `  Latency / wrk: ${ratio.toFixed(2)} (rounds ${perRound.map((r) => r.toFixed(2)).join(', ')}; aim ≥ ${AIM}: ${ratio >= AIM ? 'met' : 'NOT met'}); ` +
-          `Latency / bare node:http: ${(median(t.ours.rate) / median(t.bare.rate)).toFixed(2)}`,
+          `Latency / bare node:http: ${(median(t.ours.rate) / median(t.bare.rate)).toFixed(2)}; ` +
+          `Latency / bare undici.dispatch: ${(median(t.ours.rate) / median(t.undici.rate)).toFixed(2)}`,
       );
       out.push({ ratio });
     }

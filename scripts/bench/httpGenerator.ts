@@ -10,9 +10,11 @@
 // the end, which is what the result assembler did before it capped its storage: the memory
 // bench's "before". With `bare`, no Latency code at all: `concurrency` loops of http.request on
 // one keep-alive agent, each request timed with performance.now() and nothing else: what
-// node:http itself costs and sees here.
+// node:http itself costs and sees here. With `bare` and `undici`, the same loops on undici's
+// Pool.dispatch with a handler that does nothing but stop the clock: the floor of Latency's client.
 
 import * as http from 'node:http';
+import { Pool } from 'undici';
 import { mergeConfig } from '../../src/core/config';
 import { percentile, summarize } from '../../src/core/stats';
 import { runHttpBenchmark } from '../../src/profiler/httpBenchmark';
@@ -25,6 +27,8 @@ export interface GeneratorJob {
   track?: boolean;
   raw?: boolean;
   bare?: boolean;
+  /** With `bare`: undici's Pool.dispatch (what Latency's client is built on) instead of node:http. */
+  undici?: boolean;
 }
 
 export interface MemoryPoint {
@@ -50,7 +54,7 @@ export interface GeneratorReport {
   finalRssBytes: number;
 }
 
-async function bare(job: GeneratorJob): Promise<void> {
+function nodeHttpOne(job: GeneratorJob): { one: () => Promise<number>; close: () => void } {
   const agent = new http.Agent({ keepAlive: true, maxSockets: job.concurrency });
   const url = new URL(job.url);
   const one = () =>
@@ -58,6 +62,29 @@ async function bare(job: GeneratorJob): Promise<void> {
       const t = performance.now();
       http.request(url, { agent }, (res) => res.resume().on('end', () => resolve(performance.now() - t))).end();
     });
+  return { one, close: () => agent.destroy() };
+}
+
+function undiciOne(job: GeneratorJob): { one: () => Promise<number>; close: () => void } {
+  const url = new URL(job.url);
+  const pool = new Pool(url.origin, { connections: job.concurrency, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
+  const options = { path: `${url.pathname}${url.search}`, method: 'GET' as const };
+  const one = () =>
+    new Promise<number>((resolve, reject) => {
+      const t = performance.now();
+      pool.dispatch(options, {
+        onConnect: () => undefined,
+        onHeaders: () => true,
+        onData: () => true,
+        onComplete: () => resolve(performance.now() - t),
+        onError: reject,
+      });
+    });
+  return { one, close: () => void pool.destroy() };
+}
+
+async function bare(job: GeneratorJob): Promise<void> {
+  const { one, close } = job.undici ? undiciOne(job) : nodeHttpOne(job);
   let issued = 0;
   const times = new Float64Array(job.iterations);
   const loop = async (count: number, keep: boolean) => {
@@ -76,7 +103,7 @@ async function bare(job: GeneratorJob): Promise<void> {
   await loop(job.iterations, true);
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const cpu = process.cpuUsage(cpu0);
-  agent.destroy();
+  close();
   const sorted = Array.from(times).sort((a, b) => a - b);
   const report: GeneratorReport = {
     n: job.iterations,
