@@ -60,7 +60,7 @@ export async function runHttpOpenLoop(opts: HttpBenchmarkOptions, events: Benchm
 
   const startedAt = new Date().toISOString();
   const environment = await collectEnvironment();
-  // The socket cap travels as the request's concurrency: HttpClient sizes its agent by it.
+  // The socket cap travels as the request's concurrency: HttpClient sizes its connection pool by it.
   const request = { ...ctx.request, concurrency: OPEN_LOOP_MAX_IN_FLIGHT };
   const target: HttpTarget = { ...httpTargetOf({ ...ctx.request, concurrency: 1 }), openLoop: { ratePerSec: rate, arrival, ...(arrival === 'poisson' ? { seed } : {}) } };
   const header: RunHeader = { target, config: recordedRunConfig(runConfig, { inputs: [] }), environment, startedAt, loadMs: 0, system: ctx.system };
