@@ -165,6 +165,7 @@ function isTarget(t: unknown, config: unknown): boolean {
     case 'http':
       return (
         isStr(t.url) && isStr(t.method) && isNum(t.concurrency) && (t.expectedStatus === undefined || isNumArray(t.expectedStatus)) && isNum(t.timeoutMs) && (t.bodyTemplate === undefined || isBodyTemplate(t.bodyTemplate)) && (t.llm === undefined || isLlmRequestInfo(t.llm)) &&
+        (t.busyPoll === undefined || t.busyPoll === true) &&
         (t.openLoop === undefined || (isObject(t.openLoop) && isNum(t.openLoop.ratePerSec) && isOneOf(t.openLoop.arrival, ['constant', 'poisson'] as const) && (t.openLoop.seed === undefined || isNum(t.openLoop.seed)))) &&
         (t.engine === undefined || isLoadEngine(t.engine))
       );

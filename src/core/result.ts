@@ -254,6 +254,8 @@ export interface HttpTarget {
     linesFile?: string;
     lines?: number;
   };
+  /** Present (true) when the client busy-polled for answers instead of sleeping (`--busy-poll`). */
+  busyPoll?: true;
   /** Present for open-loop load: requests sent at this rate whatever the answers (concurrency is then unbounded up to a cap). */
   openLoop?: { ratePerSec: number; arrival: Arrival; seed?: number };
   /** Present for an OpenAI-compatible streaming endpoint (`latency bench --openai`): what each request asked for. */

@@ -76,6 +76,11 @@ export interface HttpSpec {
   arrival?: 'constant' | 'poisson';
   /** Open loop: run this long (seconds) instead of a count of requests (iterations = rate × duration). */
   durationSeconds?: number;
+  /**
+   * Keep the profiler's event loop turning while requests are in flight, so an answer is read as
+   * it arrives rather than after the process is woken (profiler/keepAwake.ts): costs a busy CPU.
+   */
+  busyPoll?: boolean;
   /** Send the load with Locust in distributed mode (a master and workers on this machine) instead of the profiler's own client. */
   locust?: LocustRunSpec;
 }

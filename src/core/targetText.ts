@@ -35,6 +35,7 @@ export function targetFacts(target: BenchmarkTarget): string[] {
   if (target.kind === 'http') {
     if (target.llm) return [`LLM streaming, ${target.llm.api} API, model ${target.llm.model}`, `${target.concurrency} in flight (closed loop)`, `${target.llm.prompts.count} prompts, max_tokens ${target.llm.maxTokens}${target.llm.sharedPrefixWords ? `, shared prefix of ${target.llm.sharedPrefixWords} words` : ''}`, `timeout ${formatMs(target.timeoutMs)}`];
     return [`HTTP endpoint`, target.openLoop ? `open loop at ${formatRate(target.openLoop.ratePerSec)} (${target.openLoop.arrival}), at most ${target.concurrency} in flight` : `${target.concurrency} in flight (closed loop)`, `timeout ${formatMs(target.timeoutMs)}`, ...(target.expectedStatus ? [`success: status ${target.expectedStatus.join(', ')}`] : []),
+      ...(target.busyPoll ? ['client busy-polled for answers'] : []),
       ...(target.bodyTemplate ? [`body template: ${target.bodyTemplate.variables.map((v) => `{{${v}}}`).join(' ') || 'no variables'}${target.bodyTemplate.lines !== undefined ? `, ${target.bodyTemplate.lines} lines` : ''}, seed ${target.bodyTemplate.seed}`] : [])];
   }
   return [

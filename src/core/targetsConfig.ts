@@ -37,7 +37,7 @@ const isSeconds = (v: unknown): v is number => typeof v === 'number' && v > 0 &&
 
 const PYTHON_KEYS = ['python', 'setup', 'interpreter', 'cwd', 'callTimeoutSeconds', 'setupTimeoutSeconds', 'iterations', 'warmup'];
 const COMMAND_KEYS = ['command', 'prepare', 'cwd', 'timeoutSeconds', 'iterations', 'warmup'];
-const HTTP_KEYS = ['url', 'method', 'headers', 'body', 'bodyFile', 'bodyTemplate', 'bodyLines', 'bodySeed', 'concurrency', 'expectedStatus', 'timeoutSeconds', 'iterations', 'warmup', 'sweep', 'p99BudgetMs', 'rate', 'arrival', 'durationSeconds', 'locust'];
+const HTTP_KEYS = ['url', 'method', 'headers', 'body', 'bodyFile', 'bodyTemplate', 'bodyLines', 'bodySeed', 'concurrency', 'expectedStatus', 'timeoutSeconds', 'iterations', 'warmup', 'sweep', 'p99BudgetMs', 'rate', 'arrival', 'durationSeconds', 'busyPoll', 'locust'];
 /** An OpenAI-compatible streaming endpoint: "openai" is its base URL; `promptsFile` is relative to the workspace folder until resolved. */
 const OPENAI_KEYS = ['openai', 'model', 'prompts', 'api', 'maxTokens', 'sharedPrefix', 'slo', 'headers', 'concurrency', 'timeoutSeconds', 'iterations', 'warmup'];
 
@@ -185,6 +185,10 @@ function loadModel(v: Obj, spec: NamedHttpSpec, issue: (key: string, message: st
   if (v.durationSeconds !== undefined && v.rate !== undefined) {
     if (isSeconds(v.durationSeconds)) spec.durationSeconds = v.durationSeconds;
     else issue('durationSeconds', 'must be a number of seconds > 0');
+  }
+  if (v.busyPoll !== undefined) {
+    if (typeof v.busyPoll !== 'boolean') issue('busyPoll', 'must be true (keep the client awake while requests are in flight) or false');
+    else if (v.busyPoll) spec.busyPoll = true;
   }
 }
 

@@ -23,25 +23,19 @@
 //   `iterations` and says so in the log.
 // - Failures, nothing-succeeds and cancel behave as in the closed loop (httpBenchmark.ts).
 
-import { recordedRunConfig } from '../core/config';
 import { DEFAULT_ARRIVAL_SEED, OPEN_LOOP_MAX_IN_FLIGHT, arrivalSchedule, judgeOpenLoop, type Arrival, type SendRecord } from '../core/openLoop';
 import type { BenchmarkResult, HttpTarget, StopReason } from '../core/result';
-import { ResultAssembler, type RunHeader } from '../core/resultAssembler';
-import { computeVerdicts } from '../core/verdicts';
 import type { BenchmarkError } from './benchmarkError';
-import { collectEnvironment } from './environment';
-import { MAX_FAILURES_BEFORE_SUCCESS, prepareHttpRun, type HttpBenchmarkOptions } from './httpBenchmark';
-import { ErrorTally, HttpClient, describeTally, failedError, firstFailedError } from './httpClient';
+import { EndpointSession } from './endpointSession';
+import { prepareHttpRun, type HttpBenchmarkOptions } from './httpBenchmark';
+import { HttpClient, failedError } from './httpClient';
 import { httpTargetOf } from './httpRequest';
+import { keepAwake } from './keepAwake';
 import type { BenchmarkEvents } from './onnxBenchmark';
-import { TelemetrySampler } from './telemetry';
 
-const CANCEL_POLL_MS = 100;
-const TELEMETRY_INTERVAL_MS = 500;
 /** Below this wait the scheduler turns with setImmediate instead of sleeping on a timer. */
 const SPIN_BELOW_MS = 2;
 
-const ownPeakRss = (): number => process.resourceUsage().maxRSS * 1024;
 const now = (): bigint => process.hrtime.bigint();
 
 export async function runHttpOpenLoop(opts: HttpBenchmarkOptions, events: BenchmarkEvents): Promise<BenchmarkResult> {
@@ -58,36 +52,33 @@ export async function runHttpOpenLoop(opts: HttpBenchmarkOptions, events: Benchm
   if (config.stopping.mode === 'adaptive') log('info', `an open loop sends its schedule: ${iterations} measured requests, the adaptive stopping rule does not apply`);
   const runConfig = { ...config, iterations, stopping: { ...config.stopping, mode: 'fixed' as const } };
 
-  const startedAt = new Date().toISOString();
-  const environment = await collectEnvironment();
   // The socket cap travels as the request's concurrency: HttpClient sizes its connection pool by it.
   const request = { ...ctx.request, concurrency: OPEN_LOOP_MAX_IN_FLIGHT };
-  const target: HttpTarget = { ...httpTargetOf({ ...ctx.request, concurrency: 1 }), openLoop: { ratePerSec: rate, arrival, ...(arrival === 'poisson' ? { seed } : {}) } };
-  const header: RunHeader = { target, config: recordedRunConfig(runConfig, { inputs: [] }), environment, startedAt, loadMs: 0, system: ctx.system };
-  const assembler = new ResultAssembler();
-  assembler.start(header);
-  events.onStarted?.(header);
-
+  const target: HttpTarget = {
+    ...httpTargetOf({ ...ctx.request, concurrency: 1 }),
+    ...(spec.busyPoll ? { busyPoll: true as const } : {}),
+    openLoop: { ratePerSec: rate, arrival, ...(arrival === 'poisson' ? { seed } : {}) },
+  };
   const client = new HttpClient(request);
-  const measuredErrors = new ErrorTally();
-  const beforeSuccess = new ErrorTally();
-  let succeeded = 0;
-  let warmupFailures = 0;
+  /** Stops the schedule at once (set while it runs): a slow rate must not hold a cancel until its next send. */
+  let stopSchedule: (() => void) | undefined;
+  const session = await EndpointSession.open({
+    target,
+    config: runConfig,
+    system: ctx.system,
+    events,
+    cancel: () => {
+      client.cancelAll();
+      stopSchedule?.();
+    },
+  });
+  const { telemetry, where } = session;
   let cancelled = false;
   let fatal: BenchmarkError | undefined;
   const sends: SendRecord[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
   let capHits = 0;
-  const where = { phase: 'warmup' as 'warmup' | 'measure', run: 0 };
-  const telemetry = new TelemetrySampler({ intervalMs: TELEMETRY_INTERVAL_MS, gpuPresent: ctx.system?.gpu.status === 'present', where, mode: 'polled' });
-  /** Stops the schedule at once (set while it runs): a slow rate must not hold a cancel until its next send. */
-  let stopSchedule: (() => void) | undefined;
-  const cancelTimer = setInterval(() => {
-    if (!events.isCancelled()) return;
-    client.cancelAll();
-    stopSchedule?.();
-  }, CANCEL_POLL_MS);
 
   const total = warmup + iterations;
   let measuredStart: bigint | undefined;
@@ -100,68 +91,35 @@ export async function runHttpOpenLoop(opts: HttpBenchmarkOptions, events: Benchm
   const flushEveryNs = BigInt(Math.round((opts.progressIntervalMs ?? 200) * 1e6));
   const flush = () => {
     telemetry.sampleIfDue();
-    const newTelemetry = telemetry.drain();
-    assembler.addTelemetry(newTelemetry);
     if (pending.warmup.length) {
-      assembler.addWarmup(pending.warmup);
-      events.onProgress?.({ phase: 'warmup', done: doneWarmup, total: warmup, newSamplesMs: pending.warmup, peakRssBytes: ownPeakRss() });
+      session.progress('warmup', doneWarmup, warmup, pending.warmup, undefined, false);
       pending.warmup = [];
     }
     const wall = measuredStart !== undefined && lastAnswer !== undefined && lastAnswer > measuredStart ? Number(lastAnswer - measuredStart) / 1e6 : undefined;
-    if (pending.measure.length || newTelemetry.length) {
-      assembler.addMeasured(pending.measure, wall);
-      events.onProgress?.({
-        phase: 'measure',
-        done: doneMeasured,
-        total: iterations,
-        newSamplesMs: pending.measure,
-        ...(wall !== undefined ? { measuredWallMs: wall } : {}),
-        peakRssBytes: ownPeakRss(),
-        ...(newTelemetry.length ? { telemetry: newTelemetry } : {}),
-      });
+    if (pending.measure.length || measuredStart !== undefined) {
+      session.progress('measure', doneMeasured, iterations, pending.measure, wall);
       pending.measure = [];
     }
     lastFlush = now();
   };
 
-  const finish = async (stopReason: StopReason, partialReason?: string): Promise<BenchmarkResult> => {
-    assembler.addTelemetry(await telemetry.stop());
-    const result = assembler.finish({
-      peakRssBytes: ownPeakRss(),
-      stopReason,
-      ...(measuredWallMs !== undefined ? { measuredWallMs } : {}),
+  const finish = (stopReason: StopReason, partialReason?: string): Promise<BenchmarkResult> =>
+    session.finish(stopReason, {
       ...(partialReason !== undefined ? { partialReason } : {}),
-    }) as BenchmarkResult;
-    result.errors = measuredErrors.toErrors();
-    result.openLoop = judgeOpenLoop({ arrival, ...(arrival === 'poisson' ? { seed } : {}), targetRatePerSec: rate, scheduled: total, sends, maxInFlight, inFlightCap: OPEN_LOOP_MAX_IN_FLIGHT, capHits, ...(result.summary ? { latencyP50Ms: result.summary.p50Ms } : {}) });
-    (result.target as HttpTarget).concurrency = Math.max(1, maxInFlight);
-    if (result.partial && partialReason === undefined && result.samplesMs.length + measuredErrors.count >= iterations) {
-      result.partial = false;
-      delete result.partialReason;
-    }
-    const { verdicts: _, ...analysed } = result;
-    result.verdicts = computeVerdicts(analysed);
-    if (warmupFailures > 0) log('warn', `${warmupFailures} of ${warmup} warm-up requests failed (not counted in the errors of the measured requests)`);
-    if (measuredErrors.count > 0) log('warn', `${measuredErrors.count} of ${measuredErrors.attempted} measured requests failed: ${describeTally(measuredErrors)}; they are counted apart, not in the latencies`);
-    const o = result.openLoop;
-    if (!o.kept) log('warn', `the load generator did not keep ${rate} req/s: ${(o.notKept ?? []).join('; ')}`);
-    return result;
-  };
+      ...(measuredWallMs !== undefined ? { measuredWallMs } : {}),
+      planned: iterations,
+      decorate: (result: BenchmarkResult) => {
+        result.openLoop = judgeOpenLoop({ arrival, ...(arrival === 'poisson' ? { seed } : {}), targetRatePerSec: rate, scheduled: total, sends, maxInFlight, inFlightCap: OPEN_LOOP_MAX_IN_FLIGHT, capHits, ...(result.summary ? { latencyP50Ms: result.summary.p50Ms } : {}) });
+        (result.target as HttpTarget).concurrency = Math.max(1, maxInFlight);
+        const o = result.openLoop;
+        if (!o.kept) log('warn', `the load generator did not keep ${rate} req/s: ${(o.notKept ?? []).join('; ')}`);
+      },
+    });
 
-  telemetry.start();
+  const awake = spec.busyPoll ? keepAwake() : undefined;
   try {
     if (events.isCancelled()) return await finish('cancelled', 'cancelled');
-    const cold = await client.send();
-    if ('cancelled' in cold) return await finish('cancelled', 'cancelled');
-    if (cold.ok) {
-      succeeded++;
-      assembler.coldStart(cold.ms);
-      events.onColdStart?.(cold.ms);
-    } else {
-      beforeSuccess.add(cold);
-      if (cold.kind === 'refused' || cold.kind === 'other') throw firstFailedError(ctx.request, cold);
-      log('warn', `the first request failed (${cold.message}); going on, as long as one of the first ${MAX_FAILURES_BEFORE_SUCCESS} succeeds`);
-    }
+    if (!session.coldStart(await client.send(), ctx.request, ['refused', 'other'])) return await finish('cancelled', 'cancelled');
 
     const schedule = arrivalSchedule(total, rate, arrival, seed);
     if (warmup === 0) telemetry.sampleIfDue(true);
@@ -207,20 +165,15 @@ export async function runHttpOpenLoop(opts: HttpBenchmarkOptions, events: Benchm
           if (phase === 'warmup') doneWarmup++;
           else doneMeasured++;
           where.run = doneMeasured;
+          session.count(outcome, phase);
           if (outcome.ok) {
-            succeeded++;
             // From the intended send time to the end of the answer, read here rather than summed
             // from the send lag and outcome.ms: the client batches its sends (httpClient.ts), and
             // the wait for that dispatch belongs in the latency too.
             pending[phase].push(Number(lastAnswer - intended) / 1e6);
-          } else {
-            if (succeeded === 0) beforeSuccess.add(outcome);
-            if (phase === 'measure') measuredErrors.add(outcome);
-            else warmupFailures++;
           }
-          if (phase === 'measure') measuredErrors.attempted++;
-          if (succeeded === 0 && beforeSuccess.count >= MAX_FAILURES_BEFORE_SUCCESS && !fatal) {
-            fatal = failedError(ctx.request, beforeSuccess);
+          if (session.hopeless && !fatal) {
+            fatal = failedError(ctx.request, session.beforeSuccess);
             stop();
             return;
           }
@@ -247,11 +200,11 @@ export async function runHttpOpenLoop(opts: HttpBenchmarkOptions, events: Benchm
     flush();
     if (fatal) throw fatal;
     if (events.isCancelled()) cancelled = true;
-    if (succeeded === 0 && !cancelled) throw failedError(ctx.request, beforeSuccess);
+    if (session.succeeded === 0 && !cancelled) throw failedError(ctx.request, session.beforeSuccess);
     return await finish(cancelled ? 'cancelled' : 'iterations', cancelled ? 'cancelled' : undefined);
   } finally {
-    clearInterval(cancelTimer);
+    awake?.stop();
     client.close();
-    await telemetry.stop();
+    await session.dispose();
   }
 }

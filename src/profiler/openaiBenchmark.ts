@@ -39,9 +39,11 @@ import { BenchmarkError } from './benchmarkError';
 import { collectEnvironment } from './environment';
 import { ErrorTally, describeTally, firstFailedError, formatSeconds, mergeRequestErrors } from './httpClient';
 import type { ResolvedRequest } from './httpRequest';
+import { runClosedLoop } from './closedLoop';
+import { EndpointSession } from './endpointSession';
 import { prepareMachine, type BenchmarkEvents } from './onnxBenchmark';
 import { runRepeated } from './repeatBenchmark';
-import { StreamClient } from './streamClient';
+import { StreamClient, type StreamOutcome } from './streamClient';
 import { TelemetrySampler } from './telemetry';
 
 export interface OpenAiBenchmarkOptions {
@@ -51,15 +53,8 @@ export interface OpenAiBenchmarkOptions {
   repeat?: number;
 }
 
-/** With no success among this many first requests, the run stops with an error (as for any endpoint). */
-export const MAX_FAILURES_BEFORE_SUCCESS = 10;
-/** While streams are in flight, a cancel is looked for this often (besides after every answer). */
-const CANCEL_POLL_MS = 100;
-const TELEMETRY_INTERVAL_MS = 500;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-const hrMs = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e6;
-const ownPeakRss = (): number => process.resourceUsage().maxRSS * 1024;
 
 /** The spec settled: the endpoint, the bodies to send in turn, what the target records. */
 export interface ResolvedOpenAi {
@@ -186,172 +181,46 @@ interface Session {
 
 async function runSession(ctx: SessionContext, events: BenchmarkEvents): Promise<Session> {
   const { config, resolved, system } = ctx;
-  const log = events.log ?? (() => undefined);
-  const startedAt = new Date().toISOString();
-  const environment = await collectEnvironment();
-  const header: RunHeader = { target: resolved.target, config: recordedRunConfig(config, { inputs: [] }), environment, startedAt, loadMs: 0, system };
-  const assembler = new ResultAssembler();
-  assembler.start(header);
-  events.onStarted?.(header);
-
   const client = new StreamClient({ url: resolved.request.url, api: resolved.api, headers: resolved.headers, concurrency: resolved.request.concurrency, timeoutMs: resolved.request.timeoutMs });
-  const measuredErrors = new ErrorTally();
-  const beforeSuccess = new ErrorTally();
+  const session = await EndpointSession.open({ target: resolved.target, config, system, events, cancel: () => client.cancelAll() });
   const records: StreamRecord[] = [];
-  let succeeded = 0;
-  let warmupFailures = 0;
   let noDone = 0;
-  let measuredWallMs: number | undefined;
   let next = 0;
-  const nextBody = () => resolved.bodies[next++ % resolved.bodies.length]!;
-  const where = { phase: 'warmup' as 'warmup' | 'measure', run: 0 };
-  const telemetry = new TelemetrySampler({ intervalMs: TELEMETRY_INTERVAL_MS, gpuPresent: system?.gpu.status === 'present', where, mode: 'polled' });
-  const cancelTimer = setInterval(() => {
-    if (events.isCancelled()) client.cancelAll();
-  }, CANCEL_POLL_MS);
+  const send = () => client.send(resolved.bodies[next++ % resolved.bodies.length]!);
 
-  const finish = async (stopReason: StopReason, partialReason?: string): Promise<Session> => {
-    assembler.addTelemetry(await telemetry.stop());
-    const result = assembler.finish({
-      peakRssBytes: ownPeakRss(),
-      stopReason,
-      ...(measuredWallMs !== undefined ? { measuredWallMs } : {}),
-      ...(partialReason !== undefined ? { partialReason } : {}),
-    }) as BenchmarkResult;
-    result.errors = measuredErrors.toErrors();
-    // Failed requests count towards `iterations` but leave no sample (as in httpBenchmark.ts).
-    if (result.partial && partialReason === undefined && stopReason === 'iterations' && result.samplesMs.length + measuredErrors.count >= config.iterations) {
-      result.partial = false;
-      delete result.partialReason;
-      const { verdicts: _, ...analysed } = result;
-      result.verdicts = computeVerdicts(analysed);
-    }
+  const finish = async (stopReason: StopReason, partialReason?: string, measuredWallMs?: number): Promise<Session> => {
+    const result = await session.finish(stopReason, { ...(partialReason !== undefined ? { partialReason } : {}), ...(measuredWallMs !== undefined ? { measuredWallMs } : {}), planned: config.iterations });
     const wallMs = measuredWallMs ?? 0;
-    result.streaming = buildStreamingReport(records, { attempted: measuredErrors.attempted, wallMs, ...(resolved.slo ? { slo: resolved.slo } : {}) });
-    if (warmupFailures > 0) log('warn', `${warmupFailures} of ${config.warmup} warm-up requests failed (not counted in the errors of the measured requests)`);
-    if (measuredErrors.count > 0) log('warn', `${measuredErrors.count} of ${measuredErrors.attempted} measured requests failed: ${describeTally(measuredErrors)}; they are counted apart, not in the latencies`);
-    if (noDone > 0) log('info', `${noDone} streams ended without "data: [DONE]" (their answers were complete, so they count)`);
+    const attempted = session.measuredErrors.attempted;
+    result.streaming = buildStreamingReport(records, { attempted, wallMs, ...(resolved.slo ? { slo: resolved.slo } : {}) });
+    if (noDone > 0) session.log('info', `${noDone} streams ended without "data: [DONE]" (their answers were complete, so they count)`);
     if (result.streaming.requests > 0 && result.streaming.tokenCount !== 'usage') {
-      log('info', 'the server sent no usage with the stream (stream_options.include_usage): output tokens are counted as token-bearing chunks, which is exact only when it sends one token per chunk');
+      session.log('info', 'the server sent no usage with the stream (stream_options.include_usage): output tokens are counted as token-bearing chunks, which is exact only when it sends one token per chunk');
     }
-    return { result, records, attempted: measuredErrors.attempted, wallMs };
+    return { result, records, attempted, wallMs };
   };
 
-  telemetry.start();
   try {
     if (events.isCancelled()) return await finish('cancelled', 'cancelled');
-    const cold = await client.send(nextBody());
-    if ('cancelled' in cold) return await finish('cancelled', 'cancelled');
-    if (cold.ok) {
-      succeeded++;
-      assembler.coldStart(cold.record.e2eMs);
-      events.onColdStart?.(cold.record.e2eMs);
-      log('info', `cold start: first token after ${cold.record.ttftMs.toFixed(1)} ms, whole answer (${cold.record.outputTokens} tokens) after ${cold.record.e2eMs.toFixed(1)} ms`);
-    } else {
-      beforeSuccess.add(cold);
-      // Nothing listens: no use trying nine more times. (An 'other' may be an error event in one stream.)
-      if (cold.kind === 'refused') throw firstFailedError(resolved.request, cold);
-      log('warn', `the first request failed (${cold.message}); going on, as long as one of the first ${MAX_FAILURES_BEFORE_SUCCESS} succeeds`);
-    }
-
-    const stopper = new AdaptiveStopper(config.stopping, config.iterations);
-    const adaptive = config.stopping.mode === 'adaptive';
-    const phases = [
-      { phase: 'warmup' as const, total: config.warmup },
-      { phase: 'measure' as const, total: adaptive ? config.stopping.maxIterations : config.iterations },
-    ];
-    const flushEveryNs = BigInt(Math.round((ctx.progressIntervalMs ?? 200) * 1e6));
-    let stopReason: StopReason | undefined;
-    let fatal: BenchmarkError | undefined;
-
-    for (const { phase, total } of phases) {
-      if (stopReason !== undefined || fatal) break;
-      const samples = phase === 'warmup' ? assembler.warmupSamplesMs : assembler.samplesMs;
-      where.phase = phase;
-      where.run = 0;
-      if (phase === 'measure') telemetry.sampleIfDue(true);
-      let pending: number[] = [];
-      let done = 0;
-      const phaseStart = process.hrtime.bigint();
-      let lastAnswer = phaseStart;
-      let lastFlush = phaseStart;
-      const flush = () => {
-        telemetry.sampleIfDue();
-        const wallMs = Number(lastAnswer - phaseStart) / 1e6;
-        if (phase === 'warmup') assembler.addWarmup(pending);
-        else assembler.addMeasured(pending, wallMs);
-        const newTelemetry = telemetry.drain();
-        assembler.addTelemetry(newTelemetry);
-        events.onProgress?.({
-          phase,
-          done,
-          total,
-          newSamplesMs: pending,
-          ...(phase === 'measure' ? { measuredWallMs: wallMs } : {}),
-          peakRssBytes: ownPeakRss(),
-          ...(newTelemetry.length ? { telemetry: newTelemetry } : {}),
-        });
-        pending = [];
-        lastFlush = process.hrtime.bigint();
-      };
-
-      let issued = 0;
-      let stop = false;
-      const worker = async () => {
-        while (!stop && issued < total) {
-          if (events.isCancelled()) {
-            stopReason = 'cancelled';
-            break;
-          }
-          issued++;
-          const outcome = await client.send(nextBody());
-          if ('cancelled' in outcome) {
-            stopReason = 'cancelled';
-            break;
-          }
-          lastAnswer = process.hrtime.bigint();
-          done++;
-          where.run = done;
-          if (outcome.ok) {
-            succeeded++;
-            pending.push(outcome.record.e2eMs);
-            if (!outcome.sawDone) noDone++;
-            if (phase === 'measure') records.push(outcome.record);
-          } else {
-            if (succeeded === 0) beforeSuccess.add(outcome);
-            if (phase === 'measure') measuredErrors.add(outcome);
-            else warmupFailures++;
-          }
-          if (phase === 'measure') measuredErrors.attempted++;
-          if (succeeded === 0 && beforeSuccess.count >= MAX_FAILURES_BEFORE_SUCCESS) {
-            fatal = allFailedError(resolved, beforeSuccess);
-            client.cancelAll();
-            break;
-          }
-          if (lastAnswer - lastFlush >= flushEveryNs) flush();
-          if (phase === 'measure' && adaptive && stopReason === undefined && stopper.shouldCheck(samples.length + pending.length, hrMs(phaseStart))) {
-            flush();
-            const verdict = stopper.check(samples, hrMs(phaseStart));
-            if (verdict.stop) stopReason = verdict.reason;
-          }
-          if (stopReason !== undefined || events.isCancelled()) break;
-        }
-        if (stopReason !== undefined || fatal) stop = true;
-      };
-      const workers = Math.max(0, Math.min(resolved.request.concurrency, total));
-      await Promise.all(Array.from({ length: workers }, worker));
-      if (phase === 'measure') measuredWallMs = Number(lastAnswer - phaseStart) / 1e6;
-      flush();
-      if (events.isCancelled()) stopReason = 'cancelled';
-    }
-    if (fatal) throw fatal;
-    if (succeeded === 0 && stopReason !== 'cancelled') throw allFailedError(resolved, beforeSuccess);
-    if (stopReason === undefined) stopReason = adaptive ? 'maxIterations' : 'iterations';
-    return await finish(stopReason, stopReason === 'cancelled' ? 'cancelled' : undefined);
+    const cold = await send();
+    // Nothing listens: no use trying nine more times. (An 'other' may be an error event in one stream.)
+    if (!session.coldStart('ok' in cold && cold.ok ? { ok: true, ms: cold.record.e2eMs } : cold, resolved.request, ['refused'])) return await finish('cancelled', 'cancelled');
+    if ('ok' in cold && cold.ok) session.log('info', `cold start: first token after ${cold.record.ttftMs.toFixed(1)} ms, whole answer (${cold.record.outputTokens} tokens) after ${cold.record.e2eMs.toFixed(1)} ms`);
+    const end = await runClosedLoop<Extract<StreamOutcome, { ok: true }>>(session, { send, cancelAll: () => client.cancelAll() }, {
+      config,
+      concurrency: resolved.request.concurrency,
+      ...(ctx.progressIntervalMs !== undefined ? { progressIntervalMs: ctx.progressIntervalMs } : {}),
+      sampleOf: (o) => o.record.e2eMs,
+      onSuccess: (o, phase) => {
+        if (!o.sawDone) noDone++;
+        if (phase === 'measure') records.push(o.record);
+      },
+      allFailed: () => allFailedError(resolved, session.beforeSuccess),
+    });
+    return await finish(end.stopReason, end.stopReason === 'cancelled' ? 'cancelled' : undefined, end.measuredWallMs);
   } finally {
-    clearInterval(cancelTimer);
     client.close();
-    await telemetry.stop();
+    await session.dispose();
   }
 }
 

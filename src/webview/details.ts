@@ -100,6 +100,7 @@ function targetRows(result: BenchmarkResult): Row[] {
         : { label: 'In flight', value: `${formatCount(t.concurrency)} (closed loop${result.sweep ? ', the reported level of the sweep' : ''})`, key: 'concurrency' },
       ...(result.openLoop ? openLoopFacts(result.openLoop).map(([label, value]) => ({ label: label.charAt(0).toUpperCase() + label.slice(1), value, key: `open-loop-${label.replace(/ /g, '-')}` })) : []),
       { label: 'Timeout', value: formatMs(t.timeoutMs) },
+      ...(t.busyPoll ? [{ label: 'Client', value: 'busy-polled for answers (kept a CPU busy, read each answer as it arrived)', key: 'busy-poll' }] : []),
       { label: 'Success', value: t.expectedStatus ? `status ${t.expectedStatus.join(', ')}` : 'any 2xx status' },
       ...(e
         ? [

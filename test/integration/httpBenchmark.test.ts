@@ -8,6 +8,7 @@ import { mergeConfig, type ConfigLayer } from '../../src/core/config';
 import type { ProgressParams } from '../../src/core/profilerProtocol';
 import type { BenchmarkResult, HttpTarget } from '../../src/core/result';
 import type { HttpSpec } from '../../src/core/target';
+import { targetFacts } from '../../src/core/targetText';
 import { runHttpBenchmark } from '../../src/profiler/httpBenchmark';
 import {
   closedPort,
@@ -282,5 +283,44 @@ test('adaptive stopping ends the run on its own terms; repeat combines runs and 
     assert.equal(r.repeats?.runs.length, 2);
     assert.equal(r.errors!.attempted, 100);
     assert.equal(r.samplesMs.length + r.errors!.count, 100);
+  });
+});
+
+test('busyPoll: the client keeps its CPU busy while requests are in flight (and only then), recorded in the target; the figures as without', async () => {
+  await withServer(fixedDelayServerProcess(20), async (s) => {
+    // From the run's header on: the environment probe before it has nothing to do with polling.
+    const cpuShare = async (busyPoll: boolean) => {
+      let cpu = process.cpuUsage();
+      let t0 = performance.now();
+      const r = await runHttpBenchmark(
+        { spec: { kind: 'http', url: s.url, ...(busyPoll ? { busyPoll } : {}) }, config: mergeConfig({ iterations: 40, warmup: 2 }) },
+        {
+          isCancelled: () => false,
+          onStarted: () => {
+            cpu = process.cpuUsage();
+            t0 = performance.now();
+          },
+        },
+      );
+      const used = process.cpuUsage(cpu);
+      return { r, share: (used.user + used.system) / 1000 / (performance.now() - t0) };
+    };
+    const idle = await cpuShare(false);
+    const busy = await cpuShare(true);
+    console.log(`  CPU share of the run: ${idle.share.toFixed(2)} sleeping, ${busy.share.toFixed(2)} busy-polling; p50 ${fmt(idle.r.summary!.p50Ms)} / ${fmt(busy.r.summary!.p50Ms)} ms`);
+    assert.equal((idle.r.target as HttpTarget).busyPoll, undefined);
+    assert.equal((busy.r.target as HttpTarget).busyPoll, true);
+    assert.ok(targetFacts(busy.r.target).includes('client busy-polled for answers') && !targetFacts(idle.r.target).some((f) => /busy/.test(f)));
+    // ~40 × 20 ms of waiting: asleep, the client uses a part of a CPU (telemetry and bookkeeping); polling, most of one.
+    assert.ok(busy.share > 0.5 && busy.share > idle.share + 0.2, `busy ${busy.share}, idle ${idle.share}`);
+    for (const { r } of [idle, busy]) {
+      assert.equal(r.samplesMs.length, 40);
+      assert.ok(r.summary!.p50Ms >= 20 && r.summary!.p50Ms <= 23, `p50 ${r.summary!.p50Ms} ms`);
+    }
+    // And it stopped with the run.
+    const cpu = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, 200));
+    const after = process.cpuUsage(cpu);
+    assert.ok((after.user + after.system) / 1000 < 100, `CPU after the run: ${(after.user + after.system) / 1000} ms in 200 ms`);
   });
 });

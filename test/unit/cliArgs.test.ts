@@ -178,3 +178,13 @@ test('a URL is an HTTP endpoint: concurrency, method, headers, body file, expect
   });
   assert.equal(cmd.layer.iterations, 500);
 });
+
+test('--busy-poll: for a URL only, recorded in the target; absent, the field is left out', () => {
+  const cmd = parseCli(['bench', 'http://127.0.0.1:8000/p', '--busy-poll', '--rate', '50']);
+  assert.ok(cmd.command === 'bench');
+  assert.deepEqual(cmd.target, { kind: 'http', url: 'http://127.0.0.1:8000/p', rate: 50, busyPoll: true });
+  const plain = parseCli(['bench', 'http://127.0.0.1:8000/p']);
+  assert.ok(plain.command === 'bench');
+  assert.deepEqual(plain.target, { kind: 'http', url: 'http://127.0.0.1:8000/p' });
+  assert.throws(() => parseCli(['bench', 'm.onnx', '--busy-poll']), /--busy-poll applies to URLs \(HTTP endpoints\) only/);
+});

@@ -124,7 +124,7 @@ test('the schema\'s named targets take exactly the keys the targets parser accep
   const command = { command: 'sleep 0.01', prepare: 'true', cwd: '.', timeoutSeconds: 5, iterations: 10, warmup: 1 };
   assert.deepEqual(Object.keys(d.pythonTarget.properties).sort(), Object.keys(python).sort());
   assert.deepEqual(Object.keys(d.commandTarget.properties).sort(), Object.keys(command).sort());
-  const http = { url: 'http://127.0.0.1:8000/predict', method: 'POST', headers: { authorization: 'Bearer x' }, bodyFile: 'req.json', bodyTemplate: true, bodyLines: 'inputs.jsonl', bodySeed: 7, concurrency: 4, expectedStatus: [200], timeoutSeconds: 5, iterations: 10, warmup: 1, locust: { workers: 2, runTimeSeconds: 30, users: 4, ratePerSecond: 10, p99BudgetMs: 100, maxErrorRate: 0.01 } };
+  const http = { url: 'http://127.0.0.1:8000/predict', method: 'POST', headers: { authorization: 'Bearer x' }, bodyFile: 'req.json', bodyTemplate: true, bodyLines: 'inputs.jsonl', bodySeed: 7, concurrency: 4, expectedStatus: [200], timeoutSeconds: 5, iterations: 10, warmup: 1, busyPoll: true, locust: { workers: 2, runTimeSeconds: 30, users: 4, ratePerSecond: 10, p99BudgetMs: 100, maxErrorRate: 0.01 } };
   assert.deepEqual(Object.keys(d.httpTarget.properties.locust.properties).sort(), Object.keys(http.locust).sort());
   // The load models exclude one another, so they are checked with a target of their own below.
   const load = { sweep: [1, 4], p99BudgetMs: 100, rate: 5, arrival: 'poisson', durationSeconds: 10 };

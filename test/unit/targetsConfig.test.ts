@@ -105,6 +105,16 @@ test('an endpoint\'s load model: sweep (true or levels) with a p99 budget, or ra
   assert.match(messages.join('\n'), /targets\.h\.arrival: must be one of constant, poisson/);
 });
 
+test('"busyPoll": true is kept for any load model, false left out, anything else an issue', () => {
+  const url = 'http://127.0.0.1:8000/p';
+  const ok = parseTargets({ targets: { a: { url, busyPoll: true, sweep: [1, 2] }, b: { url, busyPoll: false } } }, 'f');
+  assert.deepEqual(ok.issues, []);
+  assert.deepEqual(ok.targets.map((t) => t.spec), [{ kind: 'http', url, sweep: [1, 2], busyPoll: true }, { kind: 'http', url }]);
+  const bad = parseTargets({ targets: { c: { url, busyPoll: 'yes' } } }, 'f');
+  assert.deepEqual(bad.targets, []);
+  assert.match(bad.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'), /targets\.c\.busyPoll: must be true/);
+});
+
 test('an HTTP endpoint with a body template: opted into, checked where it is written, lines and seed kept', () => {
   const { targets, issues } = parseTargets(
     {
