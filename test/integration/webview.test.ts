@@ -36,11 +36,13 @@ import {
   LIGHT_MODERN,
   ROOT,
   WebviewHarness,
+  canvasPixels,
   reloadWithState,
   sendSnapshot,
   until,
   waitFor,
   type HostStubWindow,
+  type PageCanvas,
   type PanelProbe,
 } from '../support/webviewHarness';
 import { commandResult, httpResult, pythonResult } from '../support/resultFixture';
@@ -249,17 +251,8 @@ const HC_LIGHT_BLUE: [number, number, number] = [0x0f, 0x4a, 0x85];
 // ---------------------------------------------------------------------------------------------
 // Probes
 
-// What the functions passed to page.evaluate touch in the page. Declared here, module-local,
-// because the root tsconfig deliberately has no DOM lib (host and profiler code must not see one).
-interface PageCanvas {
-  width: number;
-  height: number;
-  dataset: Record<string, string | undefined>;
-  getContext(kind: '2d', opts?: { willReadFrequently: boolean }): {
-    drawImage(source: PageCanvas, x: number, y: number): void;
-    getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
-  } | null;
-}
+// What the functions passed to page.evaluate touch in the page (module-local: the root tsconfig
+// deliberately has no DOM lib, so host and profiler code never see one).
 declare const window: HostStubWindow & { __pwned?: unknown };
 declare const document: {
   getElementById(id: string): PageCanvas | null;
@@ -323,34 +316,6 @@ async function assertClean(probe: PanelProbe): Promise<void> {
   assert.deepEqual(violations, [], 'CSP violations');
   assert.deepEqual(probe.errors, [], 'console errors or page errors');
   assert.deepEqual(harness.requests.filter((r) => r.status !== 200), [], 'requests the server could not answer');
-}
-
-/** Painted pixels on a canvas, and how many are close to `rgb` (when given). */
-function canvasPixels(page: Page, id: string, rgb?: [number, number, number]) {
-  return page.evaluate(
-    ({ id, rgb }) => {
-      const canvas = document.getElementById(id)!;
-      // Read through a copy: repeated getImageData on the chart's own canvas makes Chromium warn
-      // (willReadFrequently), which would trip the no-console-warnings check.
-      const copy = document.createElement('canvas');
-      copy.width = canvas.width;
-      copy.height = canvas.height;
-      const ctx = copy.getContext('2d', { willReadFrequently: true })!;
-      ctx.drawImage(canvas, 0, 0);
-      const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-      let painted = 0;
-      let matching = 0;
-      let hash = 0;
-      for (let i = 0; i < data.length; i += 4) {
-        if (data[i + 3]! === 0) continue;
-        painted++;
-        hash = (Math.imul(hash, 31) + data[i]! * 65536 + data[i + 1]! * 256 + data[i + 2]!) | 0;
-        if (rgb && Math.abs(data[i]! - rgb[0]) + Math.abs(data[i + 1]! - rgb[1]) + Math.abs(data[i + 2]! - rgb[2]) < 24) matching++;
-      }
-      return { painted, matching, hash, total: canvas.width * canvas.height };
-    },
-    { id, rgb },
-  );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { formatMs } from '../../src/core/format';
 import { goodputText } from '../../src/core/llmMetrics';
 import { tokensText } from '../../src/core/streamingText';
-import { ROOT, WebviewHarness, sendSnapshot, until, type HostStubWindow, type PanelProbe } from '../support/webviewHarness';
+import { ROOT, WebviewHarness, canvasPixels, sendSnapshot, until, type HostStubWindow, type PanelProbe } from '../support/webviewHarness';
 import { llmResult } from '../support/llmFixture';
 import { httpResult } from '../support/resultFixture';
 
@@ -20,19 +20,10 @@ interface PageElement {
   textContent: string | null;
   dataset: Record<string, string | undefined>;
 }
-interface PageCanvas extends PageElement {
-  width: number;
-  height: number;
-  getContext(kind: '2d', opts?: { willReadFrequently: boolean }): {
-    drawImage(source: PageCanvas, x: number, y: number): void;
-    getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
-  } | null;
-}
 declare const window: HostStubWindow;
 declare const document: {
-  getElementById(id: string): PageCanvas | null;
+  getElementById(id: string): PageElement | null;
   querySelector(selector: string): PageElement | null;
-  createElement(tag: 'canvas'): PageCanvas;
 };
 
 let harness: WebviewHarness;
@@ -41,22 +32,6 @@ const stat = (page: Page, key: string) => page.locator(`[data-stat="${key}"]`).t
 async function assertClean(probe: PanelProbe): Promise<void> {
   assert.deepEqual(await probe.page.evaluate(() => window.__cspViolations), [], 'CSP violations');
   assert.deepEqual(probe.errors, [], 'console errors or page errors');
-}
-
-/** Painted pixels of a canvas (read through a copy, so Chromium does not warn). */
-function painted(page: Page, id: string): Promise<number> {
-  return page.evaluate((id) => {
-    const canvas = document.getElementById(id)!;
-    const copy = document.createElement('canvas');
-    copy.width = canvas.width;
-    copy.height = canvas.height;
-    const ctx = copy.getContext('2d', { willReadFrequently: true })!;
-    ctx.drawImage(canvas, 0, 0);
-    const data = ctx.getImageData(0, 0, copy.width, copy.height).data;
-    let n = 0;
-    for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n++;
-    return n;
-  }, id);
 }
 
 describe('LLM streaming card in Chromium', () => {
@@ -89,8 +64,8 @@ describe('LLM streaming card in Chromium', () => {
       assert.equal(ttft.points, '60');
       const labels = JSON.parse(ttft.markerLabels!) as Array<{ label: string }>;
       assert.deepEqual(labels.map((l) => l.label).sort(), ['SLO 200 ms', 'p50', 'p99']);
-      assert.ok((await painted(page, 'ttft-chart')) > 2000, 'the TTFT chart is drawn');
-      assert.ok((await painted(page, 'tpot-chart')) > 2000, 'the TPOT chart is drawn');
+      assert.ok((await canvasPixels(page, 'ttft-chart')).painted > 2000, 'the TTFT chart is drawn');
+      assert.ok((await canvasPixels(page, 'tpot-chart')).painted > 2000, 'the TPOT chart is drawn');
       assert.equal((await page.locator('#tpot-chart').evaluate((c) => (c as unknown as PageElement).dataset.slo)), '50');
       // 54 of 60 first tokens were at or under 200 ms.
       assert.match((await page.locator('#ttft-note').textContent())!, /90\.0% of them met TTFT ≤ 200 ms/);

@@ -177,11 +177,19 @@ process.on('disconnect', () => process.exit(0));
 `;
 
 /** fixedDelayServer in a child process. */
-export async function fixedDelayServerProcess(ms: number): Promise<ProcessServer> {
-  const child = spawn(process.execPath, ['-e', CHILD_SERVER, String(ms)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export function fixedDelayServerProcess(ms: number): Promise<ProcessServer> {
+  return serverProcess(CHILD_SERVER, [String(ms)], 'the test server');
+}
+
+/**
+ * A server script (`node -e source args…`) in a child process that speaks the protocol above:
+ * it sends {port} once listening, answers 'stats' with ServerStats and exits on 'close'.
+ */
+export async function serverProcess(source: string, args: string[], what: string): Promise<ProcessServer> {
+  const child = spawn(process.execPath, ['-e', source, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m) => resolve((m as { port: number }).port));
-    child.once('exit', (code) => reject(new Error(`the test server exited (${code}) before listening`)));
+    child.once('exit', (code) => reject(new Error(`${what} exited (${code}) before listening`)));
   });
   return {
     url: `http://127.0.0.1:${port}/`,

@@ -4,8 +4,7 @@
 // latency past K grows with the queue (Little's law). In a process of its own, as the timing
 // tests need (see httpServers.ts).
 
-import { spawn } from 'node:child_process';
-import type { ProcessServer } from './httpServers';
+import { serverProcess, type ProcessServer } from './httpServers';
 
 /** Plain JavaScript for `node -e`: argv[1] the service time (ms), argv[2] the slots K. */
 const CHILD_SERVER = `
@@ -42,25 +41,6 @@ process.on('disconnect', () => process.exit(0));
 `;
 
 /** A queueing server (K slots of `serviceMs` each) in a child process. */
-export async function queueingServerProcess(serviceMs: number, slots: number): Promise<ProcessServer> {
-  const child = spawn(process.execPath, ['-e', CHILD_SERVER, String(serviceMs), String(slots)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (m) => resolve((m as { port: number }).port));
-    child.once('exit', (code) => reject(new Error(`the queueing server exited (${code}) before listening`)));
-  });
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    port,
-    stats: () =>
-      new Promise((resolve) => {
-        child.once('message', (m) => resolve(m as { requests: number; connections: number; open: number }));
-        child.send('stats');
-      }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.send('close');
-      }),
-  };
+export function queueingServerProcess(serviceMs: number, slots: number): Promise<ProcessServer> {
+  return serverProcess(CHILD_SERVER, [String(serviceMs), String(slots)], 'the queueing server');
 }

@@ -368,3 +368,44 @@ export class WebviewHarness {
     }
   }
 }
+
+/** A canvas as the functions passed to page.evaluate touch it (the root tsconfig has no DOM lib). */
+export interface PageCanvas {
+  width: number;
+  height: number;
+  dataset: Record<string, string | undefined>;
+  getContext(kind: '2d', opts?: { willReadFrequently: boolean }): {
+    drawImage(source: PageCanvas, x: number, y: number): void;
+    getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+  } | null;
+}
+
+declare const document: { getElementById(id: string): PageCanvas | null; createElement(tag: 'canvas'): PageCanvas };
+
+/** Painted pixels on a canvas, and how many are close to `rgb` (when given). */
+export function canvasPixels(page: Page, id: string, rgb?: [number, number, number]) {
+  return page.evaluate(
+    ({ id, rgb }) => {
+      const canvas = document.getElementById(id)!;
+      // Read through a copy: repeated getImageData on the chart's own canvas makes Chromium warn
+      // (willReadFrequently), which would trip the no-console-warnings check.
+      const copy = document.createElement('canvas');
+      copy.width = canvas.width;
+      copy.height = canvas.height;
+      const ctx = copy.getContext('2d', { willReadFrequently: true })!;
+      ctx.drawImage(canvas, 0, 0);
+      const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+      let painted = 0;
+      let matching = 0;
+      let hash = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3]! === 0) continue;
+        painted++;
+        hash = (Math.imul(hash, 31) + data[i]! * 65536 + data[i + 1]! * 256 + data[i + 2]!) | 0;
+        if (rgb && Math.abs(data[i]! - rgb[0]) + Math.abs(data[i + 1]! - rgb[1]) + Math.abs(data[i + 2]! - rgb[2]) < 24) matching++;
+      }
+      return { painted, matching, hash, total: canvas.width * canvas.height };
+    },
+    { id, rgb },
+  );
+}
