@@ -158,14 +158,16 @@ test("an unexpected status quotes the server's reason from its body, unless the 
   }
 });
 
-test("failureOf: undici's error codes by kind, node's as before", () => {
+test("failureOf: node's error codes and the connections' own by kind", () => {
   const err = (code: string, message: string) => Object.assign(new Error(message), { code });
-  assert.equal(failureOf(err('UND_ERR_SOCKET', 'other side closed')).kind, 'dropped');
-  assert.equal(failureOf(err('UND_ERR_SOCKET', 'other side closed')).message, 'the connection closed before the response was complete (UND_ERR_SOCKET: other side closed)');
-  for (const code of ['UND_ERR_CLOSED', 'UND_ERR_DESTROYED', 'UND_ERR_ABORTED', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'ECONNRESET', 'EPIPE']) assert.equal(failureOf(err(code, 'x')).kind, 'dropped', code);
-  for (const code of ['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']) assert.equal(failureOf(err(code, 'x')).kind, 'timeout', code);
+  assert.equal(failureOf(err('HTTP_CLOSED', 'the server closed the connection without answering')).kind, 'dropped');
+  assert.equal(failureOf(err('HTTP_CLOSED', 'the server closed the connection without answering')).message, 'the connection closed before the response was complete (the server closed the connection without answering)');
+  for (const code of ['ECONNRESET', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE']) assert.equal(failureOf(err(code, 'x')).kind, 'dropped', code);
+  assert.equal(failureOf(err('ETIMEDOUT', 'x')).kind, 'timeout');
   assert.equal(failureOf(err('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:9')).kind, 'refused');
-  assert.equal(failureOf(err('UND_ERR_INVALID_ARG', 'invalid upgrade header')).kind, 'other');
+  const parse = failureOf(err('HTTP_PARSE', 'the answer is not HTTP/1.1: "hello"'));
+  assert.deepEqual(parse, { ok: false, kind: 'other', message: 'the answer is not HTTP/1.1: "hello"' });
   assert.equal(failureOf(err('HPE_INVALID_CONSTANT', 'Expected HTTP/')).kind, 'other');
+  assert.equal(failureOf(err('DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate')).message, 'DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate');
   assert.equal(failureOf(new Error('aborted')).kind, 'dropped');
 });
