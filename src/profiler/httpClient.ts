@@ -120,12 +120,13 @@ class Exchange implements RequestHandler {
     this.start = performance.now();
   }
 
-  onHead(statusCode: number, statusText: string, headers: string[]): void {
+  onHead(statusCode: number, statusText: string, headers: string[], noBody: boolean): void {
     const expectedStatus = this.client.expectedStatus;
     this.status = statusCode;
     this.statusText = statusText;
     this.expected = expectedStatus ? expectedStatus.includes(statusCode) : statusCode >= 200 && statusCode < 300;
-    if (this.expected) {
+    // An answer without a body (HEAD, 204, 304) has no JSON to check, whatever its content type.
+    if (this.expected && !noBody) {
       for (let i = 0; i + 1 < headers.length; i += 2) {
         const name = headers[i]!;
         if (name.length === 12 && name.toLowerCase() === 'content-type') {

@@ -60,8 +60,8 @@ export interface RequestHandler {
   connection: Connection | undefined;
   /** Just before its bytes are written. */
   onWrite(): void;
-  /** The final (non-1xx) response's head; `headers` flat: name, value, name, value… */
-  onHead(status: number, statusText: string, headers: string[]): void;
+  /** The final (non-1xx) response's head; `headers` flat: name, value, name, value…; `noBody`: HEAD, 204 or 304. */
+  onHead(status: number, statusText: string, headers: string[], noBody: boolean): void;
   onBody(chunk: Buffer): void;
   /** Its response is complete. */
   onComplete(): void;
@@ -197,7 +197,7 @@ export class Connection {
       }
       // 100 Continue, 103 Early Hints…: the real answer follows on the same request.
       this.informational = true;
-      return 0;
+      return 1;
     }
     let hint: string | undefined;
     let connection: string | undefined;
@@ -210,9 +210,12 @@ export class Connection {
         else if (lower === 'connection') connection = connection === undefined ? headers[i + 1]!.toLowerCase() : `${connection},${headers[i + 1]!.toLowerCase()}`;
       }
     }
-    // The parser cannot know that a HEAD answer has no body, and calls one without a length
-    // close-delimited: judged here from the version and the connection header alone.
-    const keepAlive = h.head ? (info.versionMajor === 1 && info.versionMinor >= 1 ? !connection?.includes('close') : !!connection?.includes('keep-alive')) : info.shouldKeepAlive;
+    // No body, whatever the headers say: HEAD, 204, 304 (RFC 9112 §6.3). The parser cannot know
+    // a HEAD's, reads a 304's content-length as a body's, and calls an answer with neither a
+    // length nor chunks close-delimited: its keep-alive is judged here from the version and the
+    // connection header alone.
+    const noBody = h.head || status === 204 || status === 304;
+    const keepAlive = noBody ? (info.versionMajor === 1 && info.versionMinor >= 1 ? !connection?.includes('close') : !!connection?.includes('keep-alive')) : info.shouldKeepAlive;
     this.reusable = keepAlive && !h.close;
     this.keepAliveMs = DEFAULT_KEEP_ALIVE_MS;
     if (keepAlive && hint !== undefined) {
@@ -223,9 +226,9 @@ export class Connection {
         else this.reusable = false;
       }
     }
-    h.onHead(status, info.statusMessage, headers);
-    // Returning 1 tells the parser there is no body (HEAD), as node's own client does.
-    return h.head ? 1 : 0;
+    h.onHead(status, info.statusMessage, headers, noBody);
+    // Returning 1 tells the parser there is no body, as node's own client does for HEAD.
+    return noBody ? 1 : 0;
   };
 
   private readonly onBody = (chunk: Buffer): void => {
@@ -272,13 +275,12 @@ export class Connection {
     this.current = undefined;
     // 'error' then 'close', or 'end' then 'close': only the first one counts.
     const first = !this.gone;
-    if (first) {
-      this.gone = true;
-      this.socket.destroy();
-      this.pool.removed(this, this.connected);
-    }
+    this.gone = true;
+    if (first) this.socket.destroy();
     if (h !== undefined) h.onError(err ?? this.closedError());
     else if (first && !this.connected && !this.pool.isClosed) this.pool.connectFailed(err ?? codedError('HTTP_CLOSED', 'the connection closed while it was being set up'));
+    // Last: the pool may open a connection for whoever still waits, which is no longer the request failed just now.
+    if (first) this.pool.removed(this, this.connected);
   }
 
   private closedError(): Error {
