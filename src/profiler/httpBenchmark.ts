@@ -1,15 +1,17 @@
 // One HTTP endpoint benchmark: a closed loop at a fixed concurrency. `concurrency` workers each
 // send a request, wait for the whole response, and send the next, so exactly `concurrency`
 // requests are in flight at any moment (save while a phase ramps down). The result has the same
-// shape as an ONNX run's: the first request (on a fresh connection: TCP connect, and TLS for
-// https, included) is the cold start, then `warmup` requests, then `iterations` measured ones;
-// loadMs is 0 (the server was loaded before the benchmark began); no session, no inputs.
+// shape as an ONNX run's: the first request (on a fresh connection, whose TCP connect and TLS
+// handshake are not timed: see below) is the cold start, then `warmup` requests, then
+// `iterations` measured ones; loadMs is 0 (the server was loaded before the benchmark began); no
+// session, no inputs.
 //
-// - Node's own http/https, one keep-alive Agent with maxSockets = concurrency, so every worker
-//   keeps one connection and reuses it. No third-party client: what is timed is Node's socket
-//   I/O and HTTP parsing, nothing more.
-// - A sample runs from just before request() to the end of the response body
-//   (process.hrtime.bigint()). A JSON body is parsed after the clock stopped, only to check it.
+// - The client (httpClient.ts) keeps at most `concurrency` keep-alive connections of its own
+//   (node:net / node:tls, http-parser-js), so every worker keeps one connection and reuses it.
+// - A sample runs from just before the request's bytes are written to its connection to the end
+//   of the response body (performance.now()): waiting for a connection and connecting are the
+//   client's time, not the server's. A JSON body is parsed after the clock stopped, only to
+//   check it.
 // - Phases are counted in requests issued: warm-up issues `warmup` requests and waits for them
 //   all, then the measured phase issues `iterations` (fixed) or up to maxIterations (adaptive).
 //   A request counts whether it succeeded or failed, so a failing server cannot keep a run
@@ -24,7 +26,7 @@
 //   request, or no success among the first MAX_FAILURES_BEFORE_SUCCESS requests (or in the whole
 //   run, when it is shorter) throws BenchmarkError 'httpFailed'.
 // - Cancellation is polled after every response and on a timer (CANCEL_POLL_MS); it aborts the
-//   requests in flight (not counted) and returns a partial result. The agent is destroyed on
+//   requests in flight (not counted) and returns a partial result. The client is closed on
 //   every way out, so no socket outlives the run.
 // - Peak memory: the endpoint runs in another process, often on another machine, so its memory
 //   cannot be read from here. memory.peakRssBytes is the profiler's own peak RSS

@@ -269,7 +269,7 @@ export class HttpClient {
     const r = this.r;
     const own = headers !== r.headers && body !== undefined && headers['content-length'] === body.length && r.headers['content-length'] === undefined ? r.headers : headers;
     let head = this.headOf;
-    if (head === undefined || head.of !== own) head = this.headOf = renderHead(this.requestLine, own, r.url);
+    if (head === undefined || head.of !== own) head = this.headOf = renderHead(r.method, this.requestLine, own, r.url);
     let bytes: Buffer | string;
     if (head.error !== undefined) bytes = head.error;
     else {
@@ -345,14 +345,16 @@ export class HttpClient {
 }
 
 /**
- * The head of a request with these headers, up to its content-length line: the request line,
+ * The head of a request with these headers, up to its content-length line: the request line (a
+ * method that is not an HTTP token is refused),
  * host (the URL's, unless the headers give one), the headers (the URL's user and password as
  * basic authorization, as node:http made them; transfer-encoding and keep-alive left out: the
  * body is framed by its length, and connections are kept alive by the client), and
  * `connection: keep-alive` unless the headers give a connection header (`close` is honoured). A name that is not an HTTP token, or a value with a control
  * character (CR, LF…) or a character beyond latin1, is refused: `error` says which.
  */
-function renderHead(requestLine: string, headers: Record<string, string | number>, url: URL): Head {
+function renderHead(method: string, requestLine: string, headers: Record<string, string | number>, url: URL): Head {
+  if (!TOKEN.test(method)) return { of: headers, text: '', length: undefined, close: false, error: `invalid method ${JSON.stringify(method)}: not an HTTP token` };
   let text = requestLine;
   let host = false;
   let authorization = false;

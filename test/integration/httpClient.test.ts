@@ -439,14 +439,15 @@ test('a connection closed with no answer, or mid-body, is a dropped request (not
   }
 });
 
-test('headers that cannot be sent (CR/LF in a value, a name that is no token) fail every request clearly, and nothing is sent', async () => {
+test('headers that cannot be sent (CR/LF in a value, a name that is no token) or a method that is no token fail every request clearly, and nothing is sent', async () => {
   const s = await startServer((_n, _req, res) => res.end('ok'));
   try {
-    for (const [headers, pattern] of [
-      [{ 'x-bad': 'a\r\nx-injected: 1' }, /^invalid value for header x-bad: "a\\r\\nx-injected: 1"/],
-      [{ 'bad name': 'v' }, /^invalid header name "bad name": not an HTTP token$/],
+    for (const [more, pattern] of [
+      [{ headers: { 'x-bad': 'a\r\nx-injected: 1' } }, /^invalid value for header x-bad: "a\\r\\nx-injected: 1"/],
+      [{ headers: { 'bad name': 'v' } }, /^invalid header name "bad name": not an HTTP token$/],
+      [{ method: 'GET / HTTP/1.0\r\n' }, /^invalid method "GET \/ HTTP\/1.0\\r\\n": not an HTTP token$/],
     ] as const) {
-      const client = clientFor(s.url, { headers });
+      const client = clientFor(s.url, more);
       const outcomes = await Promise.all([client.send(), client.send()]);
       client.close();
       for (const o of outcomes) {
