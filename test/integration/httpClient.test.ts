@@ -326,6 +326,30 @@ test('an idle keep-alive connection the server closes between two sends is dropp
   }
 });
 
+test("a Keep-Alive hint is trusted less a second: timeout=2 keeps an idle connection 1 s, timeout=1 not at all", async () => {
+  let hint = 'timeout=2';
+  const s = await rawServer((_n, socket) => {
+    socket.write(`HTTP/1.1 200 OK\r\nkeep-alive: ${hint}\r\ncontent-length: 2\r\n\r\nok`);
+  });
+  const client = clientFor(s.url);
+  try {
+    const outcomes = await sendSerially(client, 2);
+    assert.equal(s.connections, 1, 'reused at once');
+    // The server would keep it: the client closes it after 1 s idle and connects anew.
+    await new Promise((r) => setTimeout(r, 1600));
+    outcomes.push(await client.send());
+    assert.equal(s.connections, 2, 'not reused after 1.6 s idle');
+    hint = 'timeout=1, max=100';
+    outcomes.push(...(await sendSerially(client, 3)));
+    assert.ok(outcomes.every(okOutcome), JSON.stringify(outcomes));
+    // The 4th reuses connection 2 and its answer carries the 1 s hint: the 5th and 6th connect anew.
+    assert.equal(s.connections, 4, 'a hint of 1 s: never reused');
+  } finally {
+    client.close();
+    await s.close();
+  }
+});
+
 test('HEAD: the answer has no body whatever its content-length says, and the connection is kept (also without a length)', async () => {
   const s = await rawServer((n, socket, head) => {
     assert.match(head, /^HEAD \/ HTTP\/1\.1\r\n/);
