@@ -11,7 +11,8 @@
 // server, measured by an independent tool (HdrHistogram, µs resolution). Goal: |Latency − truth|
 // ≤ 0.5 ms. Latency's own p50 against the instant server is printed too: the client's floor; and
 // a bare node:http loop's p50 on the delay server (httpGenerator.ts `bare`): what node:http
-// itself adds (Latency's client was built on it before it moved to undici's dispatch).
+// itself adds (Latency's client was built on it before it moved to undici's dispatch, and then to
+// its own connections on node:net and http-parser-js).
 // Rounds alternate wrk and Latency; medians with the rounds' spread.
 
 import { startBenchServer, type ServerStats } from './httpBenchServer';

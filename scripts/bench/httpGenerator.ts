@@ -10,11 +10,14 @@
 // the end, which is what the result assembler did before it capped its storage: the memory
 // bench's "before". With `bare`, no Latency code at all: `concurrency` loops of http.request on
 // one keep-alive agent, each request timed with performance.now() and nothing else: what
-// node:http itself costs and sees here. With `bare` and `undici`, the same loops on undici's
-// Pool.dispatch with a handler that does nothing but stop the clock: the floor of Latency's client.
+// node:http itself costs and sees here. With `bare` and `sockets`, the same loops each on a raw
+// keep-alive socket (node:net, Nagle off) writing a pre-rendered GET and parsing the answer with
+// http-parser-js, stopping the clock at its end and nothing else: what Latency's own connections
+// (src/profiler/httpConnection.ts) are built from, so the floor of Latency's client.
 
 import * as http from 'node:http';
-import { Pool } from 'undici';
+import * as net from 'node:net';
+import { HTTPParser } from 'http-parser-js';
 import { mergeConfig } from '../../src/core/config';
 import { percentile, summarize } from '../../src/core/stats';
 import { runHttpBenchmark } from '../../src/profiler/httpBenchmark';
@@ -27,8 +30,8 @@ export interface GeneratorJob {
   track?: boolean;
   raw?: boolean;
   bare?: boolean;
-  /** With `bare`: undici's Pool.dispatch (what Latency's client is built on) instead of node:http. */
-  undici?: boolean;
+  /** With `bare`: raw sockets and http-parser-js (what Latency's client is built on) instead of node:http. */
+  sockets?: boolean;
 }
 
 export interface MemoryPoint {
@@ -54,7 +57,10 @@ export interface GeneratorReport {
   finalRssBytes: number;
 }
 
-function nodeHttpOne(job: GeneratorJob): { one: () => Promise<number>; close: () => void } {
+/** One request at a time per worker `w` (node:http shares one agent among them). */
+type One = (w: number) => Promise<number>;
+
+function nodeHttpOne(job: GeneratorJob): { one: One; close: () => void } {
   const agent = new http.Agent({ keepAlive: true, maxSockets: job.concurrency });
   const url = new URL(job.url);
   const one = () =>
@@ -65,34 +71,54 @@ function nodeHttpOne(job: GeneratorJob): { one: () => Promise<number>; close: ()
   return { one, close: () => agent.destroy() };
 }
 
-function undiciOne(job: GeneratorJob): { one: () => Promise<number>; close: () => void } {
+/** Worker w's own keep-alive socket, opened on its first request. */
+function socketsOne(job: GeneratorJob): { one: One; close: () => void } {
   const url = new URL(job.url);
-  const pool = new Pool(url.origin, { connections: job.concurrency, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
-  const options = { path: `${url.pathname}${url.search}`, method: 'GET' as const };
-  const one = () =>
-    new Promise<number>((resolve, reject) => {
-      const t = performance.now();
-      pool.dispatch(options, {
-        onConnect: () => undefined,
-        onHeaders: () => true,
-        onData: () => true,
-        onComplete: () => resolve(performance.now() - t),
-        onError: reject,
-      });
+  const bytes = Buffer.from(`GET ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\nconnection: keep-alive\r\n\r\n`, 'latin1');
+  interface Conn {
+    socket: net.Socket;
+    ready: Promise<void>;
+    start: number;
+    done: (ms: number) => void;
+  }
+  const conns: Conn[] = [];
+  const open = (): Conn => {
+    const socket = net.connect({ host: url.hostname, port: Number(url.port) });
+    socket.setNoDelay(true);
+    const c: Conn = { socket, ready: new Promise<void>((resolve) => socket.once('connect', resolve)), start: 0, done: () => undefined };
+    const parser = new HTTPParser(HTTPParser.RESPONSE);
+    parser[HTTPParser.kOnMessageComplete] = () => c.done(performance.now() - c.start);
+    socket.on('data', (chunk: Buffer) => {
+      const r = parser.execute(chunk);
+      if (r instanceof Error) throw r;
     });
-  return { one, close: () => void pool.destroy() };
+    socket.on('error', (err) => {
+      throw err;
+    });
+    return c;
+  };
+  const one = async (w: number) => {
+    const c = (conns[w] ??= open());
+    await c.ready;
+    return new Promise<number>((resolve) => {
+      c.done = resolve;
+      c.start = performance.now();
+      c.socket.write(bytes);
+    });
+  };
+  return { one, close: () => conns.forEach((c) => c.socket.destroy()) };
 }
 
 async function bare(job: GeneratorJob): Promise<void> {
-  const { one, close } = job.undici ? undiciOne(job) : nodeHttpOne(job);
+  const { one, close } = job.sockets ? socketsOne(job) : nodeHttpOne(job);
   let issued = 0;
   const times = new Float64Array(job.iterations);
   const loop = async (count: number, keep: boolean) => {
     issued = 0;
-    await Promise.all(Array.from({ length: job.concurrency }, async () => {
+    await Promise.all(Array.from({ length: job.concurrency }, async (_, w) => {
       while (issued < count) {
         const i = issued++;
-        const ms = await one();
+        const ms = await one(w);
         if (keep) times[i] = ms;
       }
     }));

@@ -1,10 +1,15 @@
 // One HTTP endpoint benchmark: a closed loop at a fixed concurrency (closedLoop.ts). The result
-// has the same shape as an ONNX run's: the first request (on a fresh connection) is the cold
-// start, then `warmup` requests, then `iterations` measured ones; loadMs is 0 (the server was
-// loaded before the benchmark began); no session, no inputs.
+// has the same shape as an ONNX run's: the first request (on a fresh connection, whose TCP
+// connect and TLS handshake are not timed: see below) is the cold start, then `warmup` requests,
+// then `iterations` measured ones; loadMs is 0 (the server was loaded before the benchmark
+// began); no session, no inputs.
 //
-// - The client (httpClient.ts) times a request from its send on its connection to the end of the
-//   response body; a JSON body is parsed after the clock stopped, only to check it.
+// - The client (httpClient.ts) keeps at most `concurrency` keep-alive connections of its own
+//   (node:net / node:tls, http-parser-js), so every worker keeps one connection and reuses it.
+// - A sample runs from just before the request's bytes are written to its connection to the end
+//   of the response body (performance.now()): waiting for a connection and connecting are the
+//   client's time, not the server's. A JSON body is parsed after the clock stopped, only to
+//   check it.
 // - A failed request is never a sample: refused, timeout (no full response within the timeout:
 //   the request is aborted), status (not expected), malformed (a JSON content type whose body
 //   does not parse), dropped (the connection closed before the response was complete), other.

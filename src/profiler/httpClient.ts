@@ -1,12 +1,12 @@
 // The HTTP client of the endpoint benchmarks: one request sent over a pool of keep-alive
-// connections and timed from just before its dispatch to the end of its body, every outcome a
-// value (never a rejection); and the tally of failures, which are counted apart and never become
-// latency samples.
+// connections and timed from just before its bytes are written to the end of its body, every
+// outcome a value (never a rejection); and the tally of failures, which are counted apart and
+// never become latency samples.
 
-import type { Dispatcher, Pool } from 'undici';
 import { performance } from 'perf_hooks';
 import type { RequestErrorKind, RequestErrors } from '../core/result';
 import { BenchmarkError } from './benchmarkError';
+import { ConnectionPool, originOf, type Connection, type RequestHandler } from './httpConnection';
 import type { ResolvedRequest } from './httpRequest';
 
 /** result.errors keeps this many first messages. */
@@ -15,39 +15,51 @@ export const MAX_ERROR_EXAMPLES = 5;
 // ---------------------------------------------------------------------------------------------
 // Requests
 //
-// The transport is undici's low-level Pool.dispatch (undici is the HTTP/1.1 client Node's own
-// fetch is built on), not node:http: for a load generator node:http itself was the limit. Against
-// an instant server (`npm run bench:http -- capacity`) a bare node:http loop reached about half of
-// wrk's rate; a bare dispatch loop about wrk's, at half the CPU per request. dispatch() takes a
-// plain handler object and calls it back with raw header buffers and body chunks: no
-// IncomingMessage, no streams, no events, no header object built per response. (undici's
-// request() wraps the same thing in body streams and gives much of the gain back.)
+// The transport is our own (httpConnection.ts): keep-alive connections on node:net / node:tls,
+// responses parsed by http-parser-js, no node:http and no undici. For a load generator node:http
+// itself was the limit (a bare node:http loop reached about half of wrk's rate against an instant
+// server, `npm run bench:http -- capacity`). undici's Pool.dispatch did better, but Latency on it
+// reached only 0.46 of wrk at concurrency 32 (30.8 µs of CPU per request), and undici writes a
+// request on a reused idle connection only from a setImmediate (its idle-socket validation),
+// measured at ~0.17 ms per request at concurrency 1, which our clock, started at dispatch,
+// counted in every sample. A bare loop of raw sockets and http-parser-js measured on the same
+// machine: 47–53k requests/s at concurrency 32 (18.6–20.6 µs per request) against wrk's 40–65k,
+// and 20.6–22.9k at concurrency 1 against wrk's 23–24k. What a response needs here is little:
+// its status, its content type, its framing and its body's bytes. Latency on this client, same
+// bench on a quiet machine: 0.80 of wrk at concurrency 32 (31.8 µs of CPU per request, all of
+// runHttpBenchmark included) and 0.74 at concurrency 1, where undici's, run just after, reached
+// 0.43 and 0.50.
 //
-// The pool holds `concurrency` connections, one request at a time on each (pipelining 1: a
-// benchmark's requests must not queue behind one another on a connection the server cannot see
-// as busy). undici's own headers and body timeouts are off: the client keeps its own deadlines
-// (below), which cover the whole exchange, queueing included, as before. An idle connection is
-// kept for undici's usual 4 s when the server gives no Keep-Alive hint (servers that send none
-// often close idle connections after ~5 s, and reusing one as it closes fails a request), and for
-// as long as the server's hint says (less a second), up to 10 minutes, when it gives one.
+// The pool holds at most `concurrency` connections, one request at a time on each (no
+// pipelining: a benchmark's requests must not queue behind one another on a connection the
+// server cannot see as busy); requests wait FIFO for a free one. Idle connections are kept 4 s
+// without a Keep-Alive hint, else as long as the hint says less a second, up to 10 minutes
+// (httpConnection.ts says why). A connection attempt may take as long as a request may.
 //
-// Per request: one Exchange object, which is itself the dispatch handler, and no closures;
-// request options built once per distinct headers object (a fixed body sends the same ones every
-// time); one timer per client rather than one per request (every request has the same timeout,
-// so their deadlines come in send order: a FIFO queue whose head is the next to expire); and
-// performance.now() (a double) rather than hrtime.bigint() (a heap allocation per reading).
+// Per request: one Exchange object, which is itself the connection's handler, and no closures;
+// the request's bytes (head and body, one Buffer, written with one socket.write) built once per
+// distinct headers and body: a fixed body sends the very same Buffer every time (next() returns
+// the same objects), a templated one its rendered body behind the spec's head, rendered once,
+// with its own content-length; one timer per client rather than one per request (every request
+// has the same timeout, so their deadlines come in send order: a FIFO queue whose head is the
+// next to expire); and performance.now() (a double) rather than hrtime.bigint() (a heap
+// allocation per reading).
 //
 // Sends are dispatched together from one setImmediate, after the event loop has handled every
 // socket that was ready: at concurrency 32 against a server with a fixed service time, responses
 // arrive in bursts, and sending each next request straight from the previous response's end
 // puts the CPU time of writing it ahead of the next response's clock: the 32nd response of a
-// burst would be stopped ~31 writes late. The clock of a request starts at its dispatch, just
-// before pool.dispatch(), so the deferral is never counted in a sample.
+// burst would be stopped ~31 writes late.
 //
-// A request is ended early (timeout, cancel) with the abort undici hands over once it is written
-// to a connection, which destroys that connection (its answer may still come). One still queued
-// for a connection has no abort yet: it is settled at once, and withdrawn when its connection
-// comes (onConnect throws, and undici drops it without writing it or touching the connection).
+// The clock of a request starts just before its bytes are written to its connection, not at
+// send() nor at the dispatch: the wait for a free connection, and connecting (TCP, TLS), are the
+// client's time, not the server's, and are never in a sample (so neither in the cold start). Its
+// deadline, though, counts from the dispatch: a timeout covers the whole exchange, queueing and
+// connecting included.
+//
+// A request ended early (timeout, cancel) while on a connection destroys that connection (its
+// answer may still come, and would be read as the next request's). One still waiting for a
+// connection is settled at once and withdrawn unsent when its turn comes.
 
 export type RequestOutcome =
   | { ok: true; ms: number }
@@ -57,31 +69,20 @@ export type RequestOutcome =
 export type RequestFailure = Extract<RequestOutcome, { ok: false }>;
 
 const CANCELLED: RequestOutcome = Object.freeze({ cancelled: true });
-/** Thrown from onConnect for a request settled before it reached a connection (see the notes above). */
-const WITHDRAWN = new Error('the request was settled before it was sent');
 /** At most this much of an unexpected status's body is kept, for its reason. */
 const MAX_ERROR_BODY = 1024;
 /** …and at most this much of it is quoted in the message. */
 const MAX_REASON_CHARS = 200;
+const EMPTY = Buffer.alloc(0);
 
-type PoolClass = typeof Pool;
-let poolClass: PoolClass | undefined;
-
-/**
- * undici's Pool, loaded with the first client: the profiler's other targets and the CLI's --help
- * do not run it. Its own module rather than the package's index, which would also bundle fetch,
- * WebSocket, EventSource and the rest (about 790 KB where this is about 410 KB).
- */
-function loadPool(): PoolClass {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (poolClass ??= require('undici/lib/dispatcher/pool') as PoolClass);
-}
-
-/** One request in flight, from send to its outcome; undici calls it back as the dispatch handler. */
-class Exchange implements Dispatcher.DispatchHandlers {
+/** One request in flight, from send to its outcome; its connection calls it back as its handler. */
+class Exchange implements RequestHandler {
   settled = false;
-  /** undici's abort for this request, once it is on a connection. */
-  abort: ((err?: Error) => void) | undefined = undefined;
+  /** The connection it was written to. */
+  connection: Connection | undefined = undefined;
+  bytes: Buffer = EMPTY;
+  head = false;
+  close = false;
   /** Response body chunks, kept only when it is to be checked as JSON, or (its start) when the status is unexpected. */
   first: Buffer | undefined = undefined;
   more: Buffer[] | undefined = undefined;
@@ -91,8 +92,9 @@ class Exchange implements Dispatcher.DispatchHandlers {
   status = 0;
   statusText = '';
   contentType = '';
-  /** Set at dispatch, just before pool.dispatch(). */
+  /** Set just before its bytes are written. */
   start = 0;
+  /** Set at its dispatch. */
   deadline = 0;
   constructor(
     readonly client: HttpClient,
@@ -109,46 +111,42 @@ class Exchange implements Dispatcher.DispatchHandlers {
   /** Ends it as cancelled (its connection destroyed, if it has one). */
   cancel(): void {
     this.settle(CANCELLED);
-    this.abort?.();
+    this.connection?.abort(this);
   }
 
   timeOut(): void {
     this.settle({ ok: false, kind: 'timeout', message: `no complete response within ${formatSeconds(this.client.timeoutMs)} (request aborted)` });
-    this.abort?.();
+    this.connection?.abort(this);
   }
 
-  onConnect(abort: (err?: Error) => void): void {
-    if (this.settled) throw WITHDRAWN;
-    this.abort = abort;
+  onWrite(): void {
+    this.start = performance.now();
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null, _resume: () => void, statusText: string): boolean {
-    // An informational answer (103 Early Hints…): the real one follows.
-    if (statusCode < 200) return true;
+  onHead(statusCode: number, statusText: string, headers: string[], noBody: boolean): void {
     const expectedStatus = this.client.expectedStatus;
     this.status = statusCode;
     this.statusText = statusText;
     this.expected = expectedStatus ? expectedStatus.includes(statusCode) : statusCode >= 200 && statusCode < 300;
-    if (this.expected && rawHeaders) {
-      for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-        const name = rawHeaders[i]!;
-        if (name.length === 12 && name.toString().toLowerCase() === 'content-type') {
-          this.contentType = rawHeaders[i + 1]!.toString();
+    // An answer without a body (HEAD, 204, 304) has no JSON to check, whatever its content type.
+    if (this.expected && !noBody) {
+      for (let i = 0; i + 1 < headers.length; i += 2) {
+        const name = headers[i]!;
+        if (name.length === 12 && name.toLowerCase() === 'content-type') {
+          this.contentType = headers[i + 1]!;
           break;
         }
       }
       this.json = /\bjson\b/i.test(this.contentType);
     }
-    return true;
   }
 
-  onData(chunk: Buffer): boolean {
+  onBody(chunk: Buffer): void {
     if (this.json || (!this.expected && this.kept < MAX_ERROR_BODY)) {
       this.kept += chunk.length;
       if (this.first === undefined) this.first = chunk;
       else (this.more ??= [this.first]).push(chunk);
     }
-    return true;
   }
 
   onComplete(): void {
@@ -176,19 +174,35 @@ class Exchange implements Dispatcher.DispatchHandlers {
   }
 
   private body(): Buffer {
-    return this.more ? Buffer.concat(this.more) : (this.first ?? Buffer.alloc(0));
+    return this.more ? Buffer.concat(this.more) : (this.first ?? EMPTY);
   }
+}
+
+/** A request's head up to (not including) its content-length, for one headers object; or why those headers cannot be sent. */
+interface Head {
+  of: Record<string, string | number>;
+  text: string;
+  /** The content-length the headers give, if any. */
+  length: number | undefined;
+  /** The headers ask for `connection: close`: the connection is not reused after the answer. */
+  close: boolean;
+  error: string | undefined;
 }
 
 /** Sends the one request over a pool of keep-alive connections; every outcome is a value, never a rejection. */
 export class HttpClient {
-  private readonly pool: Dispatcher;
-  private readonly path: string;
-  /** The last request's headers and options, and the headers object `flat` was converted from (see optionsFor). */
+  private readonly pool: ConnectionPool;
+  /** The request line and the host header. */
+  private readonly requestLine: string;
+  private readonly isHead: boolean;
+  /** Whether an empty body still gets `content-length: 0` (POST, PUT, PATCH, as undici and curl send them). */
+  private readonly expectsBody: boolean;
+  /** The last request's headers and body, and their bytes (see bytesFor). */
   private lastHeaders: Record<string, string | number> | undefined;
-  private lastOptions: Dispatcher.DispatchOptions | undefined;
-  private flatOf: Record<string, string | number> | undefined;
-  private flat: string[] = [];
+  private lastBody: Buffer | undefined;
+  private lastBytes: Buffer | string = EMPTY;
+  /** The head of the last distinct headers object. */
+  private headOf: Head | undefined;
   readonly timeoutMs: number;
   readonly expectedStatus: number[] | undefined;
   /**
@@ -204,18 +218,10 @@ export class HttpClient {
   private dispatchSet = false;
 
   constructor(private readonly r: ResolvedRequest) {
-    const PoolCtor = loadPool();
-    this.path = `${r.url.pathname}${r.url.search}`;
-    this.pool = new PoolCtor(r.url.origin, {
-      connections: r.concurrency,
-      pipelining: 1,
-      headersTimeout: 0,
-      bodyTimeout: 0,
-      keepAliveTimeout: 4_000,
-      keepAliveMaxTimeout: 600_000,
-      // A connection attempt may take as long as a request may.
-      connectTimeout: r.timeoutMs,
-    });
+    this.pool = new ConnectionPool(originOf(r.url), r.concurrency, r.timeoutMs);
+    this.requestLine = `${r.method} ${r.url.pathname}${r.url.search} HTTP/1.1\r\n`;
+    this.isHead = r.method === 'HEAD';
+    this.expectsBody = r.method === 'POST' || r.method === 'PUT' || r.method === 'PATCH';
     this.timeoutMs = r.timeoutMs;
     this.expectedStatus = r.expectedStatus;
   }
@@ -238,37 +244,52 @@ export class HttpClient {
     for (const ex of batch) {
       // Cancelled while waiting: settled already, nothing to send.
       if (ex.settled) continue;
-      // Before the clock: rendering a templated body is the client's work, not the server's.
       const { body, headers } = this.r.next();
-      const options = this.optionsFor(headers, body);
-      const start = performance.now();
-      ex.start = start;
-      ex.deadline = start + this.timeoutMs;
+      const bytes = this.bytesFor(headers, body);
+      if (typeof bytes === 'string') {
+        ex.settle({ ok: false, kind: 'other', message: bytes });
+        continue;
+      }
+      ex.bytes = bytes;
+      ex.head = this.isHead;
+      ex.close = this.headOf!.close;
+      const now = performance.now();
+      ex.deadline = now + this.timeoutMs;
       this.queue.push(ex);
-      if (this.timer === undefined) this.arm(start);
-      // Errors, even a bad header undici refuses at once, come back through ex.onError.
-      this.pool.dispatch(options, ex);
+      if (this.timer === undefined) this.arm(now);
+      this.pool.request(ex);
     }
   };
 
   /**
-   * The dispatch options of a request with these headers and body. A fixed body's are built once:
-   * next() returns the same headers and body every time. A templated body's headers are the
-   * spec's plus its content-length (httpRequest.ts), a new object each time; undici writes a
-   * Buffer body's length itself, so those requests share the spec's headers, converted once, and
-   * only the body changes.
+   * A request's bytes for these headers and body, or why they cannot be sent. A fixed body's are
+   * built once: next() returns the same headers and body every time. A templated body's headers
+   * are the spec's plus its content-length (httpRequest.ts), a new object each time: those share
+   * the spec's head, rendered once, and only the length line and the body change.
    */
-  private optionsFor(headers: Record<string, string | number>, body: Buffer | undefined): Dispatcher.DispatchOptions {
-    const b = body ?? null;
-    const last = this.lastOptions;
-    if (last !== undefined && headers === this.lastHeaders && last.body === b) return last;
-    const own = headers !== this.r.headers && b !== null && headers['content-length'] === b.length && this.r.headers['content-length'] === undefined ? this.r.headers : headers;
-    if (own !== this.flatOf) {
-      this.flat = flatHeaders(own, this.r.url);
-      this.flatOf = own;
+  private bytesFor(headers: Record<string, string | number>, body: Buffer | undefined): Buffer | string {
+    if (headers === this.lastHeaders && body === this.lastBody) return this.lastBytes;
+    const r = this.r;
+    const own = headers !== r.headers && body !== undefined && headers['content-length'] === body.length && r.headers['content-length'] === undefined ? r.headers : headers;
+    let head = this.headOf;
+    if (head === undefined || head.of !== own) head = this.headOf = renderHead(r.method, this.requestLine, own, r.url);
+    let bytes: Buffer | string;
+    if (head.error !== undefined) bytes = head.error;
+    else {
+      const size = body?.length ?? 0;
+      if (head.length !== undefined && head.length !== size) bytes = `the content-length header says ${head.length} bytes but the body has ${size}`;
+      else {
+        const text = head.length !== undefined || (size === 0 && !this.expectsBody) ? `${head.text}\r\n` : `${head.text}content-length: ${size}\r\n\r\n`;
+        const headBytes = Buffer.byteLength(text, 'latin1');
+        const b = Buffer.allocUnsafe(headBytes + size);
+        b.write(text, 0, 'latin1');
+        if (body !== undefined) body.copy(b, headBytes);
+        bytes = b;
+      }
     }
     this.lastHeaders = headers;
-    return (this.lastOptions = { path: this.path, method: this.r.method as Dispatcher.HttpMethod, headers: this.flat, body: b });
+    this.lastBody = body;
+    return (this.lastBytes = bytes);
   }
 
   /** Called by an Exchange as it settles: drops settled requests from the queue's head. */
@@ -305,12 +326,13 @@ export class HttpClient {
     if (!this.closed) this.arm(now);
   };
 
-  /** Ends every request in flight as cancelled (their connections destroyed). */
+  /** Ends every request in flight as cancelled (their connections destroyed); those waiting for a connection are withdrawn. */
   cancelAll(): void {
     const waiting = this.waiting;
     this.waiting = [];
     for (const ex of waiting) ex.cancel();
     for (const ex of this.queue.slice(this.head)) if (!ex.settled) ex.cancel();
+    this.pool.clearQueue();
   }
 
   /** Cancels what is in flight and destroys every connection, busy or idle. */
@@ -318,8 +340,7 @@ export class HttpClient {
     this.cancelAll();
     if (!this.closed) {
       this.closed = true;
-      // What undici still holds (withdrawn requests) fails with ClientDestroyedError: settled already.
-      this.pool.destroy().catch(() => undefined);
+      this.pool.close();
     }
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
@@ -327,25 +348,49 @@ export class HttpClient {
 }
 
 /**
- * A headers object as undici's flat list, once per distinct object: the URL's user and password
- * become basic authorization as node:http made them; transfer-encoding and keep-alive, which
- * undici refuses as headers (it frames a Buffer body with its length, and keeps connections
- * alive by itself), are left out.
+ * The head of a request with these headers, up to its content-length line: the request line (a
+ * method that is not an HTTP token is refused),
+ * host (the URL's, unless the headers give one), the headers (the URL's user and password as
+ * basic authorization, as node:http made them; transfer-encoding and keep-alive left out: the
+ * body is framed by its length, and connections are kept alive by the client), and
+ * `connection: keep-alive` unless the headers give a connection header (`close` is honoured). A name that is not an HTTP token, or a value with a control
+ * character (CR, LF…) or a character beyond latin1, is refused: `error` says which.
  */
-function flatHeaders(headers: Record<string, string | number>, url: URL): string[] {
-  const out: string[] = [];
+function renderHead(method: string, requestLine: string, headers: Record<string, string | number>, url: URL): Head {
+  if (!TOKEN.test(method)) return { of: headers, text: '', length: undefined, close: false, error: `invalid method ${JSON.stringify(method)}: not an HTTP token` };
+  let text = requestLine;
+  let host = false;
   let authorization = false;
-  for (const [name, value] of Object.entries(headers)) {
+  let length: number | undefined;
+  let close: string | undefined;
+  for (const [name, raw] of Object.entries(headers)) {
+    const value = String(raw);
+    if (!TOKEN.test(name)) return { of: headers, text: '', length: undefined, close: false, error: `invalid header name ${JSON.stringify(name)}: not an HTTP token` };
+    if (BAD_VALUE.test(value)) return { of: headers, text: '', length: undefined, close: false, error: `invalid value for header ${name}: ${JSON.stringify(value)} (control characters such as CR and LF, and characters beyond latin1, cannot be sent)` };
     const lower = name.toLowerCase();
     if (lower === 'transfer-encoding' || lower === 'keep-alive') continue;
+    if (lower === 'connection') close = value;
     if (lower === 'authorization') authorization = true;
-    out.push(name, String(value));
+    if (lower === 'host') host = true;
+    if (lower === 'content-length') {
+      const n = Number(value.trim());
+      if (!(Number.isInteger(n) && n >= 0 && /^\s*\d+\s*$/.test(value))) return { of: headers, text: '', length: undefined, close: false, error: `invalid content-length header ${JSON.stringify(value)}` };
+      length = n;
+    }
+    text += `${name}: ${value}\r\n`;
   }
+  if (!host) text = `${requestLine}host: ${url.host}\r\n${text.slice(requestLine.length)}`;
   if (!authorization && (url.username || url.password)) {
-    out.push('authorization', `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`);
+    text += `authorization: Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}\r\n`;
   }
-  return out;
+  if (close === undefined) text += 'connection: keep-alive\r\n';
+  return { of: headers, text, length, close: close !== undefined && /\bclose\b/i.test(close), error: undefined };
 }
+
+/** RFC 9110's token: what a header name may be. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** What a header value may not hold (node:http's own rule). */
+const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
 /**
  * ': "…"', the server's reason from an unexpected status's body: a JSON error's message
@@ -368,16 +413,14 @@ function bodyReason(text: string, statusText: string): string {
 }
 
 /**
- * A transport error, by kind: node's (node:http, the streaming client) and undici's (this client),
- * by code, so undici itself is not loaded for it.
+ * A transport error, by kind: node's (node:net, node:tls, node:http for the streaming client) and
+ * httpConnection.ts's own, by code.
  */
 export function failureOf(err: unknown): RequestFailure {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const text = errorText(err);
   if (code === 'ECONNREFUSED') return { ok: false, kind: 'refused', message: `connection refused (${text})` };
-  if (code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return { ok: false, kind: 'timeout', message: `connection timed out (${text})` };
-  // Off in this client (its own deadlines rule), but named for what they are.
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return { ok: false, kind: 'timeout', message: `no complete response in time (${text})` };
+  if (code === 'ETIMEDOUT') return { ok: false, kind: 'timeout', message: `connection timed out (${text})` };
   if ((code !== undefined && DROPPED_CODES.has(code)) || /socket hang up|aborted/i.test(text)) {
     return { ok: false, kind: 'dropped', message: `the connection closed before the response was complete (${text})` };
   }
@@ -385,26 +428,18 @@ export function failureOf(err: unknown): RequestFailure {
 }
 
 /**
- * The connection went away under a request: reset or closed by the server (undici's
- * UND_ERR_SOCKET, "other side closed"), a body cut short of its content-length, or the request
- * aborted or its client closed or destroyed with it on board.
+ * The connection went away under a request: reset or closed by the server (HTTP_CLOSED: with no
+ * answer, or a body cut short of its length), or a stream closed early (the streaming client).
  */
-const DROPPED_CODES = new Set([
-  'ECONNRESET',
-  'EPIPE',
-  'ERR_STREAM_PREMATURE_CLOSE',
-  'UND_ERR_SOCKET',
-  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
-  'UND_ERR_ABORTED',
-  'UND_ERR_ABORT',
-  'UND_ERR_CLOSED',
-  'UND_ERR_DESTROYED',
-]);
+const DROPPED_CODES = new Set(['ECONNRESET', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE', 'HTTP_CLOSED']);
+
+/** httpConnection.ts's codes, which its messages say in words. */
+const OWN_CODES = new Set(['HTTP_CLOSED', 'HTTP_PARSE']);
 
 function errorText(err: unknown): string {
   if (err instanceof Error) {
     const code = (err as NodeJS.ErrnoException).code;
-    return code && !err.message.includes(code) ? `${code}: ${err.message}` : err.message;
+    return code && !OWN_CODES.has(code) && !err.message.includes(code) ? `${code}: ${err.message}` : err.message;
   }
   return String(err);
 }

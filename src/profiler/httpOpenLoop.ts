@@ -9,7 +9,7 @@
 //   actually sent: a generator that could not keep the rate (send lag p99 over 2 ms, under 95%
 //   of the rate sent, or the socket cap reached) gets result.openLoop.kept = false, a warning
 //   log and verdict LOAD004.
-// - The agent allows OPEN_LOOP_MAX_IN_FLIGHT (4,096) sockets, kept alive: an open loop needs as
+// - The client allows OPEN_LOOP_MAX_IN_FLIGHT (4,096) sockets, kept alive: an open loop needs as
 //   many connections as requests in flight, which only the server's speed bounds. Beyond the cap
 //   a request waits in the client for a socket (counted as a cap hit).
 // - Timing: setTimeout until about 1 ms before the next send, then setImmediate turns until it is
