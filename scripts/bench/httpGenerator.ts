@@ -32,6 +32,8 @@ export interface GeneratorJob {
   bare?: boolean;
   /** With `bare`: raw sockets and http-parser-js (what Latency's client is built on) instead of node:http. */
   sockets?: boolean;
+  /** Latency with --busy-poll (keepAwake.ts). */
+  busyPoll?: boolean;
 }
 
 export interface MemoryPoint {
@@ -156,7 +158,7 @@ async function main(job: GeneratorJob): Promise<void> {
   const memory: MemoryPoint[] = [];
   const kept: number[] = [];
   const result = await runHttpBenchmark(
-    { spec: { kind: 'http', url: job.url, concurrency: job.concurrency }, config },
+    { spec: { kind: 'http', url: job.url, concurrency: job.concurrency, ...(job.busyPoll ? { busyPoll: true } : {}) }, config },
     {
       isCancelled: () => false,
       onStarted: () => {

@@ -149,8 +149,8 @@ class Exchange implements RequestHandler {
     }
   }
 
-  onComplete(): void {
-    const ms = performance.now() - this.start;
+  onComplete(at: number): void {
+    const ms = at - this.start;
     if (this.settled) return;
     if (!this.expected) {
       const reason = bodyReason(this.body().subarray(0, MAX_ERROR_BODY).toString('utf8'), this.statusText);

@@ -63,8 +63,11 @@ export interface RequestHandler {
   /** The final (non-1xx) response's head; `headers` flat: name, value, name, value…; `noBody`: HEAD, 204 or 304. */
   onHead(status: number, statusText: string, headers: string[], noBody: boolean): void;
   onBody(chunk: Buffer): void;
-  /** Its response is complete. */
-  onComplete(): void;
+  /**
+   * Its response is complete. `at`: performance.now() when the bytes that completed it were read,
+   * taken before they were parsed, so the parse (the client's work) is not in the sample.
+   */
+  onComplete(at: number): void;
   onError(err: Error): void;
 }
 
@@ -165,6 +168,7 @@ export class Connection {
   };
 
   private readonly onData = (chunk: Buffer): void => {
+    const at = performance.now();
     if (this.current !== undefined) {
       if (this.received === 0) this.firstChunk = chunk;
       this.received += chunk.length;
@@ -172,7 +176,7 @@ export class Connection {
     const r = this.parser.execute(chunk);
     const done = this.completed;
     this.completed = undefined;
-    if (done !== undefined) done.onComplete();
+    if (done !== undefined) done.onComplete(at);
     if (r instanceof Error) return this.fail(this.parseError(r));
     if (this.gone) return;
     if (done !== undefined) {
@@ -249,10 +253,11 @@ export class Connection {
   /** FIN from the server: completes a close-delimited body; anything else on board was cut short. */
   private readonly onEnd = (): void => {
     if (this.current !== undefined && !this.informational) {
+      const at = performance.now();
       this.parser.finish();
       const done = this.completed;
       this.completed = undefined;
-      if (done !== undefined) done.onComplete();
+      if (done !== undefined) done.onComplete(at);
     }
     this.fail(undefined);
   };
