@@ -53,8 +53,10 @@ export const MAX_ERROR_EXAMPLES = 5;
 //
 // The clock of a request starts just before its bytes are written to its connection, not at
 // send() nor at the dispatch: the wait for a free connection, and connecting (TCP, TLS), are the
-// client's time, not the server's, and are never in a sample (so neither in the cold start). Its
-// deadline, though, counts from the dispatch: a timeout covers the whole exchange, queueing and
+// client's time, not the server's, and are never in a sample (so neither in the cold start). It
+// stops when the bytes that complete the response were read, before they are parsed (parsing is
+// the client's work too: with it inside, the p50 against an instant server was ~0.05 ms; 0.029 without).
+// Its deadline, though, counts from the dispatch: a timeout covers the whole exchange, queueing and
 // connecting included.
 //
 // A request ended early (timeout, cancel) while on a connection destroys that connection (its
