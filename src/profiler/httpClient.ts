@@ -349,14 +349,19 @@ export class HttpClient {
   }
 }
 
+/** Why a request with this method and these headers cannot be sent, if it cannot (see renderHead). */
+export function requestHeadProblem(method: string, headers: Record<string, string | number>): string | undefined {
+  return renderHead(method, '', headers, new URL('http://localhost/')).error;
+}
+
 /**
  * The head of a request with these headers, up to its content-length line: the request line (a
- * method that is not an HTTP token is refused),
- * host (the URL's, unless the headers give one), the headers (the URL's user and password as
- * basic authorization, as node:http made them; transfer-encoding and keep-alive left out: the
- * body is framed by its length, and connections are kept alive by the client), and
- * `connection: keep-alive` unless the headers give a connection header (`close` is honoured). A name that is not an HTTP token, or a value with a control
- * character (CR, LF…) or a character beyond latin1, is refused: `error` says which.
+ * method that is not an HTTP token is refused), host (the URL's, unless the headers give one),
+ * the headers (the URL's user and password as basic authorization, as node:http made them;
+ * transfer-encoding and keep-alive left out: the body is framed by its length, and connections
+ * are kept alive by the client), and `connection: keep-alive` unless the headers give a
+ * connection header (`close` is honoured). A name that is not an HTTP token, or a value with a
+ * control character (CR, LF…) or a character beyond latin1, is refused: `error` says which.
  */
 function renderHead(method: string, requestLine: string, headers: Record<string, string | number>, url: URL): Head {
   if (!TOKEN.test(method)) return { of: headers, text: '', length: undefined, close: false, error: `invalid method ${JSON.stringify(method)}: not an HTTP token` };

@@ -7,6 +7,7 @@ import { BodyRenderer, DEFAULT_TEMPLATE_SEED, TemplateSyntaxError, compileTempla
 import type { HttpTarget } from '../core/result';
 import { DEFAULT_HTTP_TIMEOUT_SECONDS, type HttpSpec } from '../core/target';
 import { BenchmarkError } from './benchmarkError';
+import { requestHeadProblem } from './httpClient';
 
 /** setTimeout's largest delay (~24.8 days); a longer timeout is as good as none. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -65,6 +66,12 @@ export function resolveRequest(spec: HttpSpec): ResolvedRequest {
   } else if (body !== undefined) {
     if (!has('content-type') && isJson(spec.body!)) headers['content-type'] = 'application/json';
     if (setLength) headers['content-length'] = body.length;
+  }
+  // Checked here, before the first request, where the error can say which header to fix; the
+  // client would refuse every request the same way.
+  const problem = requestHeadProblem(method, headers);
+  if (problem !== undefined) {
+    throw new BenchmarkError(`Cannot send this request: ${problem}`, { kind: 'httpFailed', hint: 'Fix the method or the header (--method, --header \'Name: value\', or the target\'s "method" and "headers").' });
   }
   const fixed = { body, headers };
   const next = renderer

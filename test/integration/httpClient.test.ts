@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { resolveRequest } from '../../src/profiler/httpRequest';
+import { BenchmarkError } from '../../src/profiler/benchmarkError';
 import { HttpClient, failureOf, type RequestOutcome } from '../../src/profiler/httpClient';
 import type { HttpSpec } from '../../src/core/target';
 import { fixedDelayServer, fixedDelayServerProcess, slowEveryServer, startServer, waitFor } from '../support/httpServers';
@@ -463,7 +464,7 @@ test('a connection closed with no answer, or mid-body, is a dropped request (not
   }
 });
 
-test('headers that cannot be sent (CR/LF in a value, a name that is no token) or a method that is no token fail every request clearly, and nothing is sent', async () => {
+test('headers that cannot be sent (CR/LF in a value, a name that is no token) or a method that is no token: refused before any request, naming what to fix; the client refuses them too, sending nothing', async () => {
   const s = await startServer((_n, _req, res) => res.end('ok'));
   try {
     for (const [more, pattern] of [
@@ -471,7 +472,15 @@ test('headers that cannot be sent (CR/LF in a value, a name that is no token) or
       [{ headers: { 'bad name': 'v' } }, /^invalid header name "bad name": not an HTTP token$/],
       [{ method: 'GET / HTTP/1.0\r\n' }, /^invalid method "GET \/ HTTP\/1.0\\r\\n": not an HTTP token$/],
     ] as const) {
-      const client = clientFor(s.url, more);
+      const spec: HttpSpec = { kind: 'http', url: s.url, concurrency: 1, ...more };
+      assert.throws(
+        () => resolveRequest(spec),
+        (err: unknown) => err instanceof BenchmarkError && err.data.kind === 'httpFailed' && pattern.test(err.message.replace(/^Cannot send this request: /, '')) && /--header/.test(err.data.hint ?? ''),
+      );
+      // Past that check (a request built some other way), the client still sends nothing.
+      const fine = resolveRequest({ kind: 'http', url: s.url, concurrency: 1 });
+      const headers = { ...fine.headers, ...('headers' in more ? more.headers : {}) };
+      const client = new HttpClient({ ...fine, ...('method' in more ? { method: more.method } : {}), headers, next: () => ({ body: undefined, headers }) });
       const outcomes = await Promise.all([client.send(), client.send()]);
       client.close();
       for (const o of outcomes) {
