@@ -10,6 +10,8 @@ export interface ProgressView {
   runningP50Ms?: number;
   /** Which of several repeats of the benchmark this progress belongs to (1-based), when repeating. */
   repeat?: { index: number; of: number };
+  /** A concurrency sweep's level (1-based): `done` and `total` are that level's. */
+  level?: { index: number; of: number; concurrency: number };
 }
 
 /**
@@ -18,6 +20,7 @@ export interface ProgressView {
  */
 export function progressMessage(p: ProgressView, adaptive = false, kind: TargetKind = 'onnx'): string {
   const text = phaseMessage(p, adaptive, kind);
+  if (p.level) return `level ${p.level.index}/${p.level.of} (${p.level.concurrency} in flight) · ${text}`;
   return p.repeat && p.repeat.of > 1 ? `repeat ${p.repeat.index}/${p.repeat.of} · ${text}` : text;
 }
 
@@ -43,6 +46,11 @@ function phaseMessage(p: ProgressView, adaptive: boolean, kind: TargetKind): str
  * of each repeat counts as loading.
  */
 export function progressFraction(p: ProgressView, warmup: number, iterations: number): number {
+  if (p.level) {
+    // A level's own counts; its warm-up taken as the first tenth of it (levels raise both counts alike).
+    const within = p.total <= 0 ? 1 : p.phase === 'warmup' ? (0.1 * p.done) / p.total : p.phase === 'measure' ? 0.1 + (0.9 * p.done) / p.total : 0;
+    return (p.level.index - 1 + Math.min(1, within)) / p.level.of;
+  }
   const total = warmup + iterations;
   let within = 0;
   if (total === 0) within = 1;

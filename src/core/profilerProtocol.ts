@@ -99,6 +99,14 @@ export interface ProgressParams {
   peakRssBytes: number;
   /** Telemetry readings taken since the previous progress. */
   telemetry?: TelemetrySample[];
+  /** A concurrency sweep's level (1-based) this progress belongs to: its counts are that level's own. */
+  level?: SweepLevelProgress;
+}
+
+export interface SweepLevelProgress {
+  index: number;
+  of: number;
+  concurrency: number;
 }
 /** profiler → client: periodic progress carrying every new sample. */
 export const ProgressNotification = new NotificationType<ProgressParams>('latency/progress');

@@ -149,7 +149,8 @@ async function bench(args: BenchArgs): Promise<number> {
           lastDone = p.phase === 'measure' ? p.done : 0;
           if (p.phase === 'measure') measured.recordAll(p.newSamplesMs);
           const p50 = measured.count ? ` · p50 ${formatMs(measured.quantile(0.5))}` : '';
-          process.stderr.write(`\r\x1b[K${repeatText}${p.phase === 'warmup' ? 'warm-up' : 'measuring'} ${p.done}/${p.total}${p50}`);
+          const level = p.level ? `level ${p.level.index}/${p.level.of} (${p.level.concurrency} in flight) · ` : '';
+          process.stderr.write(`\r\x1b[K${repeatText}${level}${p.phase === 'warmup' ? 'warm-up' : 'measuring'} ${p.done}/${p.total}${p50}`);
         },
       },
     );

@@ -25,6 +25,7 @@ import {
   type LogParams,
   type ProfilerErrorData,
 } from '../core/profilerProtocol';
+import { LatencyHistogram } from '../core/histogram';
 import { ResultAssembler, type RunHeader } from '../core/resultAssembler';
 import type { BenchmarkResult } from '../core/result';
 import type { SystemSnapshot } from '../core/system';
@@ -43,6 +44,8 @@ export interface ClientProgress {
   runningP50Ms?: number;
   /** When repeating: which repeat the counts belong to. */
   repeat?: { index: number; of: number };
+  /** A concurrency sweep's level: the counts and the running p50 are that level's. */
+  level?: { index: number; of: number; concurrency: number };
 }
 
 /** What to run: an ONNX file by its path (the common case), or any target spec. */
@@ -128,6 +131,9 @@ export function runInProfiler(opts: ProfilerRunOptions): Promise<ProfilerOutcome
     });
     connection.onNotification(ColdStartNotification, ({ firstMs }) => assembler.coldStart(firstMs));
     let repeat: ClientProgress['repeat'];
+    // A sweep's running p50 is its current level's (the levels' latencies differ by design).
+    let levelIndex = 0;
+    let levelSamples = new LatencyHistogram();
     connection.onNotification(RepeatNotification, (r) => {
       repeat = r;
       opts.onProgress?.({ phase: 'loading', done: 0, total: opts.config.iterations, repeat });
@@ -137,12 +143,19 @@ export function runInProfiler(opts: ProfilerRunOptions): Promise<ProfilerOutcome
       if (p.telemetry) assembler.addTelemetry(p.telemetry);
       if (p.phase === 'warmup') assembler.addWarmup(p.newSamplesMs);
       else assembler.addMeasured(p.newSamplesMs, p.measuredWallMs);
+      if (p.level && p.level.index !== levelIndex) {
+        levelIndex = p.level.index;
+        levelSamples = new LatencyHistogram();
+      }
+      if (p.level && p.phase === 'measure') levelSamples.recordAll(p.newSamplesMs);
+      const runningP50Ms = p.level ? (levelSamples.count ? levelSamples.quantile(0.5) : undefined) : assembler.measuredCount ? assembler.runningP50Ms() : undefined;
       opts.onProgress?.({
         phase: p.phase,
         done: p.done,
         total: p.total,
-        ...(p.phase === 'measure' && assembler.measuredCount ? { runningP50Ms: assembler.runningP50Ms() } : {}),
+        ...(p.phase === 'measure' && runningP50Ms !== undefined ? { runningP50Ms } : {}),
         ...(repeat ? { repeat } : {}),
+        ...(p.level ? { level: p.level } : {}),
       });
     });
     connection.onNotification(LogNotification, ({ level, message }) => log(level, message));

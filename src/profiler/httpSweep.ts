@@ -11,12 +11,14 @@
 //   the last level measured. `sweep.points` holds every level. target.concurrency is that level.
 // - coldStart is the first request of the whole sweep (level one, a cold server), its ratio
 //   against level one's p50 (no queueing there). Telemetry of every level is kept, in order.
-// - Progress is each level's own (its counts); a log line names the level. Cancel keeps the
+// - Progress is each level's own (its counts), marked with the level (`level`: i of n, its
+//   concurrency); a log line names the level too. Cancel keeps the
 //   levels completed (the one cut short is left out of the points unless it measured something,
 //   and then marked partial) and the result is partial. A level after the first where every
 //   request failed (the server fell over) ends the sweep the same way, the error logged;
 //   nothing measured at the first level is the usual 'httpFailed' error.
 
+import type { ProgressParams } from '../core/profilerProtocol';
 import type { BenchmarkResult } from '../core/result';
 import { analyzeSweep, checkSweepLevels, levelCounts, pointOf, type SweepPoint } from '../core/sweep';
 import { computeVerdicts } from '../core/verdicts';
@@ -45,7 +47,9 @@ export async function runHttpSweep(opts: HttpBenchmarkOptions, events: Benchmark
     }
     const counts = levelCounts(c, opts.config.iterations, opts.config.warmup);
     log('info', `sweep level ${i + 1} of ${levels.length}: ${c} in flight, ${counts.warmup} warm-up and ${counts.iterations} measured requests`);
-    const levelEvents: BenchmarkEvents = i === 0 ? events : { ...events, onStarted: undefined, onColdStart: undefined };
+    const level = { index: i + 1, of: levels.length, concurrency: c };
+    const onProgress = events.onProgress && ((p: ProgressParams) => events.onProgress!({ ...p, level }));
+    const levelEvents: BenchmarkEvents = i === 0 ? { ...events, onProgress } : { ...events, onProgress, onStarted: undefined, onColdStart: undefined };
     let result: BenchmarkResult;
     try {
       result = await runHttpSession({ ...ctx, request: { ...ctx.request, concurrency: c }, config: { ...opts.config, ...counts } }, levelEvents);

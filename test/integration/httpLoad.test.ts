@@ -12,6 +12,7 @@ import { median } from '../../src/core/stats';
 import type { BenchmarkResult, HttpTarget } from '../../src/core/result';
 import type { HttpSpec } from '../../src/core/target';
 import { runHttpTarget } from '../../src/profiler/httpLoad';
+import type { ProgressParams } from '../../src/core/profilerProtocol';
 import { distFile } from '../support/dist';
 import { fixedDelayServerProcess, type ProcessServer } from '../support/httpServers';
 import { queueingServerProcess } from '../support/queueingServer';
@@ -20,6 +21,7 @@ interface Events {
   isCancelled?: () => boolean;
   logs?: string[];
   onMeasured?: (samples: number[]) => void;
+  progress?: ProgressParams[];
 }
 
 function run(spec: Omit<HttpSpec, 'kind'>, layer: ConfigLayer, ev: Events = {}): Promise<BenchmarkResult> {
@@ -28,7 +30,10 @@ function run(spec: Omit<HttpSpec, 'kind'>, layer: ConfigLayer, ev: Events = {}):
     {
       isCancelled: ev.isCancelled ?? (() => false),
       log: (level, message) => ev.logs?.push(`${level}: ${message}`),
-      onProgress: (p) => (p.phase === 'measure' ? ev.onMeasured?.(p.newSamplesMs) : undefined),
+      onProgress: (p) => {
+        ev.progress?.push(p);
+        if (p.phase === 'measure') ev.onMeasured?.(p.newSamplesMs);
+      },
     },
   );
 }
@@ -82,7 +87,13 @@ test('sweep with a p99 budget picks the best level under it; cancelled mid-sweep
   await withServer(queueingServerProcess(20, 2), async (s) => {
     // 2 slots of 20 ms: at 1–2 in flight p99 ≈ 20–25 ms, at 8 every request waits ≈ 80 ms. A
     // 70 ms budget excludes 8 and leaves room for this VM's noise at 2.
-    const r = await run({ url: s.url, sweep: [1, 2, 8], p99BudgetMs: 70 }, { iterations: 40, warmup: 4 });
+    const progress: ProgressParams[] = [];
+    const r = await run({ url: s.url, sweep: [1, 2, 8], p99BudgetMs: 70 }, { iterations: 40, warmup: 4 }, { progress });
+    // Every progress names its level; the counts are the level's own (20 measured per request in flight at 8).
+    assert.ok(progress.every((p) => p.level !== undefined));
+    const seen = [...new Map(progress.map((p) => [p.level!.index, p.level!])).values()];
+    assert.deepEqual(seen, [{ index: 1, of: 3, concurrency: 1 }, { index: 2, of: 3, concurrency: 2 }, { index: 3, of: 3, concurrency: 8 }]);
+    assert.deepEqual([...new Set(progress.filter((p) => p.phase === 'measure').map((p) => `${p.level!.concurrency}:${p.total}`))], ['1:40', '2:40', '8:160']);
     const desc = r.sweep!.points.map((p) => `${p.concurrency}: ${fmt(p.throughputPerSec)}/s p99 ${fmt(p.p99Ms)}`).join('; ');
     assert.equal(r.sweep!.best.concurrency, 2, `${r.sweep!.best.reason} — ${desc}`);
     assert.equal(r.sweep!.reported.why, 'best');

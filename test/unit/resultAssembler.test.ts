@@ -62,6 +62,12 @@ test('progress wording and the fraction of all inferences done', () => {
   assert.equal(progressMessage({ phase: 'warmup', done: 5, total: 50 }), 'warm-up 5/50');
   assert.equal(progressFraction({ phase: 'warmup', done: 25, total: 50 }, 50, 950), 0.025);
   assert.equal(progressFraction({ phase: 'measure', done: 950, total: 950 }, 50, 950), 1);
+  // A sweep's level: its own counts, the bar across the levels.
+  const level = { index: 3, of: 4, concurrency: 4 };
+  assert.equal(progressMessage({ phase: 'measure', done: 40, total: 80, runningP50Ms: 21.5, level }), 'level 3/4 (4 in flight) · 40/80 runs · p50 21.5 ms');
+  assert.equal(progressFraction({ phase: 'warmup', done: 0, total: 8, level }, 20, 200), 0.5);
+  assert.equal(progressFraction({ phase: 'measure', done: 80, total: 80, level }, 20, 200), 0.75);
+  assert.ok(Math.abs(progressFraction({ phase: 'measure', done: 40, total: 80, level }, 20, 200) - (2 + 0.55) / 4) < 1e-12);
   // Repeated: the counts are within the repeat, the bar spans all of them.
   const second = { phase: 'measure' as const, done: 450, total: 950, repeat: { index: 2, of: 4 } };
   assert.equal(progressMessage(second), 'repeat 2/4 · 450/950 runs');
