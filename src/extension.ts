@@ -7,7 +7,7 @@ import { AdvisorDiagnostics } from './host/advisors/diagnostics';
 import { AbCommand, abArguments } from './host/abCommand';
 import { BenchmarkController } from './host/benchmarkCommand';
 import { ExportCommand } from './host/exportCommand';
-import { ExportLocustCommand } from './host/exportLocustCommand';
+import { ExportLocustCommand, exportLocustArg } from './host/exportLocustCommand';
 import { ResultsPanel } from './host/resultsPanel';
 import { RunsCommands } from './host/runsCommands';
 import { RUNS_VIEW_ID, RunsTreeProvider } from './host/runsView';
@@ -92,7 +92,7 @@ export function activate(context: vscode.ExtensionContext): LatencyApi {
     vscode.commands.registerCommand('latency.showLog', () => log.show()),
     vscode.commands.registerCommand('latency.tuneSystem', () => tuneSystem.run()),
     vscode.commands.registerCommand('latency.exportResults', () => exporter.run()),
-    vscode.commands.registerCommand('latency.exportLocust', (name?: unknown) => new ExportLocustCommand(log, `Latency ${String(context.extension.packageJSON.version)}`).run(typeof name === 'string' ? name : undefined)),
+    vscode.commands.registerCommand('latency.exportLocust', (arg?: unknown) => new ExportLocustCommand(log, `Latency ${String(context.extension.packageJSON.version)}`).run(exportLocustArg(arg))),
     vscode.commands.registerCommand('latency.compareModels', async (a?: unknown, b?: unknown) => {
       const args = await abArguments(a, b);
       return args ? ab.run(args.base, args.candidate) : undefined;

@@ -9,6 +9,23 @@ import { LocustExportError, renderLocustFile, type LocustScenario } from '../cor
 import type { HttpSpec } from '../core/target';
 import { readNamedTargets } from './workspaceConfig';
 
+/**
+ * What the command may be given (keybindings, tasks, other extensions): a target's name, or
+ * `{ target?, url?, file? }`: the endpoint (a named target, or a URL) and the file to write
+ * (absolute, or relative to the first workspace folder), with no dialog for what is given.
+ */
+export type ExportLocustArg = string | { target?: string; url?: string; file?: string };
+
+/** The command's argument as given, checked: anything else is no argument (the pickers ask). */
+export function exportLocustArg(arg: unknown): ExportLocustArg | undefined {
+  if (typeof arg === 'string') return arg;
+  if (typeof arg !== 'object' || arg === null) return undefined;
+  const a = arg as Record<string, unknown>;
+  const out: Exclude<ExportLocustArg, string> = {};
+  for (const key of ['target', 'url', 'file'] as const) if (typeof a[key] === 'string') out[key] = a[key];
+  return out;
+}
+
 type Pick = { label: string; description?: string; spec?: () => Promise<{ spec: HttpSpec; folder: vscode.Uri | undefined } | undefined> };
 
 export class ExportLocustCommand {
@@ -17,9 +34,14 @@ export class ExportLocustCommand {
     private readonly generator: string,
   ) {}
 
-  /** `name`: a named HTTP target to export without asking which. Returns the file written. */
-  async run(name?: string): Promise<vscode.Uri | undefined> {
-    const chosen = await this.pickEndpoint(name);
+  /** Returns the file written (see ExportLocustArg for what `arg` may hold). */
+  async run(arg?: ExportLocustArg): Promise<vscode.Uri | undefined> {
+    const given = typeof arg === 'string' ? { target: arg } : (arg ?? {});
+    if (given.url !== undefined && !/^https?:\/\/\S+$/i.test(given.url)) {
+      void vscode.window.showErrorMessage(`Latency: cannot export "${given.url}" to Locust: not an http:// or https:// address.`);
+      return undefined;
+    }
+    const chosen = given.url !== undefined ? { spec: { kind: 'http' as const, url: given.url }, folder: undefined } : await this.pickEndpoint(given.target);
     if (!chosen) return undefined;
     let text: string;
     try {
@@ -30,6 +52,13 @@ export class ExportLocustCommand {
       return undefined;
     }
     const folder = chosen.folder ?? vscode.workspace.workspaceFolders?.[0]?.uri;
+    if (given.file !== undefined) {
+      if (!path.isAbsolute(given.file) && !folder) {
+        void vscode.window.showErrorMessage(`Latency: cannot export to "${given.file}": a relative path needs an open folder.`);
+        return undefined;
+      }
+      return this.writeTo(path.isAbsolute(given.file) ? vscode.Uri.file(given.file) : vscode.Uri.joinPath(folder!, given.file), text);
+    }
     const target = await vscode.window.showSaveDialog({
       ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, 'locustfile.py') } : {}),
       filters: { Python: ['py'] },

@@ -22,6 +22,29 @@ async function run(arg: unknown): Promise<ProfilerOutcome> {
   return outcome;
 }
 
+describe('Latency: Export Locust File', () => {
+  it('writes an endpoint given as a URL to the file asked for, opens it; a non-HTTP address is refused and nothing written', async () => {
+    const folder = vscode.workspace.workspaceFolders![0]!.uri;
+    const dir = path.join(folder.fsPath, 'locust-export');
+    const url = 'http://127.0.0.1:9/predict';
+    try {
+      const written = await vscode.commands.executeCommand<vscode.Uri | undefined>('latency.exportLocust', { url, file: 'locust-export/locustfile.py' });
+      assert.ok(written, 'the file written');
+      assert.equal(written.fsPath, path.join(dir, 'locustfile.py'));
+      const text = fs.readFileSync(written.fsPath, 'utf8');
+      assert.match(text, /^# Locust file for GET http:\/\/127\.0\.0\.1:9\/predict$/m);
+      assert.match(text, /^from locust import HttpUser/m);
+      await waitUntil(() => vscode.window.activeTextEditor?.document.uri.fsPath === written.fsPath, 'the exported file open in an editor', 5000);
+      const refused = await vscode.commands.executeCommand<vscode.Uri | undefined>('latency.exportLocust', { url: 'ftp://127.0.0.1/x', file: 'locust-export/other.py' });
+      assert.equal(refused, undefined);
+      assert.ok(!fs.existsSync(path.join(dir, 'other.py')));
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('Latency: Run Benchmark on a Python function, a command and an endpoint', () => {
   it('runs the named Python target with python3: import and setup apart, the panel opens, the def line gets the figures', async () => {
     const api = await activeApi();
