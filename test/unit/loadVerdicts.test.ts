@@ -103,3 +103,25 @@ test('LOAD004: the open-loop generator fell behind; LOAD005: latency grew throug
   delete r.openLoop.notKept;
   assert.equal(find(verdicts(r), 'LOAD004'), undefined);
 });
+
+test('LOAD006: a fast endpoint at low concurrency measured by a sleeping client; silent with --busy-poll, more in flight, a slow endpoint, Locust or an LLM stream', () => {
+  const r = quietHttp();
+  if (r.target.kind !== 'http') throw new Error('an http fixture');
+  r.target.concurrency = 1;
+  r.summary = { ...r.summary!, p50Ms: 0.8 };
+  const v = find(verdicts(r), 'LOAD006');
+  assert.ok(v);
+  assert.equal(v.severity, 'info');
+  assert.match(v.message, /p50 of 0\.800 ms/);
+  assert.match(v.fix, /--busy-poll/);
+  const silent = (change: (x: typeof r) => void) => {
+    const c = structuredClone(r);
+    change(c);
+    return find(verdicts(c), 'LOAD006') === undefined;
+  };
+  assert.ok(silent((c) => c.target.kind === 'http' && (c.target.busyPoll = true)), 'busy-polled');
+  assert.ok(silent((c) => c.target.kind === 'http' && (c.target.concurrency = 8)), '8 in flight');
+  assert.ok(silent((c) => (c.summary = { ...c.summary!, p50Ms: 20 })), 'a 20 ms endpoint');
+  assert.ok(silent((c) => c.target.kind === 'http' && (c.target.engine = { kind: 'locust', version: '2.20', workers: 2, users: 1, runTimeSeconds: 5 } as never)), 'Locust');
+  assert.ok(!silent(() => undefined));
+});

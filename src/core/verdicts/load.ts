@@ -1,7 +1,8 @@
-// What an HTTP endpoint's load results say about the server (LOAD001–LOAD005, docs/load-verdicts.md):
+// What an HTTP endpoint's load results say about the server (LOAD001–LOAD006, docs/load-verdicts.md):
 // batching opportunity (throughput still rising with concurrency), queueing (latency grows with
 // concurrency while throughput is flat), server cold start (first requests slow), an open-loop
-// generator that could not keep its rate, and an open-loop rate above what the server serves.
+// generator that could not keep its rate, an open-loop rate above what the server serves, and a
+// fast endpoint measured by a client that slept between answers.
 // Pure; each check is silent when its data (a sweep, an open loop, an HTTP target) is missing.
 
 import { formatMs, formatRatio } from '../format';
@@ -19,6 +20,10 @@ const EARLY = 10;
 const EARLY_FACTOR = 2;
 /** Open loop: the last tenth's median this many times the first tenth's means latency kept growing. */
 const GROWTH_FACTOR = 3;
+/** Client wake-up: at most this many requests in flight (more keep the client busy anyway) … */
+const WAKE_MAX_IN_FLIGHT = 4;
+/** … and a p50 under this, where a 0.1–0.5 ms wake-up is 2–10% of every sample or more. */
+const WAKE_P50_MS = 5;
 
 const rate = (x: number): string => (x >= 100 ? Math.round(x).toLocaleString('en-US') : Number(x.toPrecision(3)).toString());
 const pct = (x: number): string => `${Math.round(x * 100)}%`;
@@ -174,4 +179,25 @@ export function overloaded(r: RunData): Verdict[] {
   ];
 }
 
-export const LOAD_CHECKS: ReadonlyArray<(r: RunData) => Verdict[]> = [batchingOpportunity, queueing, serverColdStart, rateNotKept, overloaded];
+// LOAD006 ---------------------------------------------------------------------------------------
+
+export function clientWakeUp(r: RunData): Verdict[] {
+  const t = r.target;
+  const s = r.summary;
+  if (t.kind !== 'http' || t.busyPoll || t.engine || t.llm || !s) return [];
+  if (!(t.concurrency <= WAKE_MAX_IN_FLIGHT && s.p50Ms < WAKE_P50_MS)) return [];
+  return [
+    {
+      code: 'LOAD006',
+      severity: 'info',
+      title: 'Client wake-up in every sample',
+      message:
+        `With ${t.concurrency} in flight the client sleeps while it waits, and is woken when an answer comes: that wake-up, 0.1–0.5 ms depending on how deeply the CPU idled ` +
+        `(0.2–0.5 ms on a small VM), is in every sample, a noticeable share of a p50 of ${formatMs(s.p50Ms)}.`,
+      evidence: [`p50 ${formatMs(s.p50Ms)} at ${t.concurrency} in flight`, 'client slept between answers (no --busy-poll)'],
+      fix: 'Rerun with --busy-poll ("busyPoll": true in the target) to read each answer as it arrives; it keeps one CPU busy, so leave it off when the server shares a small machine.',
+    },
+  ];
+}
+
+export const LOAD_CHECKS: ReadonlyArray<(r: RunData) => Verdict[]> = [batchingOpportunity, queueing, serverColdStart, rateNotKept, overloaded, clientWakeUp];
