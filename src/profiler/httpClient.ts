@@ -28,7 +28,10 @@ export const MAX_ERROR_EXAMPLES = 5;
 // its status, its content type, its framing and its body's bytes. Latency on this client, same
 // bench on a quiet machine: 0.80 of wrk at concurrency 32 (31.8 µs of CPU per request, all of
 // runHttpBenchmark included) and 0.74 at concurrency 1, where undici's, run just after, reached
-// 0.43 and 0.50.
+// 0.43 and 0.50. Over three later runs: 0.48–0.80 at 32 and 0.72–0.80 at 1; the spread is the
+// VM's (one round to the next moved the ratio from 0.4 to 1.1), and in one profiled run at 32
+// Latency and the bare socket loop went at the same rate (28.7k and 29.2k requests/s), so what
+// is left is Node's own cost of a socket write per request (~9–14 µs here), which wrk pays in C.
 //
 // The pool holds at most `concurrency` connections, one request at a time on each (no
 // pipelining: a benchmark's requests must not queue behind one another on a connection the
