@@ -6,7 +6,7 @@
 import type { Chart, ChartOptions } from 'chart.js';
 import { formatMs, formatPercent } from '../core/format';
 import type { BenchmarkResult } from '../core/result';
-import { axisBase, baseOptions, drawChart, isWideRange, latencyAxis, markerLegendItem, markerPlugin, type Marker } from './charts';
+import { axisBase, baseOptions, drawChart, isWideRange, latencyAxis, markerLegendItem, markerPlugin, type AxisOptions, type Marker } from './charts';
 import { formatCount } from './dom';
 import { withAlpha, type ChartTheme } from './theme';
 
@@ -37,6 +37,21 @@ export function ecdfPoints(samples: readonly number[], maxPoints = MAX_POINTS): 
     out.push({ x: sorted[i]!, y: (i + 1) / n });
   }
   return out;
+}
+
+/**
+ * The options of an ECDF chart: `x` as given, y the share of `what` at or below (0–100%), the
+ * tooltip titled by the latency under the pointer, the legend not a toggle (a hidden line or
+ * marker would make the chart lie about what it compares).
+ */
+export function ecdfOptions(theme: ChartTheme, x: AxisOptions, what: string): ChartOptions<'line'> {
+  const yBase = axisBase(theme, `Share of ${what} at or below`);
+  const y = { ...yBase, min: 0, max: 1, ticks: { ...(yBase.ticks as object), callback: (v: number | string) => `${Math.round(Number(v) * 100)}%`, stepSize: 0.25 } };
+  const options = baseOptions(theme, x, y) as ChartOptions<'line'>;
+  options.interaction = { mode: 'nearest', intersect: false, axis: 'x' };
+  options.plugins!.legend!.onClick = () => {};
+  options.plugins!.tooltip!.callbacks = { title: (items) => formatMs(items[0]?.parsed.x ?? 0) };
+  return options;
 }
 
 export class CompareChart {
@@ -76,9 +91,7 @@ export class CompareChart {
     const max = Math.max(...all);
     const log = isWideRange(min, max);
     const x = log ? latencyAxis(theme, 'Latency per inference', true, min, max, 8) : latencyAxis(theme, 'Latency per inference', false, min, max, 8);
-    const yBase = axisBase(theme, 'Share of runs at or below');
-    const y = { ...yBase, min: 0, max: 1, ticks: { ...(yBase.ticks as object), callback: (v: number | string) => `${Math.round(Number(v) * 100)}%`, stepSize: 0.25 } };
-    const options = baseOptions(theme, x, y) as ChartOptions<'line'>;
+    const options = ecdfOptions(theme, x, 'runs');
 
     this.markers = [
       { value: 0.5, label: 'p50', color: theme.accent },
@@ -105,17 +118,12 @@ export class CompareChart {
     const data = {
       datasets: [line(baseLabel, basePoints, theme.outlier, [6, 4]), line(candLabel, candPoints, theme.primary, [])],
     };
-    options.interaction = { mode: 'nearest', intersect: false, axis: 'x' };
-    options.plugins!.legend!.onClick = () => {};
     options.plugins!.legend!.labels!.generateLabels = () => [
       { text: baseLabel, strokeStyle: theme.outlier, fillStyle: theme.outlier, lineWidth: 2, lineDash: [6, 4], pointStyle: 'line', fontColor: theme.foreground, hidden: false },
       { text: candLabel, strokeStyle: theme.primary, fillStyle: theme.primary, lineWidth: 2, pointStyle: 'line', fontColor: theme.foreground, hidden: false },
       ...this.markers.map((m) => markerLegendItem(m, theme, m.label)),
     ];
-    options.plugins!.tooltip!.callbacks = {
-      title: (items) => formatMs(items[0]?.parsed.x ?? 0),
-      label: (item) => ` ${item.dataset.label ?? ''}: ${formatPercent(item.parsed.y ?? 0)} of runs at or below`,
-    };
+    options.plugins!.tooltip!.callbacks!.label = (item) => ` ${item.dataset.label ?? ''}: ${formatPercent(item.parsed.y ?? 0)} of runs at or below`;
 
     this.chart = drawChart(this.chart, this.canvas, {
       type: 'line',

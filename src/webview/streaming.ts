@@ -4,14 +4,14 @@
 // width to choose, and a percentile reads straight off the line), each with its SLO as a line.
 // Where a line crosses the SLO mark is the share of requests that met that objective.
 
-import type { Chart, ChartOptions } from 'chart.js';
+import type { Chart } from 'chart.js';
 import { formatMs, formatPercent } from '../core/format';
 import { goodputText, sloText, type LatencyStats, type StreamingReport } from '../core/llmMetrics';
 import type { BenchmarkResult } from '../core/result';
 import { percentile } from '../core/stats';
 import { tokensText } from '../core/streamingText';
-import { axisBase, baseOptions, drawChart, isWideRange, latencyAxis, markerLegendItem, markerPlugin, type Marker } from './charts';
-import { ecdfPoints } from './compareChart';
+import { drawChart, isWideRange, latencyAxis, markerLegendItem, markerPlugin, type Marker } from './charts';
+import { ecdfOptions, ecdfPoints } from './compareChart';
 import { formatCount, h } from './dom';
 import type { ChartTheme } from './theme';
 
@@ -133,25 +133,18 @@ class EcdfChart {
     const log = isWideRange(min, max);
     const pad = log ? 0 : (max - min) * 0.03 || max * 0.05 || 1;
     const x = { ...latencyAxis(theme, this.title, log, min, max, 6), ...(log ? {} : { min: Math.max(0, min - pad), max: max + pad }) };
-    const yBase = axisBase(theme, 'Share of requests at or below');
-    const y = { ...yBase, min: 0, max: 1, ticks: { ...(yBase.ticks as object), callback: (v: number | string) => `${Math.round(Number(v) * 100)}%`, stepSize: 0.25 } };
-    const options = baseOptions(theme, x, y) as ChartOptions<'line'>;
+    const options = ecdfOptions(theme, x, 'requests');
     this.markers = [
       { value: p50, label: 'p50', color: theme.accent },
       { value: p99, label: 'p99', color: theme.secondary },
       ...(slo !== undefined ? [{ value: slo, label: `SLO ${formatMs(slo)}`, color: theme.alert, dash: [2, 3] }] : []),
     ];
     const label = `${formatCount(values.length)} requests`;
-    options.interaction = { mode: 'nearest', intersect: false, axis: 'x' };
-    options.plugins!.legend!.onClick = () => {};
     options.plugins!.legend!.labels!.generateLabels = () => [
       { text: label, strokeStyle: theme.primary, fillStyle: theme.primary, lineWidth: 2, pointStyle: 'line', fontColor: theme.foreground, hidden: false },
       ...this.markers.map((m) => markerLegendItem(m, theme, m.label.startsWith('SLO') ? m.label : `${m.label} ${formatMs(m.value)}`)),
     ];
-    options.plugins!.tooltip!.callbacks = {
-      title: (items) => formatMs(items[0]?.parsed.x ?? 0),
-      label: (item) => ` ${formatPercent(item.parsed.y ?? 0)} of requests at or below`,
-    };
+    options.plugins!.tooltip!.callbacks!.label = (item) => ` ${formatPercent(item.parsed.y ?? 0)} of requests at or below`;
     this.chart = drawChart(this.chart, this.canvas, {
       type: 'line',
       data: { datasets: [{ label, data: points, borderColor: theme.primary, backgroundColor: theme.primary, borderWidth: 2, pointRadius: 0, pointHoverRadius: 3, tension: 0, stepped: 'before', parsing: false as const, clip: 4 }] },
