@@ -89,8 +89,8 @@ export async function prepareHttpRun(opts: HttpBenchmarkOptions, events: Benchma
 
 /** One closed-loop session at `ctx.request.concurrency` (see the file notes). */
 export async function runHttpSession(ctx: HttpSessionContext, events: BenchmarkEvents): Promise<BenchmarkResult> {
-  const { config, request, system, spec } = ctx;
-  const target = { ...httpTargetOf(request), ...(spec.busyPoll ? { busyPoll: true as const } : {}) };
+  const { config, request, system } = ctx;
+  const target = httpTargetOf(request);
   const client = new HttpClient(request);
   const session = await EndpointSession.open({ target, config, system, events, cancel: () => client.cancelAll() });
   try {
@@ -104,7 +104,7 @@ export async function runHttpSession(ctx: HttpSessionContext, events: BenchmarkE
       config,
       concurrency: request.concurrency,
       ...(ctx.progressIntervalMs !== undefined ? { progressIntervalMs: ctx.progressIntervalMs } : {}),
-      keepAwake: spec.busyPoll === true,
+      keepAwake: request.busyPoll === true,
       sampleOf: (o) => o.ms,
       allFailed: () => failedError(request, session.beforeSuccess),
     });

@@ -56,7 +56,6 @@ export async function runHttpOpenLoop(opts: HttpBenchmarkOptions, events: Benchm
   const request = { ...ctx.request, concurrency: OPEN_LOOP_MAX_IN_FLIGHT };
   const target: HttpTarget = {
     ...httpTargetOf({ ...ctx.request, concurrency: 1 }),
-    ...(spec.busyPoll ? { busyPoll: true as const } : {}),
     openLoop: { ratePerSec: rate, arrival, ...(arrival === 'poisson' ? { seed } : {}) },
   };
   const client = new HttpClient(request);
@@ -116,7 +115,7 @@ export async function runHttpOpenLoop(opts: HttpBenchmarkOptions, events: Benchm
       },
     });
 
-  const awake = spec.busyPoll ? keepAwake() : undefined;
+  const awake = ctx.request.busyPoll ? keepAwake() : undefined;
   try {
     if (events.isCancelled()) return await finish('cancelled', 'cancelled');
     if (!session.coldStart(await client.send(), ctx.request, ['refused', 'other'])) return await finish('cancelled', 'cancelled');

@@ -30,6 +30,8 @@ export interface ResolvedRequest {
   concurrency: number;
   expectedStatus: number[] | undefined;
   timeoutMs: number;
+  /** Keep the client awake while requests are in flight (keepAwake.ts). */
+  busyPoll?: true;
 }
 
 /** Validates the spec and settles the method, headers and body; throws BenchmarkError 'httpFailed' for a URL that cannot be requested. */
@@ -91,6 +93,7 @@ export function resolveRequest(spec: HttpSpec): ResolvedRequest {
     concurrency,
     expectedStatus: spec.expectedStatus ? [...spec.expectedStatus] : undefined,
     timeoutMs: Math.min(timeoutSeconds * 1000, MAX_TIMER_MS),
+    ...(spec.busyPoll ? { busyPoll: true as const } : {}),
   };
 }
 
@@ -146,5 +149,6 @@ export function httpTargetOf(r: ResolvedRequest): HttpTarget {
     ...(r.expectedStatus ? { expectedStatus: r.expectedStatus } : {}),
     timeoutMs: r.timeoutMs,
     ...(r.bodyTemplate ? { bodyTemplate: r.bodyTemplate } : {}),
+    ...(r.busyPoll ? { busyPoll: true as const } : {}),
   };
 }
